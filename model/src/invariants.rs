@@ -1,0 +1,429 @@
+//! The safety invariants every plan must keep, checked step by step while the plan is applied.
+//!
+//! The host runs this checker on everything a policy returns before printing or applying it, so
+//! a broken or hostile policy cannot make it do something unsafe; the violation names the
+//! invariant, the step and what is wrong.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::plan::{Step, StepOp, Transition};
+use crate::replication::Scope;
+use crate::snapshot::{node_label, NodeId, PartitionId, Snapshot, WorkerState};
+
+/// A rule a plan must not break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Invariant {
+    /// Transitions and steps name nodes the snapshot has.
+    KnownNode,
+    /// Steps name partitions the snapshot has.
+    KnownPartition,
+    /// A transition starts from the node's current state, and a node changes state once per plan.
+    TransitionFromCurrent,
+    /// A node is disabled only when no partition holds it (replicas or `next`) or is led by it.
+    DisableOnlyWhenEmpty,
+    /// New replicas go only to alive, active worker nodes that do not hold the partition yet.
+    EligibleTarget,
+    /// A replica is removed only from a node that holds it.
+    RemoveOnlyHeld,
+    /// Removing a replica never leaves fewer serving replicas than the replication factor.
+    ReplicaFloor,
+    /// Removing a replica never leaves the set spanning fewer domains than the property asks.
+    DomainSpread,
+    /// A leader is always a replica on an alive, active node; it moves before its replica goes.
+    LeaderOnReplica,
+    /// A plan does not add and remove the same replica, nor repeat a step.
+    NoContradictorySteps,
+    /// A capped plan adds at most the allowed number of replicas.
+    MoveBudget,
+}
+
+impl Invariant {
+    /// Every invariant, in the order they are documented.
+    pub const ALL: [Invariant; 11] = [
+        Invariant::KnownNode,
+        Invariant::KnownPartition,
+        Invariant::TransitionFromCurrent,
+        Invariant::DisableOnlyWhenEmpty,
+        Invariant::EligibleTarget,
+        Invariant::RemoveOnlyHeld,
+        Invariant::ReplicaFloor,
+        Invariant::DomainSpread,
+        Invariant::LeaderOnReplica,
+        Invariant::NoContradictorySteps,
+        Invariant::MoveBudget,
+    ];
+
+    /// The invariant's short name, as error messages print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::KnownNode => "known-node",
+            Invariant::KnownPartition => "known-partition",
+            Invariant::TransitionFromCurrent => "transition-from-current",
+            Invariant::DisableOnlyWhenEmpty => "disable-only-when-empty",
+            Invariant::EligibleTarget => "eligible-target",
+            Invariant::RemoveOnlyHeld => "remove-only-held",
+            Invariant::ReplicaFloor => "replica-floor",
+            Invariant::DomainSpread => "domain-spread",
+            Invariant::LeaderOnReplica => "leader-on-replica",
+            Invariant::NoContradictorySteps => "no-contradictory-steps",
+            Invariant::MoveBudget => "move-budget",
+        }
+    }
+
+    /// The rule in one sentence.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Invariant::KnownNode => "transitions and steps name nodes the snapshot has",
+            Invariant::KnownPartition => "steps name partitions the snapshot has",
+            Invariant::TransitionFromCurrent => {
+                "a transition starts from the node's current state, once per node and plan"
+            }
+            Invariant::DisableOnlyWhenEmpty => {
+                "a node is disabled only when no replica set or next set holds it and it leads nothing"
+            }
+            Invariant::EligibleTarget => {
+                "new replicas go only to alive, active workers that do not hold the partition yet"
+            }
+            Invariant::RemoveOnlyHeld => "a replica is removed only from a node that holds it",
+            Invariant::ReplicaFloor => {
+                "a removal never leaves fewer serving replicas than the replication factor (add before remove)"
+            }
+            Invariant::DomainSpread => {
+                "a removal never leaves a replica set spanning fewer domains than the property asks"
+            }
+            Invariant::LeaderOnReplica => {
+                "a leader is a replica on an alive, active worker, and moves before its replica is removed"
+            }
+            Invariant::NoContradictorySteps => {
+                "a plan neither repeats a step nor adds and removes the same replica, and sets a leader once"
+            }
+            Invariant::MoveBudget => "a capped plan adds at most --max-moves replicas",
+        }
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where in a plan a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The transition with this index (from 0).
+    Transition(usize),
+    /// The step with this index (from 0).
+    Step(usize),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Transition(i) => write!(f, "transition {}", i + 1),
+            Location::Step(i) => write!(f, "step {}", i + 1),
+        }
+    }
+}
+
+/// A broken invariant: which, where, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant broken.
+    pub invariant: Invariant,
+    /// The transition or step that broke it.
+    pub at: Location,
+    /// What happened.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} breaks invariant `{}` ({}): {}",
+            self.at,
+            self.invariant,
+            self.invariant.rule(),
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// Applies a plan to a snapshot one transition or step at a time, checking every invariant
+/// before each one is applied.
+pub struct PlanChecker {
+    snapshot: Snapshot,
+    node_index: HashMap<NodeId, usize>,
+    partition_index: HashMap<PartitionId, usize>,
+    transitioned: HashSet<NodeId>,
+    steps_seen: HashSet<(StepOp, PartitionId, NodeId)>,
+    leaders_set: HashSet<PartitionId>,
+    transitions: usize,
+    steps: usize,
+    moves: u32,
+}
+
+impl PlanChecker {
+    /// A checker that starts from `snapshot`.
+    pub fn new(snapshot: Snapshot) -> PlanChecker {
+        let node_index = snapshot
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id, i))
+            .collect();
+        let partition_index = snapshot
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        PlanChecker {
+            snapshot,
+            node_index,
+            partition_index,
+            transitioned: HashSet::new(),
+            steps_seen: HashSet::new(),
+            leaders_set: HashSet::new(),
+            transitions: 0,
+            steps: 0,
+            moves: 0,
+        }
+    }
+
+    /// The snapshot with everything checked so far applied.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Ends the check and returns the snapshot with the whole plan applied.
+    pub fn into_snapshot(self) -> Snapshot {
+        self.snapshot
+    }
+
+    /// The `add-replica` steps checked so far.
+    pub fn moves(&self) -> u32 {
+        self.moves
+    }
+
+    /// Checks and applies a transition.
+    pub fn transition(&mut self, t: &Transition) -> Result<(), Violation> {
+        let at = Location::Transition(self.transitions);
+        self.transitions += 1;
+        let fail = |invariant, detail: String| Violation {
+            invariant,
+            at,
+            detail,
+        };
+        let label = node_label(t.node);
+        let Some(&ni) = self.node_index.get(&t.node) else {
+            return Err(fail(
+                Invariant::KnownNode,
+                format!("{label} is not in the snapshot"),
+            ));
+        };
+        let current = self.snapshot.nodes[ni].worker_state;
+        if current != t.from {
+            return Err(fail(
+                Invariant::TransitionFromCurrent,
+                format!(
+                    "{label} is {current}, the transition starts from {}",
+                    t.from
+                ),
+            ));
+        }
+        if !self.transitioned.insert(t.node) {
+            return Err(fail(
+                Invariant::TransitionFromCurrent,
+                format!("{label} already changed state in this plan"),
+            ));
+        }
+        if t.to == WorkerState::Disabled && t.from != WorkerState::Disabled {
+            let usage = self.snapshot.usage(t.node);
+            if usage.holds > 0 || usage.leads > 0 {
+                return Err(fail(
+                    Invariant::DisableOnlyWhenEmpty,
+                    format!(
+                        "{label} still holds {} partition(s) and leads {}",
+                        usage.holds, usage.leads
+                    ),
+                ));
+            }
+        }
+        self.snapshot.nodes[ni].worker_state = t.to;
+        Ok(())
+    }
+
+    /// Checks and applies a step.
+    pub fn step(&mut self, s: &Step) -> Result<(), Violation> {
+        let at = Location::Step(self.steps);
+        self.steps += 1;
+        let fail = |invariant, detail: String| Violation {
+            invariant,
+            at,
+            detail,
+        };
+        let label = node_label(s.node);
+        let Some(&ni) = self.node_index.get(&s.node) else {
+            return Err(fail(
+                Invariant::KnownNode,
+                format!("{label} is not in the snapshot"),
+            ));
+        };
+        let Some(&pi) = self.partition_index.get(&s.partition) else {
+            return Err(fail(
+                Invariant::KnownPartition,
+                format!("partition {} is not in the snapshot", s.partition),
+            ));
+        };
+        let contradicting = match s.op {
+            StepOp::AddReplica => Some(StepOp::RemoveReplica),
+            StepOp::RemoveReplica => Some(StepOp::AddReplica),
+            StepOp::SetLeader => None,
+        };
+        if !self.steps_seen.insert((s.op, s.partition, s.node))
+            || contradicting.is_some_and(|c| self.steps_seen.contains(&(c, s.partition, s.node)))
+        {
+            return Err(fail(
+                Invariant::NoContradictorySteps,
+                format!("{s} repeats or undoes an earlier step of the plan"),
+            ));
+        }
+        let node = &self.snapshot.nodes[ni];
+        let partition = &self.snapshot.partitions[pi];
+        match s.op {
+            StepOp::AddReplica => {
+                if !node.is_placement_candidate() {
+                    return Err(fail(
+                        Invariant::EligibleTarget,
+                        format!(
+                            "{s}: {label} is {}{}{}",
+                            node.worker_state,
+                            if node.alive { "" } else { " and dead" },
+                            if node.roles.contains(crate::Roles::WORKER) {
+                                ""
+                            } else {
+                                " and not a worker"
+                            }
+                        ),
+                    ));
+                }
+                if partition.replicas.contains(&s.node) {
+                    return Err(fail(
+                        Invariant::EligibleTarget,
+                        format!("{s}: {label} already holds a replica"),
+                    ));
+                }
+                self.moves += 1;
+            }
+            StepOp::RemoveReplica => {
+                if !partition.is_held_by(s.node) {
+                    return Err(fail(
+                        Invariant::RemoveOnlyHeld,
+                        format!("{s}: {label} does not hold the partition"),
+                    ));
+                }
+                if partition.leader == Some(s.node) {
+                    return Err(fail(
+                        Invariant::LeaderOnReplica,
+                        format!("{s}: {label} still leads the partition; set another leader first"),
+                    ));
+                }
+                if partition.replicas.contains(&s.node) {
+                    self.check_removal(s, pi)
+                        .map_err(|(invariant, detail)| fail(invariant, detail))?;
+                }
+            }
+            StepOp::SetLeader => {
+                if !self.leaders_set.insert(s.partition) {
+                    return Err(fail(
+                        Invariant::NoContradictorySteps,
+                        format!("{s}: the plan already set this partition's leader"),
+                    ));
+                }
+                if !partition.replicas.contains(&s.node) {
+                    return Err(fail(
+                        Invariant::LeaderOnReplica,
+                        format!("{s}: {label} holds no replica of the partition"),
+                    ));
+                }
+                if !node.is_placement_candidate() {
+                    return Err(fail(
+                        Invariant::LeaderOnReplica,
+                        format!(
+                            "{s}: {label} is {}{}",
+                            node.worker_state,
+                            if node.alive { "" } else { " and dead" }
+                        ),
+                    ));
+                }
+            }
+        }
+        self.snapshot.partitions[pi].apply(s.op, s.node);
+        Ok(())
+    }
+
+    /// Checks that removing the replica on `s.node` keeps the factor and the domain spread.
+    fn check_removal(&self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
+        let replication = self.snapshot.replication;
+        let partition = &self.snapshot.partitions[pi];
+        let serving = |without: Option<NodeId>| {
+            partition
+                .replicas
+                .iter()
+                .filter(|&&n| Some(n) != without)
+                .map(|n| &self.snapshot.nodes[self.node_index[n]])
+                .filter(|n| n.serves_replicas())
+                .collect::<Vec<_>>()
+        };
+        let before = serving(None);
+        let after = serving(Some(s.node));
+        let factor = replication.factor() as usize;
+        if after.len() < before.len() && after.len() < factor {
+            return Err((
+                Invariant::ReplicaFloor,
+                format!(
+                    "{s}: {} serving replica(s) would remain, the replication factor is {factor}",
+                    after.len()
+                ),
+            ));
+        }
+        for scope in [Scope::Region, Scope::Zone] {
+            let spread = |nodes: &[&crate::Node]| {
+                nodes
+                    .iter()
+                    .map(|n| n.domain(scope))
+                    .collect::<HashSet<_>>()
+                    .len() as u32
+            };
+            let (had, keeps) = (spread(&before), spread(&after));
+            let required = replication.required(scope);
+            if keeps < had && keeps < required {
+                return Err((
+                    Invariant::DomainSpread,
+                    format!("{s}: the replicas would span {keeps} {scope}(s), the property asks for {required}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the move budget of a capped plan.
+    pub fn check_budget(&self, max_moves: u32, at: Location) -> Result<(), Violation> {
+        if self.moves > max_moves {
+            return Err(Violation {
+                invariant: Invariant::MoveBudget,
+                at,
+                detail: format!(
+                    "the plan adds {} replicas, at most {max_moves} are allowed",
+                    self.moves
+                ),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,290 @@
+//! Nodes, partitions and the snapshot of a cluster that a policy decides on.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::replication::{Replication, Scope};
+
+/// A node's id; printed as `N<id>`, like Restate does.
+pub type NodeId = u32;
+/// A partition's id.
+pub type PartitionId = u32;
+
+/// The lifecycle state of a worker node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkerState {
+    /// Started, not yet initialised: never receives replicas.
+    Provisioning,
+    /// Normal operation: eligible for new replica sets.
+    Active,
+    /// About to leave: receives nothing new; its replicas move to active workers.
+    Draining,
+    /// Has left every replica set: safe to stop.
+    Disabled,
+}
+
+impl WorkerState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [WorkerState; 4] = [
+        WorkerState::Provisioning,
+        WorkerState::Active,
+        WorkerState::Draining,
+        WorkerState::Disabled,
+    ];
+
+    /// The kebab-case name used in snapshots and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkerState::Provisioning => "provisioning",
+            WorkerState::Active => "active",
+            WorkerState::Draining => "draining",
+            WorkerState::Disabled => "disabled",
+        }
+    }
+
+    /// Parses a kebab-case name.
+    pub fn from_name(name: &str) -> Option<WorkerState> {
+        WorkerState::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for WorkerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The roles a node runs, as a set of flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Roles(u8);
+
+impl Roles {
+    /// Serves the HTTP ingress.
+    pub const HTTP_INGRESS: Roles = Roles(1);
+    /// Runs the cluster controller.
+    pub const ADMIN: Roles = Roles(2);
+    /// Holds partition replicas.
+    pub const WORKER: Roles = Roles(4);
+    /// Stores the log.
+    pub const LOG_SERVER: Roles = Roles(8);
+    /// Runs the metadata store.
+    pub const METADATA_SERVER: Roles = Roles(16);
+
+    /// Every role with its kebab-case name, in Restate's order.
+    pub const NAMED: [(Roles, &'static str); 5] = [
+        (Roles::HTTP_INGRESS, "http-ingress"),
+        (Roles::ADMIN, "admin"),
+        (Roles::WORKER, "worker"),
+        (Roles::LOG_SERVER, "log-server"),
+        (Roles::METADATA_SERVER, "metadata-server"),
+    ];
+
+    /// No role at all.
+    pub const fn empty() -> Roles {
+        Roles(0)
+    }
+
+    /// The raw bits, one per role in the order of [`Roles::NAMED`].
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The set with the given raw bits; unknown bits are dropped.
+    pub const fn from_bits(bits: u8) -> Roles {
+        Roles(bits & 31)
+    }
+
+    /// Whether every role of `other` is in this set.
+    pub const fn contains(self, other: Roles) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The union of two sets.
+    pub const fn union(self, other: Roles) -> Roles {
+        Roles(self.0 | other.0)
+    }
+
+    /// The role called `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Roles> {
+        Roles::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(r, _)| *r)
+    }
+
+    /// The names of the roles in this set, in Restate's order.
+    pub fn names(self) -> Vec<&'static str> {
+        Roles::NAMED
+            .iter()
+            .filter(|(r, _)| self.contains(*r))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+/// One node's configuration and liveness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// The node's id.
+    pub id: NodeId,
+    /// The generation of the node id.
+    pub generation: u32,
+    /// The node's name.
+    pub name: String,
+    /// Where the node listens.
+    pub address: String,
+    /// `region.zone`, `region` or empty.
+    pub location: String,
+    /// The roles it runs.
+    pub roles: Roles,
+    /// Its worker state.
+    pub worker_state: WorkerState,
+    /// Whether it is up.
+    pub alive: bool,
+}
+
+impl Node {
+    /// Whether the node may receive new replicas: a worker that is active and alive.
+    pub fn is_placement_candidate(&self) -> bool {
+        self.roles.contains(Roles::WORKER) && self.worker_state == WorkerState::Active && self.alive
+    }
+
+    /// Whether the node may keep the replicas it holds: the same as a placement candidate.
+    /// Replicas on draining, disabled, dead or non-worker nodes must move.
+    pub fn may_keep_replicas(&self) -> bool {
+        self.is_placement_candidate()
+    }
+
+    /// Whether the node serves the replicas it holds now (it is up and has not left): a replica
+    /// on such a node still counts towards the replication factor while it is being replaced.
+    pub fn serves_replicas(&self) -> bool {
+        self.alive && self.worker_state != WorkerState::Disabled
+    }
+
+    /// The node's domain at `scope`: the region (before the first dot of the location), the zone
+    /// (the whole location) or the node itself.
+    pub fn domain(&self, scope: Scope) -> Domain<'_> {
+        match scope {
+            Scope::Region => Domain::Named(self.location.split('.').next().unwrap_or("")),
+            Scope::Zone => Domain::Named(&self.location),
+            Scope::Node => Domain::Node(self.id),
+        }
+    }
+}
+
+/// A failure domain: a named region or zone, or a single node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Domain<'a> {
+    /// A region or zone, by name.
+    Named(&'a str),
+    /// A node, by id.
+    Node(NodeId),
+}
+
+/// A partition and its replica set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Partition {
+    /// The partition's id.
+    pub id: PartitionId,
+    /// The nodes holding a replica now; empty when the partition is unplaced.
+    pub replicas: Vec<NodeId>,
+    /// A reconfiguration in flight: the set being moved to.
+    pub next: Option<Vec<NodeId>>,
+    /// The node leading the partition.
+    pub leader: Option<NodeId>,
+}
+
+impl Partition {
+    /// Whether the partition has no replicas and no reconfiguration in flight.
+    pub fn is_unplaced(&self) -> bool {
+        self.replicas.is_empty() && self.next.as_ref().is_none_or(|n| n.is_empty())
+    }
+
+    /// Every node holding the partition: its replicas and the nodes of its `next` set, sorted.
+    pub fn holders(&self) -> BTreeSet<NodeId> {
+        let mut all: BTreeSet<NodeId> = self.replicas.iter().copied().collect();
+        if let Some(next) = &self.next {
+            all.extend(next.iter().copied());
+        }
+        all
+    }
+
+    /// Whether `node` holds the partition, in its replicas or its `next` set.
+    pub fn is_held_by(&self, node: NodeId) -> bool {
+        self.replicas.contains(&node) || self.next.as_ref().is_some_and(|n| n.contains(&node))
+    }
+}
+
+/// Everything a policy knows about the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The replication property every replica set must satisfy.
+    pub replication: Replication,
+    /// The nodes, in any order.
+    pub nodes: Vec<Node>,
+    /// The partitions, in any order.
+    pub partitions: Vec<Partition>,
+}
+
+impl Snapshot {
+    /// The node with id `id`.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The partition with id `id`.
+    pub fn partition(&self, id: PartitionId) -> Option<&Partition> {
+        self.partitions.iter().find(|p| p.id == id)
+    }
+
+    /// How many partitions a node holds (replicas or `next` sets) and how many it leads.
+    pub fn usage(&self, node: NodeId) -> NodeUsage {
+        let mut usage = NodeUsage::default();
+        for p in &self.partitions {
+            if p.is_held_by(node) {
+                usage.holds += 1;
+            }
+            if p.leader == Some(node) {
+                usage.leads += 1;
+            }
+        }
+        usage
+    }
+
+    /// The same snapshot with nodes and partitions sorted by id and every replica set sorted,
+    /// the order a deterministic policy and its output use.
+    pub fn canonical(mut self) -> Snapshot {
+        self.nodes.sort_by_key(|n| n.id);
+        self.partitions.sort_by_key(|p| p.id);
+        for p in &mut self.partitions {
+            p.replicas.sort_unstable();
+            if let Some(next) = &mut p.next {
+                next.sort_unstable();
+            }
+        }
+        self
+    }
+}
+
+/// What a node takes part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeUsage {
+    /// Partitions whose replicas or `next` set hold the node.
+    pub holds: u32,
+    /// Partitions the node leads.
+    pub leads: u32,
+}
+
+/// Formats a node id as Restate prints it: `N3`.
+pub fn node_label(id: NodeId) -> String {
+    format!("N{id}")
+}
+
+/// Parses a node id written as `N3`, `n3` or `3`.
+pub fn parse_node_id(text: &str) -> Option<NodeId> {
+    let digits = text.strip_prefix(['N', 'n']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
