@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn band_tolerates_rounding() {
         assert_eq!(
-            Band::of(2500.000_000_000_1),
+            Band::of(2_500.000_000_000_1),
             Band {
                 floor: 2500,
                 ceil: 2500

@@ -123,7 +123,7 @@ impl Roles {
 }
 
 /// One node's configuration and liveness.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Node {
     /// The node's id.
     pub id: NodeId,
@@ -182,7 +182,7 @@ pub enum Domain<'a> {
 }
 
 /// A partition and its replica set.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Partition {
     /// The partition's id.
     pub id: PartitionId,
@@ -216,7 +216,7 @@ impl Partition {
 }
 
 /// Everything a policy knows about the cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Snapshot {
     /// The replication property every replica set must satisfy.
     pub replication: Replication,

@@ -1,0 +1,32 @@
+//! Writing a file so that it is either wholly the new content or untouched: write a temporary
+//! file beside it, flush it to disk, then rename it over the target.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Replaces `path` with `contents` atomically; on failure the old file is left as it was.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let io = |context: String| move |source| Error::Io { context, source };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result.map_err(io(format!("cannot write {}", path.display())))
+}

@@ -1,0 +1,211 @@
+//! The command line: verbs, their options, and the options every verb that loads a policy shares.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use worker_policy::embedded::{DEFAULT_POLICY, DEFAULT_POLICY_NAME};
+use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy::{Error, Limits, Policy};
+use worker_policy_model::WorkerState;
+
+/// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
+#[derive(Debug, Parser)]
+#[command(name = "worker-policy", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 ok; 1 the policy refused (a transition, or a cluster it cannot place); \
+2 bad input (snapshot, arguments, policy file); 3 the policy misbehaved (trap, timeout, memory, fuel, \
+broken invariant, wrong contract, no convergence); 4 host error."
+)]
+pub struct Cli {
+    /// Show what the policy logged (to stderr).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The plan the policy decides for a snapshot: its transitions and steps, each with a reason.
+    Evaluate(EvaluateArgs),
+    /// The policy's verdict on an operator's request to change a node's worker state.
+    Transition(TransitionArgs),
+    /// Evaluate and apply, round after round, until the plan is empty.
+    Simulate(SimulateArgs),
+    /// What a policy component is: its info, contract, imports, exports and digest.
+    Inspect(InspectArgs),
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Table,
+    /// JSON for programs.
+    Json,
+}
+
+/// A worker state as the command line writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    Provisioning,
+    Active,
+    Draining,
+    Disabled,
+}
+
+impl From<StateArg> for WorkerState {
+    fn from(s: StateArg) -> WorkerState {
+        match s {
+            StateArg::Provisioning => WorkerState::Provisioning,
+            StateArg::Active => WorkerState::Active,
+            StateArg::Draining => WorkerState::Draining,
+            StateArg::Disabled => WorkerState::Disabled,
+        }
+    }
+}
+
+/// Which policy to load and the sandbox it runs in.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// A policy component (.wasm); without it, the embedded default policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Refuse to load the policy unless its SHA-256 (hex) is this.
+    #[arg(long, value_name = "HEX")]
+    pub policy_sha256: Option<String>,
+    /// Deadline of each policy call, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Memory cap of each policy instance, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_memory: u64,
+    /// Meter fuel: stop a policy call after this many units (reproducible on any machine).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+impl PolicyArgs {
+    /// The sandbox limits these options ask for.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            timeout: Duration::from_secs_f64(self.timeout),
+            max_memory: usize::try_from(self.max_memory << 20).unwrap_or(usize::MAX),
+            fuel: self.fuel,
+        }
+    }
+
+    /// How output names the policy: its file, or the embedded default.
+    pub fn source_name(&self) -> String {
+        match &self.policy {
+            Some(path) => path.display().to_string(),
+            None => DEFAULT_POLICY_NAME.to_string(),
+        }
+    }
+
+    /// Reads, pins and loads the policy.
+    pub fn load(&self) -> anyhow::Result<Policy> {
+        let bytes = match &self.policy {
+            Some(path) => std::fs::read(path).map_err(|e| {
+                Error::PolicyFile(format!(
+                    "{}: cannot be read: {e}; check the --policy path",
+                    path.display()
+                ))
+            })?,
+            None => DEFAULT_POLICY.to_vec(),
+        };
+        if let Some(pin) = &self.policy_sha256 {
+            worker_policy::policy::check_pin(&bytes, pin)?;
+        }
+        Policy::load(&bytes, self.limits())
+            .with_context(|| format!("cannot load the policy {}", self.source_name()))
+    }
+}
+
+/// Options of `evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The cluster snapshot (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// At most this many replicas added by the rebalance; later rounds finish the work.
+    #[arg(long, value_name = "N")]
+    pub max_moves: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Options of `transition`.
+#[derive(Debug, Args)]
+pub struct TransitionArgs {
+    /// The cluster snapshot (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    /// The node, as `N3` or `3`.
+    #[arg(long, value_name = "ID")]
+    pub node: String,
+    /// The worker state asked for.
+    #[arg(long, value_enum)]
+    pub to: StateArg,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// When allowed, write the snapshot with the node's new state here (atomically; nothing is
+    /// written when refused). May be the input file.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Options of `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The cluster snapshot (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// At most this many replicas added per round.
+    #[arg(long, value_name = "N")]
+    pub max_moves: Option<u32>,
+    /// Give up after this many rounds.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rounds: u32,
+    /// Write the final snapshot here, in the input's format (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Options of `inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Reads a snapshot file.
+pub fn read_snapshot(path: &Path) -> anyhow::Result<SnapshotFile> {
+    Ok(SnapshotFile::read(path).map_err(Error::Snapshot)?)
+}

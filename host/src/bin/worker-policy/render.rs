@@ -1,0 +1,259 @@
+//! How results look: aligned tables for people, JSON for programs. Every list is printed in the
+//! order the host holds it (plans in application order, nodes by id), so output is
+//! byte-for-byte the same for the same input.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use worker_policy::policy::HookLog;
+use worker_policy::Policy;
+use worker_policy_model::quality::{Balance, Quality};
+use worker_policy_model::snapshot::node_label;
+use worker_policy_model::{Plan, Snapshot, StepOp, WorkerState};
+
+/// Prints what the policy logged to stderr, when asked to.
+pub fn print_logs(policy: &Policy, verbose: bool) {
+    for HookLog { hook, record } in policy.take_logs() {
+        if verbose {
+            eprintln!("policy {hook} [{:?}]: {}", record.level, record.message);
+        }
+    }
+}
+
+/// One line naming the policy: name, version, where it came from and its digest.
+pub fn policy_line(policy: &Policy, source: &str) -> String {
+    let m = policy.metadata();
+    format!(
+        "policy    {} {} ({source}, sha256 {}…)",
+        m.name,
+        m.version,
+        &m.sha256[..12.min(m.sha256.len())]
+    )
+}
+
+/// The policy as a JSON object.
+pub fn policy_json(policy: &Policy, source: &str) -> Value {
+    let m = policy.metadata();
+    json!({ "name": m.name, "version": m.version, "source": source, "sha256": m.sha256 })
+}
+
+/// One line describing a snapshot.
+pub fn snapshot_line(label: &str, snapshot: &Snapshot) -> String {
+    let mut states = Vec::new();
+    for state in WorkerState::ALL {
+        let count = snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.worker_state == state)
+            .count();
+        if count > 0 {
+            states.push(format!("{count} {state}"));
+        }
+    }
+    let dead = snapshot.nodes.iter().filter(|n| !n.alive).count();
+    if dead > 0 {
+        states.push(format!("{dead} dead"));
+    }
+    let unplaced = snapshot
+        .partitions
+        .iter()
+        .filter(|p| p.is_unplaced())
+        .count();
+    format!(
+        "snapshot  {label}: {} nodes ({}), {} partitions ({unplaced} unplaced), replication {}",
+        snapshot.nodes.len(),
+        states.join(", "),
+        snapshot.partitions.len(),
+        snapshot.replication
+    )
+}
+
+/// A plan as aligned text.
+pub fn plan_table(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.is_empty() {
+        out.push_str("plan      empty: nothing to do\n");
+        return out;
+    }
+    if !plan.transitions.is_empty() {
+        out.push_str(&format!("\ntransitions ({})\n", plan.transitions.len()));
+        for t in &plan.transitions {
+            let change = format!("{} -> {}", t.from, t.to);
+            out.push_str(&format!(
+                "  {:<6} {change:<26} {}\n",
+                node_label(t.node),
+                t.reason
+            ));
+        }
+    }
+    if !plan.steps.is_empty() {
+        out.push_str(&format!("\nsteps ({})\n", plan.steps.len()));
+        out.push_str(&format!(
+            "  {:>5}  {:<14} {:>9}  {:<6} reason\n",
+            "#", "op", "partition", "node"
+        ));
+        for (i, s) in plan.steps.iter().enumerate() {
+            out.push_str(&format!(
+                "  {:>5}  {:<14} {:>9}  {:<6} {}\n",
+                i + 1,
+                s.op.name(),
+                s.partition,
+                node_label(s.node),
+                s.reason
+            ));
+        }
+    }
+    out
+}
+
+/// One line counting a plan's transitions and steps by kind.
+pub fn plan_summary(plan: &Plan) -> String {
+    let count = |op| plan.steps.iter().filter(|s| s.op == op).count();
+    format!(
+        "{} transition(s), {} step(s): {} replica(s) added, {} removed, {} leader change(s)",
+        plan.transitions.len(),
+        plan.steps.len(),
+        count(StepOp::AddReplica),
+        count(StepOp::RemoveReplica),
+        count(StepOp::SetLeader)
+    )
+}
+
+/// A plan as JSON: transitions and steps in the order to apply them.
+pub fn plan_json(plan: &Plan) -> Value {
+    #[derive(Serialize)]
+    struct TransitionOut<'a> {
+        node: u32,
+        from: &'a str,
+        to: &'a str,
+        reason: &'a str,
+    }
+    #[derive(Serialize)]
+    struct StepOut<'a> {
+        op: &'a str,
+        partition: u32,
+        node: u32,
+        reason: &'a str,
+    }
+    let transitions: Vec<TransitionOut> = plan
+        .transitions
+        .iter()
+        .map(|t| TransitionOut {
+            node: t.node,
+            from: t.from.name(),
+            to: t.to.name(),
+            reason: &t.reason,
+        })
+        .collect();
+    let steps: Vec<StepOut> = plan
+        .steps
+        .iter()
+        .map(|s| StepOut {
+            op: s.op.name(),
+            partition: s.partition,
+            node: s.node,
+            reason: &s.reason,
+        })
+        .collect();
+    json!({ "transitions": transitions, "steps": steps })
+}
+
+/// Quality figures as aligned text.
+pub fn quality_table(q: &Quality) -> String {
+    let balance = |what: &str, b: &Balance| {
+        let share = if (b.fair_max - b.fair_min).abs() < 1e-9 {
+            format!("{:.2}", b.fair_min)
+        } else {
+            format!("{:.2}..{:.2}", b.fair_min, b.fair_max)
+        };
+        format!(
+            "  {what:<9} per node min {} max {} (fair share {share}, band {}..{}), {} node(s) outside their band\n",
+            b.min, b.max, b.band.floor, b.band.ceil, b.outside_band
+        )
+    };
+    let mut out = format!(
+        "\nquality   {} eligible node(s), {} placed partition(s)\n",
+        q.eligible_nodes, q.placed_partitions
+    );
+    out.push_str(&balance("replicas", &q.replicas));
+    out.push_str(&balance("leaders", &q.leaders));
+    out.push_str(&format!(
+        "  moves     {} (lower bound {}: {} forced, {} to reach fair share)\n",
+        q.moves,
+        q.lower_bound.value(),
+        q.lower_bound.forced,
+        q.lower_bound.deficit
+    ));
+    out
+}
+
+/// Quality figures as JSON.
+pub fn quality_json(q: &Quality) -> Value {
+    let balance = |b: &Balance| {
+        json!({ "min": b.min, "max": b.max, "fair_share_min": b.fair_min, "fair_share_max": b.fair_max,
+                "band": [b.band.floor, b.band.ceil], "outside_band": b.outside_band })
+    };
+    json!({
+        "eligible_nodes": q.eligible_nodes,
+        "placed_partitions": q.placed_partitions,
+        "replicas": balance(&q.replicas),
+        "leaders": balance(&q.leaders),
+        "moves": q.moves,
+        "lower_bound": { "value": q.lower_bound.value(), "forced": q.lower_bound.forced, "deficit": q.lower_bound.deficit },
+    })
+}
+
+/// Per-node replica and leader counts of a snapshot, as rows (node, state, alive, replicas, leaders).
+pub fn node_counts(snapshot: &Snapshot) -> Vec<(u32, WorkerState, bool, u32, u32)> {
+    let mut rows: Vec<_> = snapshot
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.worker_state, n.alive, 0u32, 0u32))
+        .collect();
+    let index: std::collections::HashMap<u32, usize> =
+        rows.iter().enumerate().map(|(i, r)| (r.0, i)).collect();
+    for p in &snapshot.partitions {
+        for n in p.holders() {
+            if let Some(&i) = index.get(&n) {
+                rows[i].3 += 1;
+            }
+        }
+        if let Some(&i) = p.leader.as_ref().and_then(|l| index.get(l)) {
+            rows[i].4 += 1;
+        }
+    }
+    rows
+}
+
+/// Per-node counts as aligned text.
+pub fn node_counts_table(snapshot: &Snapshot) -> String {
+    let mut out = format!(
+        "\n  {:<6} {:<13} {:<5} {:>8} {:>8}\n",
+        "node", "state", "alive", "replicas", "leaders"
+    );
+    for (id, state, alive, replicas, leaders) in node_counts(snapshot) {
+        out.push_str(&format!(
+            "  {:<6} {:<13} {:<5} {replicas:>8} {leaders:>8}\n",
+            node_label(id),
+            state.name(),
+            if alive { "yes" } else { "no" }
+        ));
+    }
+    out
+}
+
+/// Per-node counts as JSON.
+pub fn node_counts_json(snapshot: &Snapshot) -> Value {
+    node_counts(snapshot)
+        .into_iter()
+        .map(|(id, state, alive, replicas, leaders)| {
+            json!({ "node": id, "worker_state": state.name(), "alive": alive, "replicas": replicas, "leaders": leaders })
+        })
+        .collect()
+}
+
+/// Pretty JSON with a final newline.
+pub fn to_json_text(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}

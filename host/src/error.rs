@@ -1,0 +1,185 @@
+//! Typed errors of the host library, grouped into the classes the CLI's exit codes report.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use worker_policy_model::invariants::Violation;
+use worker_policy_model::PolicyError;
+
+/// The class of an error, and the exit code the CLI gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The policy refused: a transition it does not allow, or a cluster it cannot place. Exit 1.
+    Refused,
+    /// The user's input is wrong: a snapshot, an argument, a policy file that cannot be read. Exit 2.
+    BadInput,
+    /// The policy misbehaved: trap, timeout, memory, fuel, a broken invariant, a wrong contract. Exit 3.
+    PolicyFault,
+    /// The host itself failed, for example writing a file. Exit 4.
+    Host,
+}
+
+impl ErrorClass {
+    /// The process exit code of this class.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorClass::Refused => 1,
+            ErrorClass::BadInput => 2,
+            ErrorClass::PolicyFault => 3,
+            ErrorClass::Host => 4,
+        }
+    }
+}
+
+/// Anything the host library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A snapshot that cannot be read, parsed or trusted.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// The policy answered with a typed error.
+    #[error("the policy refused: {0}")]
+    Refused(PolicyError),
+    /// The policy misbehaved.
+    #[error(transparent)]
+    Fault(#[from] PolicyFault),
+    /// A policy file that cannot be read or is not what was pinned.
+    #[error("{0}")]
+    PolicyFile(String),
+    /// The host failed to do its own work.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the host was doing.
+        context: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The class of this error.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Snapshot(_) | Error::PolicyFile(_) => ErrorClass::BadInput,
+            Error::Refused(_) => ErrorClass::Refused,
+            Error::Fault(_) => ErrorClass::PolicyFault,
+            Error::Io { .. } => ErrorClass::Host,
+        }
+    }
+}
+
+/// A snapshot problem: which file, which field, what is wrong and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotError {
+    /// The file (or `<stdin>`).
+    pub file: PathBuf,
+    /// The field, as a path such as `nodes[2].worker_state`; empty for the whole document.
+    pub field: String,
+    /// What is wrong, and what to do about it.
+    pub problem: String,
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.problem)
+        } else {
+            write!(
+                f,
+                "{}: field `{}`: {}",
+                self.file.display(),
+                self.field,
+                self.problem
+            )
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+/// The hook a policy was running when it failed.
+pub type Hook = &'static str;
+
+/// A policy that misbehaved, or a component that is not a policy for this host.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyFault {
+    /// Not a WebAssembly component (a core module, or not wasm at all).
+    #[error("{0}")]
+    NotAComponent(String),
+    /// A component that does not compile or link.
+    #[error("the component is not valid: {0}")]
+    Invalid(String),
+    /// A component built for another version of the contract, or for another contract.
+    #[error("the component exports {found}, this host speaks {expected}; rebuild the policy against wit/ of this host")]
+    WrongContract {
+        /// What the component exports.
+        found: String,
+        /// What this host expects.
+        expected: String,
+    },
+    /// A component that asks for capabilities the host does not grant.
+    #[error("the component imports {}, but a policy may import only {allowed}", .imports.join(", "))]
+    ForbiddenImports {
+        /// The imports refused.
+        imports: Vec<String>,
+        /// What a policy may import.
+        allowed: String,
+    },
+    /// The policy trapped (a panic shows as `unreachable`).
+    #[error("the policy trapped in `{hook}`: {message}")]
+    Trap {
+        /// The hook.
+        hook: Hook,
+        /// The trap and, where the policy logged one, its panic message.
+        message: String,
+    },
+    /// The policy ran past its deadline.
+    #[error("the policy ran past its deadline of {} ms in `{hook}` and was stopped", .limit.as_millis())]
+    Timeout {
+        /// The hook.
+        hook: Hook,
+        /// The deadline.
+        limit: Duration,
+    },
+    /// The policy used up its fuel.
+    #[error("the policy used all of its {fuel} fuel in `{hook}` and was stopped")]
+    OutOfFuel {
+        /// The hook.
+        hook: Hook,
+        /// The fuel it had.
+        fuel: u64,
+    },
+    /// The policy tried to grow its memory past the cap.
+    #[error("the policy tried to grow its memory to {requested} bytes in `{hook}`, over the cap of {limit} bytes, and was stopped")]
+    OutOfMemory {
+        /// The hook.
+        hook: Hook,
+        /// The size it asked for.
+        requested: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// Round after round, the plans lead back to a snapshot seen before.
+    #[error(
+        "the policy loops: round {round} leads back to a cluster state seen in an earlier round"
+    )]
+    Loops {
+        /// The round that closed the loop.
+        round: u32,
+    },
+    /// The plans did not become empty within the round limit.
+    #[error("the plan was still not empty after {rounds} rounds; raise --max-rounds if the cluster needs more")]
+    NoConvergence {
+        /// Rounds run.
+        rounds: u32,
+    },
+    /// The policy's answer breaks a safety invariant.
+    #[error("the policy's answer to `{hook}` was refused: {violation}")]
+    Violation {
+        /// The hook.
+        hook: Hook,
+        /// The invariant broken.
+        violation: Violation,
+    },
+}

@@ -1,0 +1,575 @@
+//! The JSON snapshot format: Restate's names, defaults for what a cluster leaves out, and errors
+//! that name the file, the field, what is wrong and how to fix it.
+//!
+//! ```json
+//! { "replication": 3 | "{zone: 3, node: 3}" | {"zone": 3, "node": 3},
+//!   "nodes": [ { "id": 1, "name": "n1", "generation": 1, "address": "http://n1:5122/",
+//!                "location": "eu.a", "roles": ["worker", "log-server"],
+//!                "worker_state": "active", "alive": true } ],
+//!   "partitions": [ { "id": 0, "replicas": [1, 4, 7], "next": null, "leader": 1 } ] }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use worker_policy_model::snapshot::{node_label, parse_node_id};
+use worker_policy_model::{Node, NodeId, Partition, Replication, Roles, Snapshot, WorkerState};
+
+use crate::error::SnapshotError;
+
+/// The largest snapshot file the host reads.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
+/// A snapshot read from a file, with what is needed to write it back in the same form.
+#[derive(Debug, Clone)]
+pub struct SnapshotFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The snapshot, nodes and partitions sorted by id.
+    pub snapshot: Snapshot,
+    /// The replication property as the file wrote it.
+    replication_doc: Value,
+}
+
+impl SnapshotFile {
+    /// Reads and checks a snapshot file.
+    pub fn read(path: &Path) -> Result<SnapshotFile, SnapshotError> {
+        let whole = |problem: String| SnapshotError {
+            file: path.to_path_buf(),
+            field: String::new(),
+            problem,
+        };
+        let size = std::fs::metadata(path)
+            .map_err(|e| whole(format!("cannot be read: {e}; check the path")))?
+            .len();
+        if size > MAX_FILE_BYTES {
+            return Err(whole(format!(
+                "is {size} bytes, more than the {MAX_FILE_BYTES} bytes a snapshot may have"
+            )));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| whole(format!("cannot be read as UTF-8 text: {e}")))?;
+        SnapshotFile::parse(&text, path)
+    }
+
+    /// Parses and checks a snapshot from JSON text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<SnapshotFile, SnapshotError> {
+        let error = |field: String, problem: String| SnapshotError {
+            file: path.to_path_buf(),
+            field,
+            problem,
+        };
+        if text.trim().is_empty() {
+            return Err(error(
+                String::new(),
+                "the file is empty; a snapshot is a JSON object with `replication`, `nodes` and `partitions`".into(),
+            ));
+        }
+        let mut json = serde_json::Deserializer::from_str(text);
+        let doc: SnapshotDoc = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            let field = e.path().to_string();
+            let inner = e.into_inner();
+            let problem = if inner.is_eof() {
+                format!("the JSON ends too early ({inner}); the file looks truncated")
+            } else {
+                inner.to_string()
+            };
+            error(if field == "." { String::new() } else { field }, problem)
+        })?;
+        let replication =
+            parse_replication(&doc.replication).map_err(|p| error("replication".into(), p))?;
+        let replication_doc = doc.replication.clone();
+        let snapshot = doc
+            .into_snapshot(replication)
+            .map_err(|(f, p)| error(f, p))?;
+        Ok(SnapshotFile {
+            path: path.to_path_buf(),
+            snapshot,
+            replication_doc,
+        })
+    }
+
+    /// `snapshot` as JSON in this file's form (its replication property written as the file
+    /// wrote it), pretty-printed, ending with a newline.
+    pub fn to_json(&self, snapshot: &Snapshot) -> String {
+        let doc = SnapshotDoc::from_snapshot(snapshot, self.replication_doc.clone());
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// A snapshot as JSON in the documented form, with the replication property in its short form.
+pub fn snapshot_to_json(snapshot: &Snapshot) -> String {
+    let replication = match snapshot.replication.scope_counts().as_slice() {
+        [(worker_policy_model::Scope::Node, factor)] => Value::from(*factor),
+        _ => Value::from(snapshot.replication.to_string()),
+    };
+    let mut text = serde_json::to_string_pretty(&SnapshotDoc::from_snapshot(snapshot, replication))
+        .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn parse_replication(value: &Value) -> Result<Replication, String> {
+    let parsed = match value {
+        Value::Number(n) => {
+            let factor = n
+                .as_u64()
+                .and_then(|f| u32::try_from(f).ok())
+                .ok_or_else(|| format!("`{n}` is not a replica count; write a whole number such as 3"))?;
+            Replication::nodes(factor)
+        }
+        Value::String(text) => Replication::parse(text),
+        Value::Object(map) => {
+            let text = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Replication::parse(&format!("{{{text}}}"))
+        }
+        other => {
+            return Err(format!(
+                "`{other}` is not a replication property; write a replica count such as 3, or \"{{zone: 3, node: 3}}\""
+            ))
+        }
+    };
+    parsed.map_err(|e| e.to_string())
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotDoc {
+    replication: Value,
+    #[serde(default)]
+    nodes: Vec<NodeDoc>,
+    #[serde(default)]
+    partitions: Vec<PartitionDoc>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct NodeDoc {
+    id: NodeIdDoc,
+    #[serde(default = "first_generation")]
+    generation: u32,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default = "worker_only")]
+    roles: Vec<RoleDoc>,
+    #[serde(default = "provisioning")]
+    worker_state: StateDoc,
+    #[serde(default = "alive")]
+    alive: bool,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct PartitionDoc {
+    id: u32,
+    #[serde(default)]
+    replicas: Vec<NodeIdDoc>,
+    #[serde(default)]
+    next: Option<Vec<NodeIdDoc>>,
+    #[serde(default)]
+    leader: Option<NodeIdDoc>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum RoleDoc {
+    HttpIngress,
+    Admin,
+    Worker,
+    LogServer,
+    MetadataServer,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+enum StateDoc {
+    Provisioning,
+    Active,
+    Draining,
+    Disabled,
+}
+
+fn first_generation() -> u32 {
+    1
+}
+fn worker_only() -> Vec<RoleDoc> {
+    vec![RoleDoc::Worker]
+}
+fn provisioning() -> StateDoc {
+    StateDoc::Provisioning
+}
+fn alive() -> bool {
+    true
+}
+
+impl RoleDoc {
+    const ALL: [RoleDoc; 5] = [
+        RoleDoc::HttpIngress,
+        RoleDoc::Admin,
+        RoleDoc::Worker,
+        RoleDoc::LogServer,
+        RoleDoc::MetadataServer,
+    ];
+
+    fn role(self) -> Roles {
+        Roles::NAMED[self as usize].0
+    }
+}
+
+impl From<StateDoc> for WorkerState {
+    fn from(s: StateDoc) -> WorkerState {
+        WorkerState::ALL[s as usize]
+    }
+}
+
+impl From<WorkerState> for StateDoc {
+    fn from(s: WorkerState) -> StateDoc {
+        [
+            StateDoc::Provisioning,
+            StateDoc::Active,
+            StateDoc::Draining,
+            StateDoc::Disabled,
+        ][s as usize]
+    }
+}
+
+/// A node id written as a number (`3`) or as Restate prints it (`"N3"`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct NodeIdDoc(NodeId);
+
+impl Serialize for NodeIdDoc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeIdDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NodeIdDoc, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = NodeIdDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a node id such as 3 or \"N3\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeIdDoc, E> {
+                u32::try_from(v)
+                    .map(NodeIdDoc)
+                    .map_err(|_| E::custom(format!("node id {v} is larger than {}", u32::MAX)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeIdDoc, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom(format!("node id {v} is negative")))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeIdDoc, E> {
+                parse_node_id(v)
+                    .map(NodeIdDoc)
+                    .ok_or_else(|| E::custom(format!("`{v}` is not a node id; write 3 or \"N3\"")))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+impl SnapshotDoc {
+    /// Checks the document's consistency and builds the snapshot; an error names the field.
+    fn into_snapshot(self, replication: Replication) -> Result<Snapshot, (String, String)> {
+        let mut node_at: HashMap<NodeId, usize> = HashMap::new();
+        let mut nodes = Vec::with_capacity(self.nodes.len());
+        for (i, n) in self.nodes.into_iter().enumerate() {
+            if let Some(first) = node_at.insert(n.id.0, i) {
+                return Err((
+                    format!("nodes[{i}].id"),
+                    format!(
+                        "{} is also the id of nodes[{first}]; node ids must be unique",
+                        node_label(n.id.0)
+                    ),
+                ));
+            }
+            let roles = n
+                .roles
+                .iter()
+                .fold(Roles::empty(), |acc, r| acc.union(r.role()));
+            nodes.push(Node {
+                id: n.id.0,
+                generation: n.generation,
+                name: n.name,
+                address: n.address,
+                location: n.location,
+                roles,
+                worker_state: n.worker_state.into(),
+                alive: n.alive,
+            });
+        }
+        let mut partition_at: HashMap<u32, usize> = HashMap::new();
+        let mut partitions = Vec::with_capacity(self.partitions.len());
+        for (i, p) in self.partitions.into_iter().enumerate() {
+            let field = |name: &str| format!("partitions[{i}].{name}");
+            if let Some(first) = partition_at.insert(p.id, i) {
+                return Err((
+                    field("id"),
+                    format!("partition {} is also the id of partitions[{first}]; partition ids must be unique", p.id),
+                ));
+            }
+            let replicas = check_set(&p.replicas, &node_at, &field("replicas"))?;
+            let next = match &p.next {
+                Some(set) => Some(check_set(set, &node_at, &field("next"))?),
+                None => None,
+            };
+            let leader = p.leader.map(|l| l.0);
+            if let Some(l) = leader {
+                if !node_at.contains_key(&l) {
+                    return Err((
+                        field("leader"),
+                        format!(
+                            "{} is not in `nodes`; add the node or set the leader to null",
+                            node_label(l)
+                        ),
+                    ));
+                }
+                if !replicas.contains(&l) {
+                    return Err((
+                        field("leader"),
+                        format!("{} is not one of the partition's replicas; set the leader to one of them or to null", node_label(l)),
+                    ));
+                }
+            }
+            partitions.push(Partition {
+                id: p.id,
+                replicas,
+                next: next.filter(|n| !n.is_empty()),
+                leader,
+            });
+        }
+        Ok(Snapshot {
+            replication,
+            nodes,
+            partitions,
+        }
+        .canonical())
+    }
+
+    fn from_snapshot(snapshot: &Snapshot, replication: Value) -> SnapshotDoc {
+        let ids = |set: &[NodeId]| set.iter().copied().map(NodeIdDoc).collect::<Vec<_>>();
+        SnapshotDoc {
+            replication,
+            nodes: snapshot
+                .nodes
+                .iter()
+                .map(|n| NodeDoc {
+                    id: NodeIdDoc(n.id),
+                    generation: n.generation,
+                    name: n.name.clone(),
+                    address: n.address.clone(),
+                    location: n.location.clone(),
+                    roles: RoleDoc::ALL
+                        .into_iter()
+                        .filter(|r| n.roles.contains(r.role()))
+                        .collect(),
+                    worker_state: n.worker_state.into(),
+                    alive: n.alive,
+                })
+                .collect(),
+            partitions: snapshot
+                .partitions
+                .iter()
+                .map(|p| PartitionDoc {
+                    id: p.id,
+                    replicas: ids(&p.replicas),
+                    next: p.next.as_deref().map(ids),
+                    leader: p.leader.map(NodeIdDoc),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Checks that a replica set names known nodes, each once.
+fn check_set(
+    set: &[NodeIdDoc],
+    nodes: &HashMap<NodeId, usize>,
+    field: &str,
+) -> Result<Vec<NodeId>, (String, String)> {
+    let mut out: Vec<NodeId> = Vec::with_capacity(set.len());
+    for (j, id) in set.iter().enumerate() {
+        if !nodes.contains_key(&id.0) {
+            return Err((
+                format!("{field}[{j}]"),
+                format!(
+                    "{} is not in `nodes`; add the node or remove it from the set",
+                    node_label(id.0)
+                ),
+            ));
+        }
+        if out.contains(&id.0) {
+            return Err((
+                format!("{field}[{j}]"),
+                format!("{} appears twice in the set", node_label(id.0)),
+            ));
+        }
+        out.push(id.0);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Snapshot, SnapshotError> {
+        SnapshotFile::parse(text, Path::new("cluster.json")).map(|f| f.snapshot)
+    }
+
+    fn field_of(text: &str) -> (String, String) {
+        let e = parse(text).expect_err("the snapshot must be refused");
+        assert_eq!(e.file, Path::new("cluster.json"));
+        (e.field, e.problem)
+    }
+
+    #[test]
+    fn fills_in_the_documented_defaults() {
+        let s = parse(r#"{"replication": 1, "nodes": [{"id": "N2"}], "partitions": [{"id": 0}]}"#)
+            .unwrap();
+        let n = &s.nodes[0];
+        assert_eq!((n.id, n.generation, n.location.as_str()), (2, 1, ""));
+        assert_eq!(n.roles, Roles::WORKER);
+        assert_eq!(n.worker_state, WorkerState::Provisioning);
+        assert!(n.alive);
+        assert!(s.partitions[0].is_unplaced() && s.partitions[0].leader.is_none());
+    }
+
+    #[test]
+    fn reads_every_form_of_the_replication_property() {
+        for (text, factor) in [
+            ("3", 3),
+            ("\"{zone: 3, node: 3}\"", 3),
+            ("{\"zone\": 2}", 2),
+        ] {
+            let s = parse(&format!(
+                r#"{{"replication": {text}, "nodes": [], "partitions": []}}"#
+            ))
+            .unwrap();
+            assert_eq!(s.replication.factor(), factor, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_the_field_of_each_inconsistency() {
+        let cases = [
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1}, {"id": 1}]}"#,
+                "nodes[1].id",
+                "unique",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1}], "partitions": [{"id": 0, "replicas": [1, 9]}]}"#,
+                "partitions[0].replicas[1]",
+                "N9 is not in `nodes`",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1}], "partitions": [{"id": 0, "replicas": [1, 1]}]}"#,
+                "partitions[0].replicas[1]",
+                "twice",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1}, {"id": 2}], "partitions": [{"id": 0, "replicas": [1], "leader": 2}]}"#,
+                "partitions[0].leader",
+                "not one of the partition's replicas",
+            ),
+            (
+                r#"{"replication": 3, "partitions": [{"id": 4}, {"id": 4}]}"#,
+                "partitions[1].id",
+                "unique",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1, "worker_state": "drainin"}]}"#,
+                "nodes[0].worker_state",
+                "expected one of",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1, "roles": ["wrker"]}]}"#,
+                "nodes[0].roles[0]",
+                "expected one of",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": 1, "workr_state": "active"}]}"#,
+                "nodes[0].workr_state",
+                "unknown field",
+            ),
+            (
+                r#"{"replication": "{zone: 3, node: 2}"}"#,
+                "replication",
+                "narrower scope",
+            ),
+            (
+                r#"{"replication": true}"#,
+                "replication",
+                "not a replication property",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": "X1"}]}"#,
+                "nodes[0].id",
+                "not a node id",
+            ),
+            (
+                r#"{"replication": 3, "nodes": [{"id": -1}]}"#,
+                "nodes[0].id",
+                "negative",
+            ),
+            (
+                r#"{"replication": 3, "nodes": {"id": 1}}"#,
+                "nodes",
+                "expected a sequence",
+            ),
+        ];
+        for (text, field, words) in cases {
+            let (got_field, problem) = field_of(text);
+            assert_eq!(got_field, field, "{text}: {problem}");
+            assert!(
+                problem.contains(words),
+                "{text}: `{problem}` lacks `{words}`"
+            );
+        }
+    }
+
+    #[test]
+    fn explains_empty_truncated_and_non_json_files() {
+        assert!(field_of("").1.contains("empty"));
+        assert!(field_of("  \n").1.contains("empty"));
+        assert!(field_of(r#"{"replication": 3, "nodes": [{"id": 1"#)
+            .1
+            .contains("truncated"));
+        assert!(field_of("replication: 3").1.contains("expected value"));
+        assert!(field_of(r#"{"nodes": []}"#)
+            .1
+            .contains("missing field `replication`"));
+    }
+
+    #[test]
+    fn writes_back_what_it_read() {
+        let text = r#"{"replication": "{zone: 3}", "nodes": [{"id": 2, "location": "a.b", "worker_state": "active"}, {"id": 1}],
+                       "partitions": [{"id": 0, "replicas": [2], "next": [1], "leader": 2}]}"#;
+        let file = SnapshotFile::parse(text, Path::new("c.json")).unwrap();
+        let again =
+            SnapshotFile::parse(&file.to_json(&file.snapshot), Path::new("c.json")).unwrap();
+        assert_eq!(again.snapshot, file.snapshot);
+        assert!(file
+            .to_json(&file.snapshot)
+            .contains("\"replication\": \"{zone: 3}\""));
+        assert_eq!(file.snapshot.nodes[0].id, 1, "nodes are sorted by id");
+    }
+}

@@ -1,0 +1,260 @@
+//! The `worker-policy` binary as an operator uses it: exit codes, output formats, error
+//! messages that name the file and field, and files written whole or not at all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh folder for files a test writes.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("worker-policy-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn evaluate_prints_the_plan_with_reasons() {
+    let snapshot = example("three-zones-draining.json");
+    let out = run(&["evaluate", "--snapshot", snapshot.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for words in [
+        "worker-policy-default",
+        "add-replica",
+        "remove-replica",
+        "N5",
+        "quality",
+        "lower bound",
+    ] {
+        assert!(stdout.contains(words), "`{words}` missing from:\n{stdout}");
+    }
+}
+
+#[test]
+fn evaluate_json_lists_transitions_and_steps_in_order_and_is_deterministic() {
+    let snapshot = example("scale-out-provisioning.json");
+    let args = [
+        "evaluate",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let first = run(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(first.stdout, run(&args).stdout, "byte for byte the same");
+    let json = text(&first.stdout);
+    assert!(json.contains("\"transitions\"") && json.contains("\"steps\""));
+    assert!(json.contains("\"op\": \"add-replica\""), "{json}");
+    assert!(json.contains("\"from\": \"provisioning\""), "{json}");
+}
+
+#[test]
+fn an_unsatisfiable_cluster_exits_1_naming_scope_and_counts() {
+    let snapshot = example("unsatisfiable-zones.json");
+    let out = run(&["evaluate", "--snapshot", snapshot.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("zone") && stderr.contains("available 2") && stderr.contains("required 3"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_snapshot_exits_2_naming_file_and_field() {
+    let dir = scratch("bad-snapshot");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"replication": 3, "nodes": [{"id": 1}], "partitions": [{"id": 0, "replicas": [1, 12]}]}"#).unwrap();
+    let out = run(&["evaluate", "--snapshot", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.json")
+            && stderr.contains("partitions[0].replicas[1]")
+            && stderr.contains("N12"),
+        "{stderr}"
+    );
+    let missing = run(&[
+        "evaluate",
+        "--snapshot",
+        dir.join("nope.json").to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(!text(&missing.stderr).contains("panicked"));
+}
+
+#[test]
+fn a_refused_transition_exits_1_and_writes_nothing() {
+    let dir = scratch("refused");
+    let copy = dir.join("cluster.json");
+    std::fs::copy(example("three-zones-draining.json"), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let out = run(&[
+        "transition",
+        "--snapshot",
+        copy.to_str().unwrap(),
+        "--node",
+        "N5",
+        "--to",
+        "disabled",
+        "--write",
+        copy.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("refused"));
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        before,
+        "the input is untouched"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file is left"
+    );
+}
+
+#[test]
+fn an_allowed_transition_exits_0_and_writes_the_new_state() {
+    let dir = scratch("allowed");
+    let out_file = dir.join("after.json");
+    let snapshot = example("three-zones-draining.json");
+    let out = run(&[
+        "transition",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--node",
+        "2",
+        "--to",
+        "draining",
+        "--write",
+        out_file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"allowed\": true"));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    let again = run(&[
+        "transition",
+        "--snapshot",
+        out_file.to_str().unwrap(),
+        "--node",
+        "N2",
+        "--to",
+        "active",
+    ]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "the written snapshot reads back: {}",
+        text(&again.stderr)
+    );
+    assert!(written.contains("\"draining\""));
+}
+
+#[test]
+fn an_unknown_node_is_bad_input() {
+    let snapshot = example("three-zones-draining.json");
+    let out = run(&[
+        "transition",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--node",
+        "N42",
+        "--to",
+        "draining",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("N42"));
+}
+
+#[test]
+fn simulate_converges_and_writes_the_final_snapshot() {
+    let dir = scratch("simulate");
+    let out_file = dir.join("final.json");
+    let snapshot = example("new-cluster.json");
+    let out = run(&[
+        "simulate",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--output",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("converged after") && stdout.contains("replicas"),
+        "{stdout}"
+    );
+    let evaluate = run(&[
+        "evaluate",
+        "--snapshot",
+        out_file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(evaluate.status.code(), Some(0));
+    let json = text(&evaluate.stdout);
+    assert!(
+        json.contains("\"steps\": []") && json.contains("\"transitions\": []"),
+        "a converged cluster has an empty plan: {json}"
+    );
+}
+
+#[test]
+fn inspect_shows_contract_and_digest_and_pins_refuse_other_modules() {
+    let out = run(&["inspect", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert!(json.contains("worker-policy:policy/policy@0.1.0"), "{json}");
+    let digest = json
+        .split("\"sha256\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a digest")
+        .to_string();
+    assert_eq!(
+        run(&["inspect", "--policy-sha256", &digest]).status.code(),
+        Some(0)
+    );
+    let wrong = run(&["inspect", "--policy-sha256", &"0".repeat(64)]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(text(&wrong.stderr).contains("refusing to load"));
+}
+
+#[test]
+fn a_file_that_is_not_a_component_is_refused_at_load() {
+    let dir = scratch("not-a-component");
+    let file = dir.join("policy.wasm");
+    std::fs::write(&file, b"\0asm\x01\0\0\0").unwrap();
+    let out = run(&["inspect", "--policy", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("core WebAssembly module"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&file, b"hello").unwrap();
+    let out = run(&["inspect", "--policy", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("not a WebAssembly component"));
+}
