@@ -1,5 +1,6 @@
-//! Helpers for the end-to-end tests: the example snapshots and the embedded default policy,
-//! loaded through the host exactly as the CLI loads them.
+//! Helpers for the end-to-end tests: the example snapshots, the embedded default policy and the
+//! test policies built from `tests/policies/`, loaded through the host exactly as the CLI loads
+//! them.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,9 @@ use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::{Limits, Policy};
 use worker_policy_model::Snapshot;
+
+/// The hostile test policy (`tests/policies/hostile`): misbehaves as the first node's name says.
+pub const HOSTILE_POLICY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hostile.wasm"));
 
 /// The path of a file in `examples/`.
 pub fn example_path(name: &str) -> PathBuf {

@@ -160,6 +160,16 @@ pub enum PolicyFault {
         /// The cap.
         limit: usize,
     },
+    /// The policy answered with far more items than the snapshot could need.
+    #[error("the policy answered `{hook}` with {items} items, more than the {limit} any plan for this snapshot needs")]
+    OversizedAnswer {
+        /// The hook.
+        hook: Hook,
+        /// Items returned.
+        items: usize,
+        /// The most that make sense.
+        limit: usize,
+    },
     /// Round after round, the plans lead back to a snapshot seen before.
     #[error(
         "the policy loops: round {round} leads back to a cluster state seen in an earlier round"

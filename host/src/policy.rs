@@ -114,20 +114,18 @@ impl Policy {
             .map(|(name, _)| name.to_string())
             .collect();
 
-        let expected = expected_export();
-        if !exports.contains(&expected) {
-            let found = exports
-                .iter()
-                .find(|e| e.starts_with(&format!("{}/policy", bindings::CONTRACT_PACKAGE)))
-                .cloned()
-                .unwrap_or_else(|| {
-                    if exports.is_empty() {
-                        "nothing".into()
-                    } else {
-                        exports.join(", ")
-                    }
-                });
-            return Err(PolicyFault::WrongContract { found, expected }.into());
+        let ours = format!("{}/", bindings::CONTRACT_PACKAGE);
+        let version_suffix = format!("@{}", bindings::CONTRACT_VERSION);
+        if let Some(other) = imports
+            .iter()
+            .chain(&exports)
+            .find(|name| name.starts_with(&ours) && !name.ends_with(&version_suffix))
+        {
+            return Err(PolicyFault::WrongContract {
+                found: other.clone(),
+                expected: expected_export(),
+            }
+            .into());
         }
         let allowed = allowed_imports();
         let forbidden: Vec<String> = imports
@@ -143,6 +141,15 @@ impl Policy {
             .into());
         }
 
+        let expected = expected_export();
+        if !exports.contains(&expected) {
+            let found = if exports.is_empty() {
+                "nothing".into()
+            } else {
+                exports.join(", ")
+            };
+            return Err(PolicyFault::WrongContract { found, expected }.into());
+        }
         let mut linker = Linker::new(&engine);
         WorkerPolicy::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| PolicyFault::Invalid(format!("{e:#}")))?;
@@ -228,6 +235,7 @@ impl Policy {
                 .call_reconcile(store, &input)
         })?;
         let transitions = answer.map_err(|e| Error::Refused(bindings::error_from_wit(e)))?;
+        check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
         Ok(transitions
             .into_iter()
             .map(bindings::transition_from_wit)
@@ -241,6 +249,7 @@ impl Policy {
             p.worker_policy_policy_policy().call_place(store, &input)
         })?;
         let steps = answer.map_err(|e| Error::Refused(bindings::error_from_wit(e)))?;
+        check_size("place", steps.len(), step_limit(snapshot))?;
         Ok(steps.into_iter().map(bindings::step_from_wit).collect())
     }
 
@@ -256,6 +265,7 @@ impl Policy {
                 .call_rebalance(store, &input, max_moves)
         })?;
         let steps = answer.map_err(|e| Error::Refused(bindings::error_from_wit(e)))?;
+        check_size("rebalance", steps.len(), step_limit(snapshot))?;
         Ok(steps.into_iter().map(bindings::step_from_wit).collect())
     }
 
@@ -329,6 +339,26 @@ impl Policy {
             }
         }
     }
+}
+
+/// The most steps a sane plan for `snapshot` can have: for every partition, an add and a remove
+/// for each replica it holds or needs, and a leader change, four times over.
+fn step_limit(snapshot: &Snapshot) -> usize {
+    let factor = snapshot.replication.factor() as usize;
+    let per_partition: usize = snapshot
+        .partitions
+        .iter()
+        .map(|p| 2 * (p.holders().len() + factor) + 1)
+        .sum();
+    4 * per_partition + 64
+}
+
+/// Refuses an answer with more items than the snapshot could need.
+fn check_size(hook: Hook, items: usize, limit: usize) -> Result<(), PolicyFault> {
+    if items > limit {
+        return Err(PolicyFault::OversizedAnswer { hook, items, limit });
+    }
+    Ok(())
 }
 
 /// Tells a core module or a non-wasm file from a component before compiling anything.
