@@ -9,10 +9,10 @@ impl Partition {
     pub fn apply(&mut self, op: StepOp, node: NodeId) {
         match op {
             StepOp::AddReplica => {
-                self.drop_from_next(node);
                 if !self.replicas.contains(&node) {
                     self.replicas.push(node);
                 }
+                self.drop_from_next(node);
             }
             StepOp::RemoveReplica => {
                 self.drop_from_next(node);
@@ -25,12 +25,43 @@ impl Partition {
         }
     }
 
+    /// Takes `node` out of the `next` set. A `next` set left with current replicas only is done
+    /// (every node in it already holds a replica, and neither step could settle such a node:
+    /// `add-replica` refuses a node that holds a replica, `remove-replica` would drop the
+    /// replica too), so it is cleared.
     fn drop_from_next(&mut self, node: NodeId) {
         if let Some(next) = &mut self.next {
             next.retain(|&n| n != node);
-            if next.is_empty() {
+            if next.iter().all(|n| self.replicas.contains(n)) {
                 self.next = None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reconfiguration_ends_when_its_last_new_node_is_settled() {
+        let mut p = Partition {
+            id: 0,
+            replicas: vec![1, 2, 3],
+            next: Some(vec![2, 3, 4]),
+            leader: Some(1),
+        };
+        p.apply(StepOp::AddReplica, 4);
+        assert_eq!(p.next, None);
+        p.apply(StepOp::RemoveReplica, 1);
+        assert_eq!((p.replicas, p.next, p.leader), (vec![2, 3, 4], None, None));
+        let mut q = Partition {
+            id: 1,
+            replicas: vec![1, 2],
+            next: Some(vec![2, 5]),
+            leader: None,
+        };
+        q.apply(StepOp::RemoveReplica, 5);
+        assert_eq!(q.next, None);
     }
 }

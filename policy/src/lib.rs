@@ -1,1 +1,60 @@
+//! The default worker policy, as a plain Rust library: the worker state machine, the automatic
+//! state changes, placement and rebalancing. The wasm component (`component.rs`, wasm32 only)
+//! is a thin layer over these functions through `worker-policy-sdk`, so all the logic is
+//! tested natively.
+//!
+//! Every function is deterministic: it sorts its input by id and breaks every tie by ids (where
+//! spreading matters, by a rotation computed from the partition id), with no clock and no
+//! randomness, so the answer is the same for any order of nodes, partitions and replicas.
 
+mod cluster;
+// The SDK glue (the `Policy` trait impl and its export); compiled only into the wasm component.
+#[cfg(all(target_arch = "wasm32", feature = "component"))]
+mod component;
+mod placement;
+mod reconcile;
+#[cfg(test)]
+mod test_support;
+mod transitions;
+
+use worker_policy_model::{PolicyError, Snapshot, Step};
+
+use crate::cluster::Cluster;
+
+pub use reconcile::reconcile;
+pub use transitions::validate_transition;
+
+/// What the policy says about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// The policy's name.
+    pub name: &'static str,
+    /// Its version (the crate version).
+    pub version: &'static str,
+    /// What it does, in one paragraph.
+    pub description: &'static str,
+}
+
+/// Name, version and description of the default policy.
+pub fn info() -> PolicyInfo {
+    PolicyInfo {
+        name: "worker-policy-default",
+        version: env!("CARGO_PKG_VERSION"),
+        description: "Restate's worker state machine with the safety checks it leaves to operators; \
+            activates provisioned workers and disables drained ones; places and rebalances replicas \
+            to each node's water-filling fair share under the replication property's domain spread, \
+            with the fewest moves, make-before-break, and balanced leaders.",
+    }
+}
+
+/// Replica sets and leaders for the partitions that have no replicas and no `next` set.
+pub fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+    placement::place(&Cluster::new(snapshot)?)
+}
+
+/// The steps that take every placed partition to the policy's target: replacing replicas on
+/// nodes that may not keep them, settling `next` sets, balancing replicas and leaders; at most
+/// `max_moves` `add-replica` steps when given (forced moves first).
+pub fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+    placement::rebalance(&Cluster::new(snapshot)?, max_moves)
+}

@@ -1,0 +1,221 @@
+//! How good a placement change is, in numbers every policy is judged by: how far each eligible
+//! node's replica and leader counts are from its fair share, how many replicas moved, and the
+//! least number of moves any policy could have made for the same change.
+//!
+//! Definitions (E: the eligible workers of `after`, that is worker role, active and alive;
+//! P: the partitions placed in `after`; RF: the replication factor; "holds": the node is in the
+//! partition's replicas or its `next` set):
+//!
+//! - replica fair share t(n): [`fair_share::replica_shares`] for E and P; a node is balanced
+//!   when it holds floor(t(n))..=ceil(t(n)) of the P partitions (the [`Band`]);
+//! - leader fair share: P / |E| for every node, balanced likewise;
+//! - a move: a node holding a partition in `after` that did not hold it in `before` (a partition
+//!   that is new in `after` counts all its holders);
+//! - lower bound of moves: `max(forced, deficit)`, where
+//!   `forced = sum over p in P of max(0, RF - |holders of p in before that are in E|)`
+//!   (replicas that must be made anew because they sit on nodes that may not keep them, are
+//!   missing, or the partition was not placed), and
+//!   `deficit = sum over n in E of max(0, floor(t(n)) - partitions of P that n holds in before)`
+//!   (what nodes lack to reach the bottom of their band). Every move fills one of either, so no
+//!   plan that ends balanced does with fewer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fair_share::{self, Band};
+use crate::snapshot::{Node, NodeId, PartitionId, Snapshot};
+
+/// The quality of the change from one snapshot to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    /// Eligible workers in `after`.
+    pub eligible_nodes: u32,
+    /// Partitions placed in `after`.
+    pub placed_partitions: u32,
+    /// Replicas held per eligible node, against the replica fair share.
+    pub replicas: Balance,
+    /// Partitions led per eligible node, against the leader fair share.
+    pub leaders: Balance,
+    /// Replicas on a node that did not hold the partition before.
+    pub moves: u64,
+    /// The fewest moves that could reach a balanced placement from `before`.
+    pub lower_bound: LowerBound,
+}
+
+/// How a per-node count spreads over the eligible nodes, against the fair share.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Balance {
+    /// The smallest count of an eligible node (0 when there is none).
+    pub min: u32,
+    /// The largest count of an eligible node.
+    pub max: u32,
+    /// The smallest fair share of an eligible node.
+    pub fair_min: f64,
+    /// The largest fair share of an eligible node.
+    pub fair_max: f64,
+    /// floor of the smallest share to ceil of the largest: the counts a balanced node can have.
+    pub band: Band,
+    /// Eligible nodes whose count is outside their own floor..=ceil band.
+    pub outside_band: u32,
+}
+
+/// The lower bound of moves and its two parts (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LowerBound {
+    /// Replicas that must be made anew: missing, unplaced or on nodes that may not keep them.
+    pub forced: u64,
+    /// What the eligible nodes lack to reach floor(fair share).
+    pub deficit: u64,
+}
+
+impl LowerBound {
+    /// `max(forced, deficit)`.
+    pub fn value(&self) -> u64 {
+        self.forced.max(self.deficit)
+    }
+}
+
+/// Measures the change from `before` to `after` (see the module docs for every definition).
+pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
+    let eligible: Vec<&Node> = after
+        .nodes
+        .iter()
+        .filter(|n| n.is_placement_candidate())
+        .collect();
+    let eligible_ids: BTreeSet<NodeId> = eligible.iter().map(|n| n.id).collect();
+    let placed: Vec<_> = after
+        .partitions
+        .iter()
+        .filter(|p| !p.is_unplaced())
+        .collect();
+    let count = placed.len() as u32;
+    let old_holders: BTreeMap<PartitionId, BTreeSet<NodeId>> = before
+        .partitions
+        .iter()
+        .map(|p| (p.id, p.holders()))
+        .collect();
+    let none = BTreeSet::new();
+
+    let mut held_after: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
+    let mut held_before = held_after.clone();
+    let mut led: BTreeMap<NodeId, u32> = held_after.clone();
+    let (mut moves, mut forced) = (0u64, 0u64);
+    let factor = after.replication.factor();
+    for p in &placed {
+        let old = old_holders.get(&p.id).unwrap_or(&none);
+        let new = p.holders();
+        moves += new.difference(old).count() as u64;
+        let kept = old.iter().filter(|n| eligible_ids.contains(n)).count() as u32;
+        forced += u64::from(factor.saturating_sub(kept));
+        for n in &new {
+            if let Some(c) = held_after.get_mut(n) {
+                *c += 1;
+            }
+        }
+        for n in old {
+            if let Some(c) = held_before.get_mut(n) {
+                *c += 1;
+            }
+        }
+        if let Some(c) = p.leader.and_then(|l| led.get_mut(&l)) {
+            *c += 1;
+        }
+    }
+
+    let shares = fair_share::replica_shares(&after.replication, &eligible, count);
+    let leader_share = fair_share::leader_share(eligible.len(), count);
+    let deficit = shares
+        .iter()
+        .map(|(n, &t)| {
+            let have = held_before.get(n).copied().unwrap_or(0);
+            u64::from(Band::of(t).floor.saturating_sub(have))
+        })
+        .sum();
+    let leader_shares = eligible_ids.iter().map(|&n| (n, leader_share)).collect();
+    Quality {
+        eligible_nodes: eligible.len() as u32,
+        placed_partitions: count,
+        replicas: balance(&held_after, &shares),
+        leaders: balance(&led, &leader_shares),
+        moves,
+        lower_bound: LowerBound { forced, deficit },
+    }
+}
+
+/// The spread of `counts` against `shares`, both keyed by the eligible nodes.
+fn balance(counts: &BTreeMap<NodeId, u32>, shares: &BTreeMap<NodeId, f64>) -> Balance {
+    let min = counts.values().copied().min().unwrap_or(0);
+    let max = counts.values().copied().max().unwrap_or(0);
+    let fair_min = shares.values().copied().reduce(f64::min).unwrap_or(0.0);
+    let fair_max = shares.values().copied().reduce(f64::max).unwrap_or(0.0);
+    let outside_band = counts
+        .iter()
+        .filter(|(n, &c)| !Band::of(shares.get(n).copied().unwrap_or(0.0)).contains(c))
+        .count() as u32;
+    Balance {
+        min,
+        max,
+        fair_min,
+        fair_max,
+        band: Band {
+            floor: Band::of(fair_min).floor,
+            ceil: Band::of(fair_max).ceil,
+        },
+        outside_band,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate, ClusterShape};
+    use crate::replication::Replication;
+    use crate::snapshot::WorkerState;
+
+    fn placed() -> Snapshot {
+        generate(&ClusterShape {
+            placed: true,
+            ..ClusterShape::new(vec![2, 2, 2], 6, Replication::parse("3").unwrap())
+        })
+    }
+
+    #[test]
+    fn an_unchanged_striped_cluster_is_balanced_and_moves_nothing() {
+        let s = placed();
+        let q = measure(&s, &s);
+        assert_eq!((q.eligible_nodes, q.placed_partitions), (6, 6));
+        assert_eq!((q.replicas.min, q.replicas.max), (3, 3));
+        assert_eq!(q.replicas.outside_band, 0);
+        assert_eq!(
+            (q.leaders.min, q.leaders.max, q.leaders.outside_band),
+            (1, 1, 0)
+        );
+        assert_eq!(q.moves, 0);
+        assert_eq!(q.lower_bound.value(), 0);
+    }
+
+    #[test]
+    fn draining_forces_its_replicas_to_move() {
+        let before = placed();
+        let mut after = before.clone();
+        after.nodes[0].worker_state = WorkerState::Draining;
+        // Nothing moved yet: node 1's replicas are forced moves, the others lack nothing more.
+        let q = measure(&before, &after);
+        assert_eq!(q.lower_bound.forced, 3);
+        assert_eq!(q.lower_bound.deficit, 0);
+        assert_eq!(q.moves, 0);
+        assert_eq!(q.eligible_nodes, 5);
+        assert_eq!(q.leaders.outside_band, 0);
+    }
+
+    #[test]
+    fn unplaced_partitions_are_all_forced() {
+        let before = generate(&ClusterShape::new(
+            vec![2, 2, 2],
+            6,
+            Replication::parse("3").unwrap(),
+        ));
+        let q = measure(&before, &placed());
+        assert_eq!(q.lower_bound.value(), 18);
+        assert_eq!(q.moves, 18);
+    }
+}

@@ -1,0 +1,324 @@
+//! Transfers that bring every node to its replica target: a node above its target hands a
+//! replica to a node below it, directly or along a chain of hand-overs, cheapest first.
+//!
+//! Costs: re-homing a replica the plan itself has just placed is free (the plan simply puts it
+//! elsewhere); moving a replica a node holds now costs a move, a little more when the node leads
+//! the partition (its leadership moves too). The passes, in order:
+//! 1. direct free hand-overs;
+//! 2. chains of free hand-overs (x gives a planned replica to y, y to z, ... until a node below
+//!    its target), found by a shortest-path search; before and after them, where a node is
+//!    left above its target and another below, the ceil of the rounded fair share may pass from
+//!    one to the other instead ([`super::targets::Targets::shift`]), at no cost;
+//! 3. direct paid hand-overs, followers before leaders;
+//! 4. cheapest chains of any hand-overs, for what is left.
+
+use std::collections::BTreeSet;
+
+use super::assign::{mix, Deficits};
+use super::domains::Rules;
+use super::{Layout, Role};
+use crate::cluster::{Cluster, Ix};
+
+/// What moving a current (not planned) replica costs, in the search's units.
+const MOVE: u32 = 10;
+/// What moving a leader's replica costs on top of the move (its leadership moves too).
+const LEADER: u32 = 1;
+
+/// Moves replicas of movable partitions from nodes above their target to nodes below it.
+pub(crate) fn transfer(
+    cluster: &Cluster<'_>,
+    rules: &Rules<'_>,
+    layout: &mut Layout,
+    deficits: &mut Deficits,
+) {
+    let nodes = cluster.nodes.len();
+    let mut planned: Vec<Vec<u32>> = vec![Vec::new(); nodes];
+    let mut held: Vec<Vec<u32>> = vec![Vec::new(); nodes];
+    for (p, set) in layout.sets.iter().enumerate() {
+        if layout.role[p] == Role::Movable {
+            for &n in set {
+                let list = if cluster.partitions[p].holds(n) {
+                    &mut held
+                } else {
+                    &mut planned
+                };
+                list[n as usize].push(p as u32);
+            }
+        }
+    }
+    let mut members: Vec<Vec<Ix>> = vec![Vec::new(); rules.groups()];
+    for n in cluster.eligible_nodes() {
+        members[rules.group(n) as usize].push(n);
+    }
+    let over: Vec<Ix> = (0..nodes as Ix)
+        .filter(|&n| cluster.eligible[n as usize] && deficits.deficit(n) < 0)
+        .collect();
+    let mut t = Transfers {
+        cluster,
+        rules,
+        layout,
+        deficits,
+        planned,
+        held,
+        members,
+    };
+    t.direct(&over, 0);
+    t.reround(&over);
+    t.chains(&over, 0);
+    t.reround(&over);
+    t.direct(&over, MOVE);
+    t.direct(&over, MOVE + LEADER);
+    t.chains(&over, u32::MAX);
+}
+
+/// One hand-over: partition `p`'s replica goes from `from` to `to`.
+type Hop = (usize, Ix, Ix);
+
+/// The transfer passes' shared state.
+struct Transfers<'a, 'c> {
+    cluster: &'a Cluster<'c>,
+    rules: &'a Rules<'c>,
+    layout: &'a mut Layout,
+    deficits: &'a mut Deficits,
+    /// Per node, the movable partitions the plan puts on it anew (entries go stale when one
+    /// moves away).
+    planned: Vec<Vec<u32>>,
+    /// Per node, the movable partitions it holds now and keeps in the plan (likewise).
+    held: Vec<Vec<u32>>,
+    /// Per group, its eligible nodes.
+    members: Vec<Vec<Ix>>,
+}
+
+impl Transfers<'_, '_> {
+    /// What moving partition `p`'s replica off `x` to a node that does not hold it now costs.
+    fn cost(&self, p: usize, x: Ix) -> u32 {
+        let view = &self.cluster.partitions[p];
+        if !view.holds(x) {
+            0
+        } else if view.leader == Some(x) {
+            MOVE + LEADER
+        } else {
+            MOVE
+        }
+    }
+
+    /// Hands over, from each node in `over`, replicas that cost exactly `cost` directly to the
+    /// neediest node below its target that the property allows.
+    fn direct(&mut self, over: &[Ix], cost: u32) {
+        for &a in over {
+            let mut i = 0;
+            loop {
+                let list = if cost == 0 {
+                    &self.planned[a as usize]
+                } else {
+                    &self.held[a as usize]
+                };
+                if i >= list.len() || self.deficits.deficit(a) >= 0 {
+                    break;
+                }
+                let p = list[i] as usize;
+                i += 1;
+                if !self.layout.sets[p].contains(&a) || self.cost(p, a) != cost {
+                    continue;
+                }
+                if let Some(b) = self.receiver(p, a) {
+                    self.hop(p, a, b);
+                }
+            }
+        }
+    }
+
+    /// Passes units of target from nodes below their target to the nodes of `over` still above
+    /// theirs, where the bands allow it: the rounding of the fair shares guessed which nodes get
+    /// the ceil, and this corrects the guess where the replicas cannot follow it, for free.
+    fn reround(&mut self, over: &[Ix]) {
+        let under: Vec<Ix> = (0..self.cluster.nodes.len() as Ix)
+            .filter(|&n| self.cluster.eligible[n as usize] && self.deficits.deficit(n) > 0)
+            .collect();
+        for &o in over {
+            while self.deficits.deficit(o) < 0 {
+                let Some(&u) = under.iter().find(|&&u| {
+                    self.deficits.deficit(u) > 0
+                        && self.layout.targets.can_shift(self.cluster, u, o)
+                }) else {
+                    break;
+                };
+                self.layout.targets.shift(self.cluster, u, o);
+                self.deficits.change(o, 1);
+                self.deficits.change(u, -1);
+            }
+        }
+    }
+
+    /// The neediest node below its target that may take `a`'s place in partition `p`'s set.
+    fn receiver(&self, p: usize, a: Ix) -> Option<Ix> {
+        let set = &self.layout.sets[p];
+        let without: Vec<Ix> = set.iter().copied().filter(|&n| n != a).collect();
+        let span = self.rules.span(&without);
+        let id = self.cluster.partitions[p].id;
+        let b = self
+            .deficits
+            .best(set, mix(u64::from(id)).rotate_left(17), |g| {
+                self.rules.group_fits(&without, span, g, 0)
+            })?;
+        (self.deficits.deficit(b) > 0).then_some(b)
+    }
+
+    /// Applies a hand-over.
+    fn hop(&mut self, p: usize, from: Ix, to: Ix) {
+        if let Some(slot) = self.layout.sets[p].iter_mut().find(|n| **n == from) {
+            *slot = to;
+        }
+        self.layout.load[from as usize] -= 1;
+        self.layout.load[to as usize] += 1;
+        self.deficits.change(from, 1);
+        self.deficits.change(to, -1);
+        let list = if self.cluster.partitions[p].holds(to) {
+            &mut self.held
+        } else {
+            &mut self.planned
+        };
+        list[to as usize].push(p as u32);
+    }
+
+    /// Whether the hand-over keeps partition `p`'s set valid as it is now.
+    fn hop_is_valid(&self, p: usize, from: Ix, to: Ix) -> bool {
+        let set = &self.layout.sets[p];
+        if !set.contains(&from) || set.contains(&to) {
+            return false;
+        }
+        let without: Vec<Ix> = set.iter().copied().filter(|&n| n != from).collect();
+        self.rules
+            .group_fits(&without, self.rules.span(&without), self.rules.group(to), 0)
+    }
+
+    /// Relieves each node of `over` along the cheapest chains whose hops each cost at most
+    /// `limit`, while it is above its target and a chain exists.
+    fn chains(&mut self, over: &[Ix], limit: u32) {
+        // Nodes a failed search reached can reach no node below its target either: skip them
+        // until a chain changes the sets.
+        let mut stuck = vec![false; self.cluster.nodes.len()];
+        for &a in over {
+            while self.deficits.deficit(a) < 0 && !stuck[a as usize] {
+                let path = match self.cheapest_chain(a, limit) {
+                    Ok(path) => path,
+                    Err(reached) => {
+                        for n in reached {
+                            stuck[n as usize] = true;
+                        }
+                        break;
+                    }
+                };
+                // Hops were checked against the sets before the chain; a partition met twice
+                // on one chain could make a later hop invalid: then the chain is undone.
+                let mut done: Vec<Hop> = Vec::new();
+                for &(p, from, to) in &path {
+                    if !self.hop_is_valid(p, from, to) {
+                        break;
+                    }
+                    self.hop(p, from, to);
+                    done.push((p, from, to));
+                }
+                if done.len() < path.len() {
+                    for &(p, from, to) in done.iter().rev() {
+                        self.hop(p, to, from);
+                    }
+                    break;
+                }
+                stuck.fill(false);
+            }
+        }
+    }
+
+    /// Dijkstra over nodes from `a`: an edge x -> y for every movable partition planned on x
+    /// that may move to y, weighted by [`Transfers::cost`] (edges above `limit` left out); the
+    /// first node below its target reached ends the search. Nodes of one group are reached
+    /// together, so each group is expanded once per distance. Without a chain, the nodes the
+    /// search reached.
+    fn cheapest_chain(&self, a: Ix, limit: u32) -> Result<Vec<Hop>, Vec<Ix>> {
+        let nodes = self.cluster.nodes.len();
+        let mut dist = vec![u32::MAX; nodes];
+        let mut parent: Vec<Option<(usize, Ix)>> = vec![None; nodes];
+        let mut expanded = vec![u32::MAX; self.members.len()];
+        let mut queue = BTreeSet::from([(0u32, a)]);
+        let mut without: Vec<Ix> = Vec::new();
+        dist[a as usize] = 0;
+        while let Some((dx, x)) = queue.pop_first() {
+            if x != a && self.deficits.deficit(x) > 0 {
+                let mut path = Vec::new();
+                let mut at = x;
+                while let Some((p, from)) = parent[at as usize] {
+                    path.push((p, from, at));
+                    at = from;
+                }
+                path.reverse();
+                return Ok(path);
+            }
+            let lists: &[&Vec<u32>] = if limit == 0 {
+                &[&self.planned[x as usize]]
+            } else {
+                &[&self.planned[x as usize], &self.held[x as usize]]
+            };
+            for &p in lists.iter().copied().flatten() {
+                let p = p as usize;
+                let set = &self.layout.sets[p];
+                if !set.contains(&x) {
+                    continue;
+                }
+                let cost = self.cost(p, x);
+                let back = cost.saturating_sub(MOVE);
+                if back > limit {
+                    continue;
+                }
+                without.clear();
+                without.extend(set.iter().copied().filter(|&n| n != x));
+                let span = self.rules.span(&without);
+                // Back to a node that holds the partition now (a hand-over planned earlier,
+                // undone): that saves the move a hand-over to any other node costs.
+                for y in self.cluster.partitions[p].holders() {
+                    if set.contains(&y)
+                        || !self.cluster.eligible[y as usize]
+                        || dx + back >= dist[y as usize]
+                        || !self
+                            .rules
+                            .group_fits(&without, span, self.rules.group(y), 0)
+                    {
+                        continue;
+                    }
+                    queue.remove(&(dist[y as usize], y));
+                    dist[y as usize] = dx + back;
+                    parent[y as usize] = Some((p, x));
+                    queue.insert((dx + back, y));
+                }
+                if cost > limit {
+                    continue;
+                }
+                let nd = dx + cost;
+                for (g, group) in self.members.iter().enumerate() {
+                    if expanded[g] <= nd || !self.rules.group_fits(&without, span, g as u32, 0) {
+                        continue;
+                    }
+                    let mut complete = true;
+                    for &y in group {
+                        if set.contains(&y) {
+                            complete &= dist[y as usize] <= nd;
+                            continue;
+                        }
+                        if nd < dist[y as usize] {
+                            queue.remove(&(dist[y as usize], y));
+                            dist[y as usize] = nd;
+                            parent[y as usize] = Some((p, x));
+                            queue.insert((nd, y));
+                        }
+                    }
+                    if complete {
+                        expanded[g] = nd;
+                    }
+                }
+            }
+        }
+        Err((0..nodes as Ix)
+            .filter(|&n| dist[n as usize] != u32::MAX)
+            .collect())
+    }
+}
