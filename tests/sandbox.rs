@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use worker_policy::error::PolicyFault;
 use worker_policy::{evaluate, Error, ErrorClass, Limits, Policy};
-use worker_policy_model::{Replication, Snapshot};
-use worker_policy_tests::{default_policy, example, HOSTILE_POLICY};
+use worker_policy_model::{Replication, Snapshot, WorkerState};
+use worker_policy_tests::{default_policy, example, HOSTILE_POLICY, WASI_PROBE_POLICY};
 
 /// Tight limits so the tests are quick: a 300 ms deadline, 64 MiB of memory.
 fn tight() -> Limits {
@@ -123,13 +123,13 @@ fn a_huge_answer_is_refused_before_it_is_used() {
 #[test]
 fn a_component_asking_for_other_capabilities_is_refused_with_the_list() {
     let wat = r#"(component
-        (import "wasi:filesystem/types@0.2.0" (instance))
+        (import "wasi:http/outgoing-handler@0.2.0" (instance))
         (import "evil:net/socket@1.0.0" (instance)))"#;
     match Policy::load(wat.as_bytes(), Limits::default()) {
         Err(Error::Fault(PolicyFault::ForbiddenImports { imports, .. })) => {
             assert_eq!(
                 imports,
-                ["wasi:filesystem/types@0.2.0", "evil:net/socket@1.0.0"]
+                ["wasi:http/outgoing-handler@0.2.0", "evil:net/socket@1.0.0"]
             );
         }
         Err(other) => panic!("expected forbidden imports, got {other}"),
@@ -189,4 +189,51 @@ fn the_replication_property_reaches_the_policy_intact() {
         Err(Error::Refused(e)) => assert!(e.to_string().contains("required 4"), "{e}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+#[test]
+fn a_wasi_policy_sees_a_frozen_empty_world_and_its_output_is_logged() {
+    let probe =
+        Policy::load(WASI_PROBE_POLICY, Limits::default()).expect("a wasip2 component loads");
+    assert!(probe
+        .metadata()
+        .imports
+        .iter()
+        .any(|i| i.starts_with("wasi:")));
+    let snapshot = example("three-zones-draining.json");
+    let seen = |_: ()| {
+        probe
+            .validate_transition(&snapshot, 1, WorkerState::Draining)
+            .unwrap()
+            .reason
+    };
+    let first = seen(());
+    for fact in [
+        "wall=0 ",
+        "elapsed=0 ",
+        "env=0 ",
+        "args=0 ",
+        "files=denied",
+        "network=denied",
+    ] {
+        assert!(first.contains(fact), "`{fact}` not in: {first}");
+    }
+    assert_eq!(
+        first,
+        seen(()),
+        "the same answer every call: random is seeded, time stands still"
+    );
+    let logs: Vec<String> = probe
+        .take_logs()
+        .into_iter()
+        .map(|l| l.record.message)
+        .collect();
+    assert!(
+        logs.iter().any(|m| m == "probe: looking around"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|m| m == "probe: this goes to stderr"),
+        "{logs:?}"
+    );
 }

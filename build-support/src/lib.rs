@@ -13,8 +13,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The target policies are built for.
+/// The target policies are built for: a core module that wit-component makes a component of.
 pub const TARGET: &str = "wasm32-unknown-unknown";
+/// The WASI target, whose linker makes the component itself (for policies that use WASI).
+pub const WASIP2_TARGET: &str = "wasm32-wasip2";
 
 /// One component to build: a package of the workspace, with features.
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct ComponentBuild {
     pub features: Vec<String>,
     /// The file name of the component written to `OUT_DIR`.
     pub output: String,
+    /// The target: [`TARGET`], or [`WASIP2_TARGET`] for a policy that imports WASI.
+    pub target: &'static str,
 }
 
 impl ComponentBuild {
@@ -34,7 +38,14 @@ impl ComponentBuild {
             package: package.into(),
             features: Vec::new(),
             output: output.into(),
+            target: TARGET,
         }
+    }
+
+    /// The same build for `wasm32-wasip2`.
+    pub fn for_wasip2(mut self) -> ComponentBuild {
+        self.target = WASIP2_TARGET;
+        self
     }
 
     /// The same build with `features` enabled.
@@ -60,22 +71,26 @@ pub fn build_components(builds: &[ComponentBuild]) -> Result<(), String> {
         .to_path_buf();
     let out_dir = PathBuf::from(env_var("OUT_DIR")?);
     let target_dir = shared_target_dir(&out_dir);
-    ensure_wasm_target()?;
-    let release = target_dir.join(TARGET).join("release");
     for build in builds {
+        ensure_target(build.target)?;
         cargo_build(&workspace, &target_dir, build)?;
+        let release = target_dir.join(build.target).join("release");
         let module_path = release.join(build.artifact());
         let module = fs::read(&module_path)
             .map_err(|e| format!("could not read {}: {e}", module_path.display()))?;
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)
-            .and_then(|encoder| encoder.validate(true).encode())
-            .map_err(|e| {
-                format!(
-                    "could not make a component of {}: {e:#}",
-                    module_path.display()
-                )
-            })?;
+        let component = if build.target == WASIP2_TARGET {
+            module
+        } else {
+            wit_component::ComponentEncoder::default()
+                .module(&module)
+                .and_then(|encoder| encoder.validate(true).encode())
+                .map_err(|e| {
+                    format!(
+                        "could not make a component of {}: {e:#}",
+                        module_path.display()
+                    )
+                })?
+        };
         fs::write(out_dir.join(&build.output), component)
             .map_err(|e| format!("could not write {}: {e}", build.output))?;
         let dep_file = release.join(build.artifact().replace(".wasm", ".d"));
@@ -100,7 +115,7 @@ fn cargo_build(workspace: &Path, target_dir: &Path, build: &ComponentBuild) -> R
             "--release",
             "--locked",
             "--target",
-            TARGET,
+            build.target,
             "-p",
             &build.package,
         ])
@@ -123,7 +138,8 @@ fn cargo_build(workspace: &Path, target_dir: &Path, build: &ComponentBuild) -> R
         Ok(())
     } else {
         Err(format!(
-            "`cargo build --target {TARGET} -p {} --features '{}'` failed ({status})",
+            "`cargo build --target {} -p {} --features '{}'` failed ({status})",
+            build.target,
             build.package,
             build.features.join(",")
         ))
@@ -140,11 +156,11 @@ fn shared_target_dir(out_dir: &Path) -> PathBuf {
         .join("wasm-policy")
 }
 
-/// Installs the wasm target into the active toolchain when its standard library is missing.
-fn ensure_wasm_target() -> Result<(), String> {
+/// Installs `target` into the active toolchain when its standard library is missing.
+fn ensure_target(target: &str) -> Result<(), String> {
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let output = Command::new(&rustc)
-        .args(["--print", "target-libdir", "--target", TARGET])
+        .args(["--print", "target-libdir", "--target", target])
         .output()
         .map_err(|e| format!("could not run {rustc}: {e}"))?;
     let libdir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
@@ -152,15 +168,15 @@ fn ensure_wasm_target() -> Result<(), String> {
         return Ok(());
     }
     let status = Command::new("rustup")
-        .args(["target", "add", TARGET])
+        .args(["target", "add", target])
         .status()
         .map_err(|e| {
-            format!("the {TARGET} target is missing and rustup could not be run ({e}); install the target for your toolchain")
+            format!("the {target} target is missing and rustup could not be run ({e}); install the target for your toolchain")
         })?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`rustup target add {TARGET}` failed ({status})"))
+        Err(format!("`rustup target add {target}` failed ({status})"))
     }
 }
 

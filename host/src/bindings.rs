@@ -8,9 +8,8 @@ wasmtime::component::bindgen!({
     world: "worker-policy",
 });
 
-pub use exports::worker_policy::policy::policy as hooks;
-pub use worker_policy::policy::logging;
-pub use worker_policy::policy::types as wit;
+pub use self::worker_policy::policy::logging;
+pub use self::worker_policy::policy::types as wit;
 
 /// The contract package this host speaks, with its version.
 pub const CONTRACT_PACKAGE: &str = "worker-policy:policy";

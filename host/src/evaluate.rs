@@ -36,6 +36,7 @@ pub fn evaluate(
     for t in &transitions {
         checker.transition(t).map_err(|v| broken("reconcile", v))?;
     }
+    checker.begin_answer();
     let mut steps = policy.place(checker.snapshot())?;
     for s in &steps {
         checker.step(s).map_err(|v| broken("place", v))?;
@@ -44,6 +45,7 @@ pub fn evaluate(
     if let Some(max) = max_moves {
         check_budget(&rebalanced, max, steps.len()).map_err(|v| broken("rebalance", v))?;
     }
+    checker.begin_answer();
     for s in &rebalanced {
         checker.step(s).map_err(|v| broken("rebalance", v))?;
     }

@@ -62,15 +62,40 @@ fn expected_export() -> String {
     )
 }
 
-/// The imports a policy may have: the contract's types and logging.
-fn allowed_imports() -> [String; 2] {
-    ["types", "logging"].map(|i| {
+/// The WASI 0.2 packages a policy may import; the host gives them a virtual implementation with
+/// no files, network, arguments or environment, a frozen clock and a fixed-seed random source.
+const VIRTUAL_WASI: [&str; 6] = [
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:cli/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+];
+
+/// Whether a policy may import `name`: the contract's types and logging, or virtual WASI 0.2.
+fn import_allowed(name: &str) -> bool {
+    let contract = ["types", "logging"].map(|i| {
         format!(
             "{}/{i}@{}",
             bindings::CONTRACT_PACKAGE,
             bindings::CONTRACT_VERSION
         )
-    })
+    });
+    contract.iter().any(|c| c == name)
+        || VIRTUAL_WASI
+            .iter()
+            .any(|p| name.starts_with(p) && name.contains("@0.2."))
+}
+
+/// What a policy may import, in words.
+fn allowed_imports_text() -> String {
+    format!(
+        "{0}/types, {0}/logging (@{1}) and virtual WASI 0.2 ({2})",
+        bindings::CONTRACT_PACKAGE,
+        bindings::CONTRACT_VERSION,
+        VIRTUAL_WASI.map(|p| p.trim_end_matches('/')).join(", ")
+    )
 }
 
 /// The hex SHA-256 of a policy file's bytes.
@@ -127,16 +152,15 @@ impl Policy {
             }
             .into());
         }
-        let allowed = allowed_imports();
         let forbidden: Vec<String> = imports
             .iter()
-            .filter(|i| !allowed.contains(i))
+            .filter(|i| !import_allowed(i))
             .cloned()
             .collect();
         if !forbidden.is_empty() {
             return Err(PolicyFault::ForbiddenImports {
                 imports: forbidden,
-                allowed: allowed.join(" and "),
+                allowed: allowed_imports_text(),
             }
             .into());
         }
@@ -152,6 +176,7 @@ impl Policy {
         }
         let mut linker = Linker::new(&engine);
         WorkerPolicy::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .and_then(|()| wasmtime_wasi::p2::add_to_linker_sync(&mut linker))
             .map_err(|e| PolicyFault::Invalid(format!("{e:#}")))?;
         let pre = linker
             .instantiate_pre(&component)
@@ -286,6 +311,7 @@ impl Policy {
             let left = store.get_fuel().unwrap_or(0);
             *self.fuel_used.lock().unwrap_or_else(|e| e.into_inner()) += fuel.saturating_sub(left);
         }
+        store.data_mut().collect_output();
         let state = store.into_data();
         let panic_message = state
             .logs

@@ -2,12 +2,21 @@
 //! for), and per call a fresh store with a deadline, a memory cap and a bounded log.
 //!
 //! A policy gets no capability but the logging import, so it is a deterministic function of its
-//! input. A store traps on the first call after a trap, so every hook call gets its own store.
+//! input. Components made by WASI toolchains (other languages, `wasm32-wasip2`) may import WASI:
+//! they get a virtual one with no files, network, arguments or environment, a frozen clock, a
+//! fixed-seed random source, and stdout and stderr that go to the log.
+//!
+//! A store traps on the first call after a trap, so every hook call gets its own store.
 
 use std::thread;
 use std::time::Duration;
 
+use wasmtime::component::ResourceTable;
 use wasmtime::{Config, Engine, ResourceLimiter, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::random::Deterministic;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use worker_policy_model::generate::SplitMix64;
 
 use crate::bindings::logging;
 
@@ -17,6 +26,10 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 const MAX_LOG_MESSAGE: usize = 4096;
 /// The most messages a policy may log in one call; later ones are counted, not kept.
 const MAX_LOG_RECORDS: usize = 1000;
+/// The most bytes a WASI policy may write to stdout or stderr in one call.
+const MAX_OUTPUT_BYTES: usize = 64 << 10;
+/// The seed of the virtual WASI random source: the same bytes for every call of every policy.
+const RANDOM_SEED: u64 = 0x5EED_0F_C0_FFEE;
 
 /// What a policy call may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,16 +103,91 @@ pub struct HostState {
     pub logs: Vec<LogRecord>,
     /// Messages dropped past the log limit.
     pub dropped_logs: usize,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
 }
 
 impl HostState {
     fn new(limits: &Limits) -> HostState {
+        let stdout = MemoryOutputPipe::new(MAX_OUTPUT_BYTES);
+        let stderr = MemoryOutputPipe::new(MAX_OUTPUT_BYTES);
+        let mut random = SplitMix64::new(RANDOM_SEED);
+        let seed_bytes: Vec<u8> = (0..512)
+            .flat_map(|_| random.next_u64().to_le_bytes())
+            .collect();
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .secure_random(Deterministic::new(seed_bytes.clone()))
+            .insecure_random(Deterministic::new(seed_bytes))
+            .insecure_random_seed(u128::from(RANDOM_SEED))
+            .allow_ip_name_lookup(false)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .build();
         HostState {
             max_memory: limits.max_memory,
             max_table_elements: limits.max_table_elements(),
             memory_refused: None,
             logs: Vec::new(),
             dropped_logs: 0,
+            wasi,
+            table: ResourceTable::new(),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Moves what a WASI policy wrote to stdout (info) and stderr (warn) into the log.
+    pub(crate) fn collect_output(&mut self) {
+        use logging::Host;
+        for (pipe, level) in [
+            (self.stdout.clone(), logging::Level::Info),
+            (self.stderr.clone(), logging::Level::Warn),
+        ] {
+            let bytes = pipe.contents();
+            for line in String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                self.log(level, line.to_string());
+            }
+        }
+    }
+}
+
+/// A clock that stands still at the Unix epoch, so time cannot change a policy's answer.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
         }
     }
 }

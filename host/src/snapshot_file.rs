@@ -69,6 +69,12 @@ impl SnapshotFile {
                 "the file is empty; a snapshot is a JSON object with `replication`, `nodes` and `partitions`".into(),
             ));
         }
+        if !text.trim_start().starts_with('{') {
+            return Err(error(
+                String::new(),
+                "expected a JSON object ({ \"replication\": ..., \"nodes\": [...], \"partitions\": [...] }) at the top".into(),
+            ));
+        }
         let mut json = serde_json::Deserializer::from_str(text);
         let doc: SnapshotDoc = serde_path_to_error::deserialize(&mut json).map_err(|e| {
             let field = e.path().to_string();
@@ -553,7 +559,10 @@ mod tests {
         assert!(field_of(r#"{"replication": 3, "nodes": [{"id": 1"#)
             .1
             .contains("truncated"));
-        assert!(field_of("replication: 3").1.contains("expected value"));
+        assert!(field_of("replication: 3")
+            .1
+            .contains("expected a JSON object"));
+        assert!(field_of("[1, 2]").1.contains("expected a JSON object"));
         assert!(field_of(r#"{"nodes": []}"#)
             .1
             .contains("missing field `replication`"));

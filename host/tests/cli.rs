@@ -258,3 +258,116 @@ fn a_file_that_is_not_a_component_is_refused_at_load() {
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("not a WebAssembly component"));
 }
+
+/// Every file in `tests/bad-snapshots/` with the field its error must name (empty: the whole
+/// document) and words the message must have.
+const BAD_SNAPSHOTS: &[(&str, &str, &str)] = &[
+    ("empty.json", "", "empty"),
+    ("truncated.json", "", "truncated"),
+    ("not-json.json", "", "expected a JSON object"),
+    ("not-an-object.json", "", "expected a JSON object"),
+    ("wrong-types.json", "nodes[0].alive", "expected a boolean"),
+    ("duplicate-node.json", "nodes[1].id", "unique"),
+    ("duplicate-partition.json", "partitions[1].id", "unique"),
+    (
+        "unknown-replica-node.json",
+        "partitions[0].replicas[1]",
+        "N4 is not in `nodes`",
+    ),
+    (
+        "unknown-next-node.json",
+        "partitions[0].next[0]",
+        "N9 is not in `nodes`",
+    ),
+    (
+        "unknown-leader.json",
+        "partitions[0].leader",
+        "N3 is not in `nodes`",
+    ),
+    (
+        "leader-not-replica.json",
+        "partitions[0].leader",
+        "not one of the partition's replicas",
+    ),
+    (
+        "unknown-state.json",
+        "nodes[0].worker_state",
+        "unknown variant `decommissioned`",
+    ),
+    (
+        "unknown-role.json",
+        "nodes[0].roles[1]",
+        "unknown variant `scheduler`",
+    ),
+    (
+        "unknown-field.json",
+        "nodes[0].zone",
+        "unknown field `zone`",
+    ),
+    (
+        "replication-unparsable.json",
+        "replication",
+        "`rack` is not a scope",
+    ),
+    (
+        "replication-cannot-hold.json",
+        "replication",
+        "narrower scope",
+    ),
+    ("replication-zero.json", "replication", "at least 1"),
+    ("negative-id.json", "nodes[0].id", "negative"),
+    ("id-too-large.json", "nodes[0].id", "larger than"),
+    ("deeply-nested.json", "", "recursion limit exceeded"),
+];
+
+#[test]
+fn every_bad_snapshot_exits_2_naming_file_field_and_problem() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-snapshots");
+    let listed = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(
+        listed,
+        BAD_SNAPSHOTS.len(),
+        "every corpus file has a row in BAD_SNAPSHOTS"
+    );
+    for (name, field, words) in BAD_SNAPSHOTS {
+        let path = dir.join(name);
+        for verb in [
+            &["evaluate"][..],
+            &["transition", "--node", "1", "--to", "active"],
+            &["simulate"],
+        ] {
+            let mut args = verb.to_vec();
+            args.extend(["--snapshot", path.to_str().unwrap()]);
+            let out = run(&args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name} ({}): {stderr}", verb[0]);
+            assert!(
+                stderr.contains(name),
+                "{name}: the message names the file: {stderr}"
+            );
+            if !field.is_empty() {
+                assert!(
+                    stderr.contains(&format!("field `{field}`")),
+                    "{name}: names `{field}`: {stderr}"
+                );
+            }
+            assert!(stderr.contains(words), "{name}: says `{words}`: {stderr}");
+            assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn an_absurdly_large_snapshot_is_refused_before_it_is_read() {
+    let dir = scratch("huge");
+    let huge = dir.join("huge.json");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(600 << 20).unwrap(); // sparse: no disk is used
+    let out = run(&["evaluate", "--snapshot", huge.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("more than the"),
+        "{}",
+        text(&out.stderr)
+    );
+}

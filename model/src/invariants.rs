@@ -32,7 +32,8 @@ pub enum Invariant {
     DomainSpread,
     /// A leader is always a replica on an alive, active node; it moves before its replica goes.
     LeaderOnReplica,
-    /// A plan does not add and remove the same replica, nor repeat a step.
+    /// One answer does not add and remove the same replica, nor repeat a step, nor set a
+    /// partition's leader twice.
     NoContradictorySteps,
     /// A capped plan adds at most the allowed number of replicas.
     MoveBudget,
@@ -96,7 +97,7 @@ impl Invariant {
                 "a leader is a replica on an alive, active worker, and moves before its replica is removed"
             }
             Invariant::NoContradictorySteps => {
-                "a plan neither repeats a step nor adds and removes the same replica, and sets a leader once"
+                "one answer neither repeats a step nor adds and removes the same replica, and sets a leader once"
             }
             Invariant::MoveBudget => "a capped plan adds at most --max-moves replicas",
         }
@@ -208,6 +209,14 @@ impl PlanChecker {
     /// The `add-replica` steps checked so far.
     pub fn moves(&self) -> u32 {
         self.moves
+    }
+
+    /// Starts checking another answer of the same plan (the next hook's): repeated or
+    /// contradictory steps are judged within one answer, since a hook sees only the snapshot
+    /// the previous answers led to, not the answers themselves.
+    pub fn begin_answer(&mut self) {
+        self.steps_seen.clear();
+        self.leaders_set.clear();
     }
 
     /// Checks and applies a transition.

@@ -251,15 +251,21 @@ impl Snapshot {
         usage
     }
 
-    /// The same snapshot with nodes and partitions sorted by id and every replica set sorted,
-    /// the order a deterministic policy and its output use.
+    /// The same snapshot with nodes and partitions sorted by id, every replica set sorted, and
+    /// `next` sets holding only the nodes that are not replicas yet (None when that leaves
+    /// nothing): the form the host hands to policies and writes back.
     pub fn canonical(mut self) -> Snapshot {
         self.nodes.sort_by_key(|n| n.id);
         self.partitions.sort_by_key(|p| p.id);
         for p in &mut self.partitions {
             p.replicas.sort_unstable();
             if let Some(next) = &mut p.next {
+                // A node already among the replicas has nothing left to settle in `next`.
+                next.retain(|n| !p.replicas.contains(n));
                 next.sort_unstable();
+            }
+            if p.next.as_ref().is_some_and(|n| n.is_empty()) {
+                p.next = None;
             }
         }
         self

@@ -1,0 +1,193 @@
+//! Seeded fuzzing of the two doors untrusted data comes through: the snapshot parser (mutated
+//! snapshot files) and the policy boundary (random, often strange, but valid clusters through
+//! the embedded policy and the host's checks). Reproducible: case `i` always uses seed `i`.
+//!
+//! CI runs a few thousand cases; `WORKER_POLICY_FUZZ_CASES=1000000 cargo test --release -p
+//! worker-policy-tests --test fuzz` runs longer.
+
+use std::path::Path;
+
+use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy::{evaluate, simulate, Error};
+use worker_policy_model::generate::SplitMix64;
+use worker_policy_model::{
+    Node, Partition, PolicyError, Replication, Roles, Snapshot, WorkerState,
+};
+use worker_policy_tests::{default_policy, example_path};
+
+fn cases(default: u64) -> u64 {
+    std::env::var("WORKER_POLICY_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The seed texts: every example and every bad snapshot of the CLI tests.
+fn corpus() -> Vec<Vec<u8>> {
+    let mut texts = Vec::new();
+    for dir in [
+        example_path(""),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/tests/bad-snapshots"),
+    ] {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        texts.extend(files.iter().map(|f| std::fs::read(f).unwrap()));
+    }
+    texts
+}
+
+/// One random edit: flip a byte, drop a run, repeat a run, or splice in a JSON token.
+fn mutate(bytes: &mut Vec<u8>, rng: &mut SplitMix64) {
+    const TOKENS: [&[u8]; 12] = [
+        b"null",
+        b"-1",
+        b"4294967296",
+        b"\"N7\"",
+        b"[]",
+        b"{}",
+        b"\"\"",
+        b"true",
+        b"1e999",
+        b"\"{zone: 9}\"",
+        b",",
+        b"\"\\u0000\"",
+    ];
+    let at = rng.below(bytes.len() + 1);
+    match rng.below(4) {
+        0 if !bytes.is_empty() => {
+            let i = at.min(bytes.len() - 1);
+            bytes[i] = rng.next_u64() as u8;
+        }
+        1 => {
+            let end = (at + rng.below(16)).min(bytes.len());
+            bytes.drain(at..end);
+        }
+        2 => {
+            let end = (at + rng.below(32)).min(bytes.len());
+            let run = bytes[at..end].to_vec();
+            bytes.splice(at..at, run);
+        }
+        _ => {
+            let token = TOKENS[rng.below(TOKENS.len())];
+            bytes.splice(at..at, token.iter().copied());
+        }
+    }
+}
+
+#[test]
+fn the_snapshot_parser_never_panics_and_round_trips_what_it_accepts() {
+    let corpus = corpus();
+    let (mut accepted, total) = (0u64, cases(20_000));
+    for case in 0..total {
+        let mut rng = SplitMix64::new(case);
+        let mut bytes = corpus[rng.below(corpus.len())].clone();
+        for _ in 0..=rng.below(4) {
+            mutate(&mut bytes, &mut rng);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(file) = SnapshotFile::parse(&text, Path::new("fuzz.json")) {
+            accepted += 1;
+            let again = SnapshotFile::parse(&file.to_json(&file.snapshot), Path::new("again.json"))
+                .unwrap_or_else(|e| panic!("case {case}: what was accepted must read back: {e}"));
+            assert_eq!(again.snapshot, file.snapshot, "case {case}");
+        }
+    }
+    eprintln!("parser fuzz: {total} cases, {accepted} accepted");
+}
+
+/// A random but valid cluster: odd zone layouts, every worker state, dead nodes, non-workers,
+/// partial and over-full replica sets, `next` sets, leaders anywhere on their replicas.
+fn random_cluster(rng: &mut SplitMix64) -> Snapshot {
+    let node_count = 1 + rng.below(12);
+    let zones = 1 + rng.below(4);
+    let nodes: Vec<Node> = (1..=node_count as u32)
+        .map(|id| Node {
+            // Gaps between ids, but never the same id twice.
+            // Gaps between ids, never the same id twice.
+            id: id * 3 + rng.below(2) as u32,
+            generation: 1,
+            name: format!("n{id}"),
+            address: String::new(),
+            location: format!("r{}.z{}", rng.below(2), rng.below(zones)),
+            roles: if rng.below(10) == 0 {
+                Roles::ADMIN
+            } else {
+                Roles::WORKER
+            },
+            worker_state: WorkerState::ALL[rng.below(4)],
+            alive: rng.below(6) != 0,
+        })
+        .collect();
+    let pick = |rng: &mut SplitMix64, max: usize| {
+        let mut set: Vec<u32> = Vec::new();
+        for _ in 0..rng.below(max + 1) {
+            let id = nodes[rng.below(nodes.len())].id;
+            if !set.contains(&id) {
+                set.push(id);
+            }
+        }
+        set
+    };
+    let partitions = (0..rng.below(40) as u32)
+        .map(|id| {
+            let replicas = pick(rng, 4);
+            let next = (rng.below(5) == 0)
+                .then(|| pick(rng, 3))
+                .filter(|n| !n.is_empty());
+            let leader = (!replicas.is_empty() && rng.below(4) != 0)
+                .then(|| replicas[rng.below(replicas.len())]);
+            Partition {
+                id,
+                replicas,
+                next,
+                leader,
+            }
+        })
+        .collect();
+    let replication = match rng.below(4) {
+        0 => Replication::nodes(1 + rng.below(3) as u32),
+        1 => Replication::parse("{zone: 2, node: 3}"),
+        2 => Replication::parse("{zone: 3, node: 3}"),
+        _ => Replication::parse("{region: 2, zone: 2, node: 2}"),
+    }
+    .unwrap();
+    Snapshot {
+        replication,
+        nodes,
+        partitions,
+    }
+    .canonical()
+}
+
+#[test]
+fn the_default_policy_never_faults_on_any_valid_cluster() {
+    let policy = default_policy();
+    let (mut planned, mut refused, total) = (0u64, 0u64, cases(300));
+    for case in 0..total {
+        let snapshot = random_cluster(&mut SplitMix64::new(case));
+        match evaluate(&policy, &snapshot, None) {
+            Ok(_) => {
+                planned += 1;
+                let run = simulate(&policy, &snapshot, None, 50).unwrap_or_else(|e| {
+                    panic!("case {case}: a plannable cluster must converge: {e}\n{snapshot:?}")
+                });
+                let unsettled: Vec<_> = run
+                    .last
+                    .partitions
+                    .iter()
+                    .filter(|p| p.next.is_some())
+                    .collect();
+                assert!(
+                    unsettled.is_empty(),
+                    "case {case}: next sets left: {unsettled:?}\n{snapshot:?}"
+                );
+            }
+            Err(Error::Refused(PolicyError::InsufficientNodes(_))) => refused += 1,
+            Err(other) => panic!("case {case}: {other}\n{snapshot:?}"),
+        }
+    }
+    eprintln!("boundary fuzz: {total} clusters, {planned} planned and converged, {refused} refused as unsatisfiable");
+}
