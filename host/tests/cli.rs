@@ -371,3 +371,102 @@ fn an_absurdly_large_snapshot_is_refused_before_it_is_read() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn scenarios_reach_the_fair_share_with_the_fewest_moves_on_uneven_zones() {
+    for (zones, replication) in [
+        ("5,3,2", "{zone: 3, node: 3}"),
+        ("2,2,2,2,2", "{zone: 3, node: 3}"),
+        ("4,4", "3"),
+    ] {
+        let out = run(&[
+            "scenarios",
+            "--zones",
+            zones,
+            "--partitions",
+            "300",
+            "--replication",
+            replication,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let json = text(&out.stdout);
+        assert_eq!(
+            json.matches("\"change\"").count(),
+            4,
+            "place, drain, add, lose: {json}"
+        );
+        assert_eq!(
+            json.matches("\"outside_band\": 0").count(),
+            8,
+            "{zones}: replicas and leaders balanced: {json}"
+        );
+        assert_eq!(
+            json.matches("\"moves_over_bound\": 1.0").count(),
+            4,
+            "{zones}: moves == lower bound: {json}"
+        );
+    }
+}
+
+#[test]
+fn conformance_certifies_the_default_policy_the_same_way_every_run() {
+    let args = ["conformance", "--cases", "3", "--seed", "5"];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for property in [
+        "1 placement-eligibility",
+        "2 transition-rules",
+        "3 make-before-break",
+        "4 convergence",
+        "5 leader-placement",
+        "6 determinism",
+        "7 stability",
+        "8 contract-hygiene",
+    ] {
+        assert!(
+            table.contains(&format!("{property:<26} PASS")),
+            "{property}:\n{table}"
+        );
+    }
+    assert!(table.contains("quality"), "{table}");
+    assert_eq!(
+        run(&args).stdout,
+        out.stdout,
+        "the same output byte for byte"
+    );
+    let json = run(&[&args[..], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["properties"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+fn conformance_exits_3_with_a_replayable_counterexample_when_a_property_fails() {
+    // So little fuel that every hook but `info` is stopped: the checks fail.
+    let dir = scratch("conformance");
+    let out = run(&[
+        "conformance",
+        "--cases",
+        "1",
+        "--fuel",
+        "20000",
+        "--counterexamples",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("4 convergence              FAIL"), "{table}");
+    assert!(table.contains("ran out of fuel"), "{table}");
+    let file = dir.join("4-convergence.json");
+    let replay = run(&[
+        "evaluate",
+        "--snapshot",
+        file.to_str().unwrap(),
+        "--fuel",
+        "20000",
+    ]);
+    assert_eq!(replay.status.code(), Some(3), "{}", text(&replay.stderr));
+}

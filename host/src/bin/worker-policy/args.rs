@@ -16,7 +16,7 @@ use worker_policy_model::WorkerState;
 #[command(
     after_help = "Exit codes: 0 ok; 1 the policy refused (a transition, or a cluster it cannot place); \
 2 bad input (snapshot, arguments, policy file); 3 the policy misbehaved (trap, timeout, memory, fuel, \
-broken invariant, wrong contract, no convergence); 4 host error."
+broken invariant, wrong contract, no convergence; for conformance: a safety property fails); 4 host error."
 )]
 pub struct Cli {
     /// Show what the policy logged (to stderr).
@@ -37,6 +37,15 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// What a policy component is: its info, contract, imports, exports and digest.
     Inspect(InspectArgs),
+    /// Certify a policy: every safety property, with the smallest counterexample of each
+    /// failure, and a quality scorecard. Exit 0 only when every safety property passes, 3 when
+    /// one fails.
+    Conformance(ConformanceArgs),
+    /// Placement quality on synthetic clusters: place, drain one, add one, lose one; balance
+    /// against the fair share and moves against the lower bound.
+    Scenarios(ScenariosArgs),
+    /// Planning speed of the default policy inside its component against native, side by side.
+    Bench(BenchArgs),
 }
 
 /// How results are printed.
@@ -115,8 +124,13 @@ impl PolicyArgs {
         }
     }
 
-    /// Reads, pins and loads the policy.
+    /// Reads, pins and loads the policy under the limits these options ask for.
     pub fn load(&self) -> anyhow::Result<Policy> {
+        self.load_with(self.limits())
+    }
+
+    /// Reads, pins and loads the policy under `limits`.
+    pub fn load_with(&self, limits: Limits) -> anyhow::Result<Policy> {
         let bytes = match &self.policy {
             Some(path) => std::fs::read(path).map_err(|e| {
                 Error::PolicyFile(format!(
@@ -129,7 +143,7 @@ impl PolicyArgs {
         if let Some(pin) = &self.policy_sha256 {
             worker_policy::policy::check_pin(&bytes, pin)?;
         }
-        Policy::load(&bytes, self.limits())
+        Policy::load(&bytes, limits)
             .with_context(|| format!("cannot load the policy {}", self.source_name()))
     }
 }
@@ -203,6 +217,72 @@ pub struct InspectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// Options of `conformance`.
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Seed of the generated clusters and shuffles: the same seed checks the same clusters.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Generated clusters to check besides the fixed scenarios.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub cases: u32,
+    /// Where to write the counterexamples (snapshot files) when a property fails.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "worker-policy-counterexamples"
+    )]
+    pub counterexamples: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Options of `scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Hosts per zone, comma-separated (`4,4,4`); without it, the standard shapes: 3 zones of 4
+    /// and of 33 hosts, with 10,000 and 256 partitions.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    pub zones: Vec<u32>,
+    /// Partitions, with `--zones`.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub partitions: u32,
+    /// The replication property.
+    #[arg(long, value_name = "PROPERTY", default_value = "{zone: 3, node: 3}")]
+    pub replication: String,
+    /// Picks the node that is drained or lost.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Give up a simulation after this many rounds.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_rounds: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Nodes, spread evenly over the zones.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(3..=100_000))]
+    pub nodes: u32,
+    /// Zones.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(3..=1000))]
+    pub zones: u32,
+    /// Partitions.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub partitions: u32,
+    /// Runs of each measurement; the median is shown.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runs: u32,
 }
 
 /// Reads a snapshot file.

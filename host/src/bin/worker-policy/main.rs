@@ -2,9 +2,12 @@
 //! to do with a cluster snapshot. One module per verb; the host library does the work.
 
 mod args;
+mod bench;
+mod conformance;
 mod evaluate;
 mod inspect;
 mod render;
+mod scenarios;
 mod simulate;
 mod transition;
 
@@ -22,6 +25,9 @@ fn main() -> ExitCode {
         Command::Transition(a) => transition::run(a, cli.verbose),
         Command::Simulate(a) => simulate::run(a, cli.verbose),
         Command::Inspect(a) => inspect::run(a),
+        Command::Scenarios(a) => scenarios::run(a, cli.verbose),
+        Command::Bench(a) => bench::run(a),
+        Command::Conformance(a) => conformance::run(a, cli.verbose),
     };
     match result {
         Ok(code) => code,

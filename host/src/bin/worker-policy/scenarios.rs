@@ -1,0 +1,243 @@
+//! `worker-policy scenarios`: the placement-quality figures of a policy on synthetic clusters,
+//! in one command: place from nothing, then drain one node, add one node, lose one node, and
+//! measure balance against the fair share and moves against the lower bound each time.
+//!
+//! Without `--zones` it runs the shapes the peers are measured on (3 zones of 4 and of 33 hosts,
+//! 10,000 and 256 partitions, RF 3 with one replica per zone), which the README's table reports.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use worker_policy::{simulate, Policy};
+use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
+use worker_policy_model::quality::{measure, Quality};
+use worker_policy_model::{Node, Replication, Snapshot, WorkerState};
+
+use crate::args::{Format, ScenariosArgs};
+use crate::render;
+
+/// A change made to a placed cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Nothing placed yet: place every partition.
+    Place,
+    /// One active node starts draining.
+    DrainOne,
+    /// One new node joins, provisioning, in the first zone.
+    AddOne,
+    /// One node dies.
+    KillOne,
+}
+
+impl Change {
+    const AFTER_PLACEMENT: [Change; 3] = [Change::DrainOne, Change::AddOne, Change::KillOne];
+
+    fn name(self) -> &'static str {
+        match self {
+            Change::Place => "place all",
+            Change::DrainOne => "drain one",
+            Change::AddOne => "add one",
+            Change::KillOne => "lose one",
+        }
+    }
+
+    /// `placed` with the change made; the node is picked by `seed`.
+    fn apply(self, placed: &Snapshot, seed: u64) -> Snapshot {
+        let mut s = placed.clone();
+        let pick = SplitMix64::new(seed).below(s.nodes.len());
+        match self {
+            Change::Place => {}
+            Change::DrainOne => s.nodes[pick].worker_state = WorkerState::Draining,
+            Change::KillOne => s.nodes[pick].alive = false,
+            Change::AddOne => {
+                let id = s.nodes.iter().map(|n| n.id).max().unwrap_or(0) + 1;
+                let template = s.nodes[0].clone();
+                s.nodes.push(Node {
+                    id,
+                    name: format!("n{id}"),
+                    address: format!("http://n{id}:5122/"),
+                    worker_state: WorkerState::Provisioning,
+                    ..template
+                });
+            }
+        }
+        s
+    }
+}
+
+/// One measured run.
+struct Row {
+    shape: String,
+    partitions: u32,
+    change: Change,
+    rounds: usize,
+    quality: Quality,
+    /// Most replicas on one eligible node over the mean.
+    max_over_mean: f64,
+}
+
+impl Row {
+    fn moves_over_bound(&self) -> f64 {
+        let bound = self.quality.lower_bound.value();
+        if bound == 0 {
+            if self.quality.moves == 0 {
+                1.0
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            self.quality.moves as f64 / bound as f64
+        }
+    }
+}
+
+/// Runs `scenarios`.
+pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let policy = args.policy.load()?;
+    let replication = Replication::parse(&args.replication)
+        .map_err(|e| worker_policy::Error::PolicyFile(format!("--replication: {e}")))?;
+    let shapes: Vec<(Vec<u32>, u32)> = if args.zones.is_empty() {
+        [(4, 10_000), (33, 10_000), (4, 256), (33, 256)]
+            .map(|(hosts, partitions)| (vec![hosts; 3], partitions))
+            .to_vec()
+    } else {
+        vec![(args.zones.clone(), args.partitions)]
+    };
+    let mut rows = Vec::new();
+    for (zones, partitions) in shapes {
+        let shape = ClusterShape {
+            seed: args.seed,
+            ..ClusterShape::new(zones.clone(), partitions, replication)
+        };
+        let label = describe(&zones);
+        let empty = generate(&shape);
+        let placed = run_one(&policy, &empty, args.max_rounds)
+            .with_context(|| format!("{label}: placing"))?;
+        rows.push(Row {
+            shape: label.clone(),
+            partitions,
+            change: Change::Place,
+            rounds: placed.0,
+            quality: measure(&empty, &placed.1),
+            max_over_mean: max_over_mean(&placed.1),
+        });
+        for change in Change::AFTER_PLACEMENT {
+            let before = change.apply(&placed.1, args.seed);
+            let (rounds, after) = run_one(&policy, &before, args.max_rounds)
+                .with_context(|| format!("{label}: {}", change.name()))?;
+            rows.push(Row {
+                shape: label.clone(),
+                partitions,
+                change,
+                rounds,
+                quality: measure(&before, &after),
+                max_over_mean: max_over_mean(&after),
+            });
+        }
+        render::print_logs(&policy, verbose);
+    }
+    match args.format {
+        Format::Json => print!(
+            "{}",
+            render::to_json_text(&Value::Array(rows.iter().map(row_json).collect()))
+        ),
+        Format::Table => print!(
+            "{}",
+            table(&rows, &policy, &args.policy.source_name(), &replication)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Most replicas held by one eligible node over the mean of the eligible nodes.
+fn max_over_mean(snapshot: &Snapshot) -> f64 {
+    let counts: Vec<u32> = render::node_counts(snapshot)
+        .into_iter()
+        .filter(|row| {
+            snapshot
+                .node(row.0)
+                .is_some_and(Node::is_placement_candidate)
+        })
+        .map(|row| row.3)
+        .collect();
+    let mean = f64::from(counts.iter().sum::<u32>()) / counts.len().max(1) as f64;
+    let max = f64::from(counts.iter().copied().max().unwrap_or(0));
+    if mean > 0.0 {
+        max / mean
+    } else {
+        0.0
+    }
+}
+
+/// Simulates to convergence: the rounds taken and the final snapshot.
+fn run_one(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    max_rounds: u32,
+) -> anyhow::Result<(usize, Snapshot)> {
+    let run = simulate(policy, snapshot, None, max_rounds)?;
+    Ok((run.rounds.len(), run.last))
+}
+
+/// `3 zones x 4` for equal zones, else the list.
+fn describe(zones: &[u32]) -> String {
+    match zones {
+        [first, rest @ ..] if rest.iter().all(|z| z == first) => {
+            format!("{} zones x {first} hosts", zones.len())
+        }
+        _ => format!(
+            "zones {}",
+            zones
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("+")
+        ),
+    }
+}
+
+fn table(rows: &[Row], policy: &Policy, source: &str, replication: &Replication) -> String {
+    let mut out = format!(
+        "{}\nreplication {replication}\n\n",
+        render::policy_line(policy, source)
+    );
+    out.push_str(&format!(
+        "{:<20} {:>10}  {:<10} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
+        "shape",
+        "partitions",
+        "change",
+        "rounds",
+        "max/mean",
+        "outside",
+        "leaders",
+        "moves",
+        "bound",
+        "moves/bound"
+    ));
+    for r in rows {
+        out.push_str(&format!(
+            "{:<20} {:>10}  {:<10} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
+            r.shape,
+            r.partitions,
+            r.change.name(),
+            r.rounds,
+            r.max_over_mean,
+            r.quality.replicas.outside_band,
+            format!("{}..{}", r.quality.leaders.min, r.quality.leaders.max),
+            r.quality.moves,
+            r.quality.lower_bound.value(),
+            r.moves_over_bound()
+        ));
+    }
+    out.push_str("\nmax/mean: most replicas on one node over the mean; outside: nodes outside floor..ceil of\ntheir fair share; leaders: fewest..most leaderships per node; bound: the fewest moves any\npolicy needs (see model/src/quality.rs).\n");
+    out
+}
+
+fn row_json(r: &Row) -> Value {
+    json!({
+        "shape": r.shape, "partitions": r.partitions, "change": r.change.name(), "rounds": r.rounds,
+        "max_over_mean": r.max_over_mean, "moves_over_bound": r.moves_over_bound(),
+        "quality": render::quality_json(&r.quality),
+    })
+}
