@@ -3,7 +3,8 @@
 //!
 //! Costs: re-homing a replica the plan itself has just placed is free (the plan simply puts it
 //! elsewhere); moving a replica a node holds now costs a move, a little more when the node leads
-//! the partition (its leadership moves too). The passes, in order:
+//! the partition (its leadership moves too); moving it back to a node that holds the partition
+//! now (undoing a hand-over planned earlier) costs nothing. The passes, in order:
 //! 1. direct free hand-overs;
 //! 2. chains of free hand-overs (x gives a planned replica to y, y to z, ... until a node below
 //!    its target), found by a shortest-path search; before and after them, where a node is

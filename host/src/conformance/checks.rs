@@ -1,0 +1,457 @@
+//! The checks the suite runs on one cluster, each a function of the policy and the snapshot so
+//! it can be rerun on smaller snapshots while shrinking: repeated evaluate-and-apply until the
+//! plan is empty (properties 1, 2, 3, 4, 5, 7 and 8 through the host's invariant checks and the
+//! settled state), determinism (6) and the transition rules (2).
+
+use std::collections::HashMap;
+
+use worker_policy_model::generate::permute;
+use worker_policy_model::snapshot::node_label;
+use worker_policy_model::{NodeId, Plan, PolicyError, Snapshot, StepOp, Transition, WorkerState};
+
+use super::property::{attribute, Property};
+use super::rules::{expected, Expected};
+use crate::error::{Error, PolicyFault};
+use crate::evaluate::evaluate;
+use crate::policy::Policy;
+
+/// Rounds of evaluate-and-apply before a run counts as not converging.
+pub const MAX_ROUNDS: u32 = 30;
+
+/// How to see a finding again with the CLI, on its counterexample file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// `evaluate` on the file shows it.
+    Evaluate {
+        /// The move budget the suite used.
+        max_moves: Option<u32>,
+    },
+    /// `simulate` from the file shows it.
+    Simulate {
+        /// The move budget the suite used.
+        max_moves: Option<u32>,
+    },
+    /// `transition` on the file shows the verdict.
+    Transition {
+        /// The node asked about.
+        node: NodeId,
+        /// The state asked for.
+        to: WorkerState,
+    },
+    /// Only the library shows it: `evaluate` the shuffled snapshot in its own order. The CLI
+    /// sorts every snapshot it reads by id, so an order dependence never shows there.
+    Shuffled {
+        /// The move budget the suite used.
+        max_moves: Option<u32>,
+    },
+}
+
+impl Replay {
+    /// The CLI verb and options that replay it (add `--snapshot FILE` and the policy); `None`
+    /// when only the library can.
+    pub fn args(&self) -> Option<Vec<String>> {
+        let budget = |max_moves: Option<u32>| {
+            max_moves.map_or(Vec::new(), |m| vec!["--max-moves".into(), m.to_string()])
+        };
+        Some(match *self {
+            Replay::Evaluate { max_moves } => [vec!["evaluate".into()], budget(max_moves)].concat(),
+            Replay::Simulate { max_moves } => [
+                vec!["simulate".into()],
+                budget(max_moves),
+                vec!["--max-rounds".into(), MAX_ROUNDS.to_string()],
+            ]
+            .concat(),
+            Replay::Transition { node, to } => vec![
+                "transition".into(),
+                "--node".into(),
+                node_label(node),
+                "--to".into(),
+                to.name().into(),
+            ],
+            Replay::Shuffled { .. } => return None,
+        })
+    }
+}
+
+/// A check that failed: the property, the request, the answer, why it breaks the property, and
+/// the snapshot the failing request was made on.
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub property: Property,
+    pub request: String,
+    pub answer: String,
+    pub why: String,
+    pub snapshot: Snapshot,
+    /// For determinism: the shuffled snapshot that was answered differently.
+    pub shuffled: Option<Snapshot>,
+    pub replay: Replay,
+}
+
+/// One check of one cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Evaluate and apply until the plan is empty, then look at the settled cluster.
+    Converge { max_moves: Option<u32> },
+    /// Evaluate twice, and once on a shuffled copy (permutation `seed`).
+    Determinism { seed: u64, max_moves: Option<u32> },
+    /// Ask `validate-transition` to move `node` (known or not) to `to`.
+    Transition { node: NodeId, to: WorkerState },
+}
+
+impl Check {
+    /// Runs the check on `snapshot`; `None` when it passes.
+    pub fn run(&self, policy: &Policy, snapshot: &Snapshot) -> Option<Finding> {
+        match *self {
+            Check::Converge { max_moves } => converge(policy, snapshot, max_moves),
+            Check::Determinism { seed, max_moves } => {
+                determinism(policy, snapshot, seed, max_moves)
+            }
+            Check::Transition { node, to } => transition(policy, snapshot, node, to),
+        }
+    }
+
+    /// The node the check is about, which shrinking must keep.
+    pub fn node(&self) -> Option<NodeId> {
+        match *self {
+            Check::Transition { node, .. } => Some(node),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the eligible workers of `snapshot` can satisfy its replication property.
+fn capacity_allows(snapshot: &Snapshot) -> bool {
+    let eligible = snapshot.nodes.iter().filter(|n| n.is_placement_candidate());
+    snapshot.replication.shortfall(eligible).is_none()
+}
+
+fn budget(max_moves: Option<u32>) -> String {
+    max_moves.map_or(String::new(), |m| format!(" --max-moves {m}"))
+}
+
+/// Evaluate-and-apply until the plan is empty (or a typed insufficient-nodes error where the
+/// capacity does not allow placing), checking every round and the settled cluster. Each round
+/// starts from the sorted form of the cluster, as the CLI reads it from a file, so the
+/// snapshot of a failing round replays exactly.
+fn converge(policy: &Policy, start: &Snapshot, max_moves: Option<u32>) -> Option<Finding> {
+    let mut current = start.clone().canonical();
+    let mut seen = HashMap::from([(current.clone(), 0u32)]);
+    let evaluate_replay = Replay::Evaluate { max_moves };
+    for round in 1..=MAX_ROUNDS {
+        let finding = |property, answer: String, why: String, snapshot: &Snapshot| Finding {
+            property,
+            request: format!(
+                "evaluate{} (round {round} of evaluate-and-apply)",
+                budget(max_moves)
+            ),
+            answer,
+            why,
+            snapshot: snapshot.clone(),
+            shuffled: None,
+            replay: evaluate_replay,
+        };
+        let evaluation = match evaluate(policy, &current, max_moves) {
+            Ok(evaluation) => evaluation,
+            Err(Error::Refused(PolicyError::InsufficientNodes(_)))
+                if !capacity_allows(&current) =>
+            {
+                return None;
+            }
+            Err(error @ Error::Refused(PolicyError::InsufficientNodes(_))) => {
+                return Some(finding(
+                    Property::Convergence,
+                    error.to_string(),
+                    "the eligible workers can satisfy the replication property, yet the policy answers insufficient nodes".into(),
+                    &current,
+                ));
+            }
+            Err(error) => {
+                let (property, why) = attribute(&error, Property::Convergence);
+                return Some(finding(property, error.to_string(), why, &current));
+            }
+        };
+        if let Some((answer, why)) = breaks_rules(&current, &evaluation.plan.transitions) {
+            return Some(finding(Property::TransitionRules, answer, why, &current));
+        }
+        if evaluation.plan.is_empty() {
+            return unsettled(&current)
+                .map(|(property, why)| finding(property, "an empty plan".into(), why, &current));
+        }
+        current = evaluation.after.canonical();
+        if let Some(&earlier) = seen.get(&current) {
+            let error = Error::Fault(PolicyFault::Loops { round });
+            let (property, why) = attribute(&error, Property::Stability);
+            return Some(Finding {
+                request: format!("evaluate-and-apply{}, {round} round(s)", budget(max_moves)),
+                answer: format!("{error} (the cluster of round {earlier})"),
+                why,
+                replay: Replay::Simulate { max_moves },
+                ..finding(property, String::new(), String::new(), &current)
+            });
+        }
+        seen.insert(current.clone(), round);
+    }
+    let error = Error::Fault(PolicyFault::NoConvergence { rounds: MAX_ROUNDS });
+    let (property, why) = attribute(&error, Property::Convergence);
+    Some(Finding {
+        property,
+        request: format!(
+            "evaluate-and-apply{}, {MAX_ROUNDS} rounds",
+            budget(max_moves)
+        ),
+        answer: error.to_string(),
+        why,
+        snapshot: start.clone(),
+        shuffled: None,
+        replay: Replay::Simulate { max_moves },
+    })
+}
+
+/// The first transition `reconcile` made that the rules refuse: what it did and the rule.
+fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(String, String)> {
+    let mut state = snapshot.clone();
+    for t in transitions {
+        let i = state.nodes.iter().position(|n| n.id == t.node)?;
+        if let Expected::Refuse(rule) = expected(&state, &state.nodes[i], t.to) {
+            return Some((
+                format!(
+                    "reconcile moves {} {} -> {}: {}",
+                    node_label(t.node),
+                    t.from,
+                    t.to,
+                    t.reason
+                ),
+                rule,
+            ));
+        }
+        state.nodes[i].worker_state = t.to;
+    }
+    None
+}
+
+/// What is wrong with a cluster the policy has nothing more to do for, if anything: a draining
+/// node still in use, a partition unplaced, in flight, on nodes that may not keep it, short of
+/// replicas or domains (property 4), or without a leader on an eligible replica (property 5).
+fn unsettled(s: &Snapshot) -> Option<(Property, String)> {
+    let short = if capacity_allows(s) {
+        ""
+    } else {
+        "; the eligible workers cannot satisfy the replication property, so the policy must answer insufficient nodes instead"
+    };
+    let convergence = |why: String| {
+        Some((
+            Property::Convergence,
+            format!("the plan is empty, yet {why}{short}"),
+        ))
+    };
+    for n in s
+        .nodes
+        .iter()
+        .filter(|n| n.worker_state == WorkerState::Draining)
+    {
+        let usage = s.usage(n.id);
+        if usage.holds > 0 || usage.leads > 0 {
+            return convergence(format!(
+                "draining {} still holds {} partition(s) and leads {}",
+                node_label(n.id),
+                usage.holds,
+                usage.leads
+            ));
+        }
+    }
+    let factor = s.replication.factor() as usize;
+    for p in &s.partitions {
+        let members: Vec<_> = p.replicas.iter().filter_map(|&id| s.node(id)).collect();
+        let problem = if p.is_unplaced() {
+            Some("it is unplaced".to_string())
+        } else if p.next.is_some() {
+            Some("its next set is still in flight".into())
+        } else if let Some(n) = members.iter().find(|n| !n.may_keep_replicas()) {
+            Some(format!(
+                "it has a replica on {}, which is {}{} and may not keep it",
+                node_label(n.id),
+                n.worker_state,
+                if n.alive { "" } else { " and dead" }
+            ))
+        } else if members.len() != factor {
+            Some(format!(
+                "it has {} replica(s), the replication factor is {factor}",
+                members.len()
+            ))
+        } else {
+            s.replication
+                .shortfall(members.iter().copied())
+                .map(|shortfall| format!("its replicas fall short: {shortfall}"))
+        };
+        if let Some(problem) = problem {
+            return convergence(format!("partition {}: {problem}", p.id));
+        }
+    }
+    s.partitions.iter().find_map(|p| {
+        let on_eligible_replica = p.leader.is_some_and(|l| {
+            p.replicas.contains(&l) && s.node(l).is_some_and(|n| n.is_placement_candidate())
+        });
+        (!on_eligible_replica).then(|| {
+            (
+                Property::LeaderPlacement,
+                format!(
+                    "the plan is empty, yet partition {} is led by {}, not by a replica on an alive, active worker",
+                    p.id,
+                    p.leader.map_or("nobody".into(), node_label)
+                ),
+            )
+        })
+    })
+}
+
+/// What a plan decides, without the reasons: transitions and steps in order.
+type Decisions = (
+    Vec<(NodeId, WorkerState, WorkerState)>,
+    Vec<(StepOp, u32, NodeId)>,
+);
+
+/// The answer to `evaluate`, as a comparable value: the plan, or the error's text.
+fn outcome(policy: &Policy, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Plan, String> {
+    evaluate(policy, snapshot, max_moves)
+        .map(|e| e.plan)
+        .map_err(|e| e.to_string())
+}
+
+fn decisions(outcome: &Result<Plan, String>) -> Result<Decisions, String> {
+    let plan = outcome.as_ref().map_err(Clone::clone)?;
+    Ok((
+        plan.transitions
+            .iter()
+            .map(|t| (t.node, t.from, t.to))
+            .collect(),
+        plan.steps
+            .iter()
+            .map(|s| (s.op, s.partition, s.node))
+            .collect(),
+    ))
+}
+
+/// A short account of an answer to `evaluate`.
+fn describe(outcome: &Result<Plan, String>) -> String {
+    match outcome {
+        Err(error) => format!("error: {error}"),
+        Ok(plan) => {
+            let mut parts: Vec<String> = plan
+                .transitions
+                .iter()
+                .map(|t| format!("{} {} -> {}", node_label(t.node), t.from, t.to))
+                .chain(plan.steps.iter().map(ToString::to_string))
+                .collect();
+            if parts.is_empty() {
+                return "an empty plan".into();
+            }
+            if parts.len() > 6 {
+                let more = parts.len() - 6;
+                parts.truncate(6);
+                parts.push(format!("and {more} more"));
+            }
+            parts.join("; ")
+        }
+    }
+}
+
+/// The same input twice, then the same cluster shuffled: the same answers and decisions.
+fn determinism(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    seed: u64,
+    max_moves: Option<u32>,
+) -> Option<Finding> {
+    let first = outcome(policy, snapshot, max_moves);
+    let again = outcome(policy, snapshot, max_moves);
+    let replay = Replay::Evaluate { max_moves };
+    if first != again {
+        return Some(Finding {
+            property: Property::Determinism,
+            request: format!("evaluate{}, twice on the same input", budget(max_moves)),
+            answer: format!("first: {}; then: {}", describe(&first), describe(&again)),
+            why: "the same input must give the same answer, byte for byte".into(),
+            snapshot: snapshot.clone(),
+            shuffled: None,
+            replay,
+        });
+    }
+    let shuffled = permute(snapshot, seed);
+    let other = outcome(policy, &shuffled, max_moves);
+    if decisions(&first) == decisions(&other) {
+        return None;
+    }
+    Some(Finding {
+        property: Property::Determinism,
+        request: format!(
+            "evaluate{} on the same cluster with nodes, partitions and replicas shuffled (permutation seed {seed})",
+            budget(max_moves)
+        ),
+        answer: format!(
+            "as given: {}; shuffled: {}",
+            describe(&first),
+            describe(&other)
+        ),
+        why: "the decisions depend on the order of the input, which the contract does not promise".into(),
+        snapshot: snapshot.clone(),
+        shuffled: Some(shuffled),
+        replay: Replay::Shuffled { max_moves },
+    })
+}
+
+/// `validate-transition` against the documented rules; a node the snapshot does not have must
+/// be refused (or answered with unknown-node).
+fn transition(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    node: NodeId,
+    to: WorkerState,
+) -> Option<Finding> {
+    let label = node_label(node);
+    let (rule, request) = match snapshot.node(node) {
+        Some(n) => (
+            expected(snapshot, n, to),
+            format!(
+                "validate-transition {label} -> {to} ({label} is {})",
+                n.worker_state
+            ),
+        ),
+        None => (
+            Expected::Refuse(format!("the snapshot has no node {label}")),
+            format!("validate-transition {label} -> {to} ({label} is not in the snapshot)"),
+        ),
+    };
+    let finding = |property, answer, why| {
+        Some(Finding {
+            property,
+            request: request.clone(),
+            answer,
+            why,
+            snapshot: snapshot.clone(),
+            shuffled: None,
+            replay: Replay::Transition { node, to },
+        })
+    };
+    match (policy.validate_transition(snapshot, node, to), rule) {
+        (Ok(v), Expected::Allow(rule)) if !v.allowed => finding(
+            Property::TransitionRules,
+            format!("refused: {}", v.reason),
+            format!("the rules allow it: {rule}"),
+        ),
+        (Ok(v), Expected::Refuse(rule)) if v.allowed => finding(
+            Property::TransitionRules,
+            format!("allowed: {}", v.reason),
+            format!("the rules refuse it: {rule}"),
+        ),
+        (Ok(_), _) => None,
+        (Err(Error::Refused(PolicyError::UnknownNode(id))), _)
+            if id == node && snapshot.node(node).is_none() =>
+        {
+            None
+        }
+        (Err(error), _) => {
+            let (property, why) = attribute(&error, Property::TransitionRules);
+            finding(property, error.to_string(), why)
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The conformance suite: certifies any policy component against the eight safety properties
+//! (see [`Property`]) on fixed scenarios and on clusters generated from a seed, shrinks every
+//! failure to the smallest counterexample found, and scores placement quality.
+//!
+//! It drives the policy only through the host's own calls ([`evaluate`](crate::evaluate()),
+//! `validate_transition`), so every answer also passes the host's invariant checks, and a
+//! broken invariant is reported as the property it breaks. The same suite backs the
+//! `worker-policy conformance` command and the `tests/` crate, which runs it against every
+//! policy in the repository, including deliberately broken ones.
+
+mod checks;
+mod property;
+mod rules;
+mod scenarios;
+mod scorecard;
+mod shrink;
+
+use std::path::{Path, PathBuf};
+
+use worker_policy_model::{Snapshot, WorkerState};
+
+use crate::atomic_file::write_atomically;
+use crate::error::Error;
+use crate::policy::{Policy, PolicyMetadata};
+use crate::sandbox::Limits;
+use crate::snapshot_file::snapshot_to_json;
+use checks::Check;
+
+pub use checks::{Replay, MAX_ROUNDS};
+pub use property::Property;
+pub use scorecard::{score, Change, QualityRow, Scored};
+
+/// Fuel per hook call when the caller does not choose: far more than a sane policy needs on the
+/// suite's small clusters, little enough to stop a runaway one quickly and reproducibly.
+pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+
+/// How to run the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The seed of the generated clusters and of the shuffles.
+    pub seed: u64,
+    /// How many generated clusters to check besides the fixed scenarios.
+    pub cases: u32,
+    /// Fuel per hook call: the suite runs the policy metered, so runs are reproducible.
+    pub fuel: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            seed: 0,
+            cases: 20,
+            fuel: DEFAULT_FUEL,
+        }
+    }
+}
+
+impl Options {
+    /// `limits` with this suite's fuel per call: load the policy under these.
+    pub fn limits(&self, limits: Limits) -> Limits {
+        Limits {
+            fuel: Some(self.fuel),
+            ..limits
+        }
+    }
+}
+
+/// The outcome of one property.
+#[derive(Debug, Clone)]
+pub struct PropertyResult {
+    /// The property.
+    pub property: Property,
+    /// Checks that found it broken (0: it passes).
+    pub failures: u32,
+    /// The smallest counterexample found, when it is broken.
+    pub counterexample: Option<Counterexample>,
+}
+
+impl PropertyResult {
+    /// Whether the property holds on everything the suite tried.
+    pub fn passed(&self) -> bool {
+        self.failures == 0
+    }
+}
+
+/// A failure, shrunk: the cluster, the request, the answer and why it breaks the property.
+#[derive(Debug, Clone)]
+pub struct Counterexample {
+    /// The scenario it was found in, and what shrinking left of it.
+    pub scenario: String,
+    /// What the suite asked.
+    pub request: String,
+    /// What the policy (or the host, on its behalf) answered.
+    pub answer: String,
+    /// Why that breaks the property.
+    pub why: String,
+    /// The cluster the failing request was made on.
+    pub snapshot: Snapshot,
+    /// For determinism: the same cluster shuffled, answered differently.
+    pub shuffled: Option<Snapshot>,
+    /// How to see it again with the CLI on the written file.
+    pub replay: Replay,
+    /// The files written by [`Report::write_counterexamples`]: the snapshot, then the shuffled one.
+    pub files: Vec<PathBuf>,
+}
+
+/// Everything the suite found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The policy checked.
+    pub policy: PolicyMetadata,
+    /// The options it ran with.
+    pub options: Options,
+    /// Clusters checked: the fixed scenarios and the generated ones.
+    pub scenarios: usize,
+    /// Checks run (each a convergence run, a determinism check or one transition request).
+    pub checks: usize,
+    /// Every property, by id.
+    pub properties: Vec<PropertyResult>,
+    /// The quality scorecard.
+    pub quality: Vec<QualityRow>,
+    /// Fuel per call the policy ran with (`None`: not metered).
+    pub fuel_per_call: Option<u64>,
+    /// Fuel the whole suite used.
+    pub fuel_used: u64,
+}
+
+impl Report {
+    /// Whether every safety property passes.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(PropertyResult::passed)
+    }
+
+    /// The properties that fail.
+    pub fn failed(&self) -> Vec<Property> {
+        self.properties
+            .iter()
+            .filter(|r| !r.passed())
+            .map(|r| r.property)
+            .collect()
+    }
+
+    /// Writes every counterexample into `dir` (created when missing) as snapshot files named
+    /// after the property (`3-make-before-break.json`, and `6-determinism.shuffled.json` for
+    /// the shuffled input), each whole or not at all, and records the paths.
+    pub fn write_counterexamples(&mut self, dir: &Path) -> Result<(), Error> {
+        for result in &mut self.properties {
+            let Some(example) = &mut result.counterexample else {
+                continue;
+            };
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                context: format!("cannot create {}", dir.display()),
+                source,
+            })?;
+            let name = format!("{}-{}", result.property.id(), result.property.name());
+            example.files.clear();
+            for (snapshot, suffix) in std::iter::once((&example.snapshot, ""))
+                .chain(example.shuffled.iter().map(|s| (s, ".shuffled")))
+            {
+                let path = dir.join(format!("{name}{suffix}.json"));
+                write_atomically(&path, snapshot_to_json(snapshot).as_bytes())?;
+                example.files.push(path);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the suite on `policy` (load it with [`Options::limits`] to meter fuel).
+pub fn run(policy: &Policy, options: &Options) -> Report {
+    let fuel_before = policy.fuel_used();
+    let mut scenarios = scenarios::fixed();
+    scenarios.extend((0..options.cases).map(|case| scenarios::generated(options.seed, case)));
+    let mut properties: Vec<PropertyResult> = Property::ALL
+        .into_iter()
+        .map(|property| PropertyResult {
+            property,
+            failures: 0,
+            counterexample: None,
+        })
+        .collect();
+    let mut checks = 0;
+    for (i, scenario) in scenarios.iter().enumerate() {
+        for check in checks_of(scenario, options.seed.wrapping_add(i as u64)) {
+            checks += 1;
+            let Some(finding) = check.run(policy, &scenario.snapshot) else {
+                continue;
+            };
+            let result = &mut properties[usize::from(finding.property.id() - 1)];
+            result.failures += 1;
+            if result.counterexample.is_some() {
+                continue;
+            }
+            let (smallest, finding) = shrink::shrink(policy, &check, &scenario.snapshot, finding);
+            result.counterexample = Some(Counterexample {
+                scenario: format!(
+                    "{}; shrunk to {} node(s) and {} partition(s)",
+                    scenario.name,
+                    smallest.nodes.len(),
+                    smallest.partitions.len()
+                ),
+                request: finding.request,
+                answer: finding.answer,
+                why: finding.why,
+                snapshot: finding.snapshot,
+                shuffled: finding.shuffled,
+                replay: finding.replay,
+                files: Vec::new(),
+            });
+        }
+    }
+    let quality = scorecard::scorecard(policy);
+    Report {
+        policy: policy.metadata().clone(),
+        options: *options,
+        scenarios: scenarios.len(),
+        checks,
+        properties,
+        quality,
+        fuel_per_call: policy.limits().fuel,
+        fuel_used: policy.fuel_used() - fuel_before,
+    }
+}
+
+/// The checks of one scenario: a convergence run, a determinism check (shuffled with
+/// `shuffle_seed`), and every transition request for every node plus one unknown node.
+fn checks_of(scenario: &scenarios::Scenario, shuffle_seed: u64) -> Vec<Check> {
+    let max_moves = scenario.max_moves;
+    let unknown = scenario
+        .snapshot
+        .nodes
+        .iter()
+        .map(|n| n.id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut checks = vec![
+        Check::Converge { max_moves },
+        Check::Determinism {
+            seed: shuffle_seed,
+            max_moves,
+        },
+    ];
+    for node in scenario
+        .snapshot
+        .nodes
+        .iter()
+        .map(|n| n.id)
+        .chain([unknown])
+    {
+        checks.extend(WorkerState::ALL.map(|to| Check::Transition { node, to }));
+    }
+    checks
+}

@@ -1,0 +1,298 @@
+//! The clusters the suite checks a policy on: fixed scenarios (the examples, drains, scale-out,
+//! a dead node, `next` sets in flight, tight and unsatisfiable properties, a move budget) and
+//! clusters generated from the suite's seed, each reproducible from its name.
+
+use std::path::Path;
+
+use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
+use worker_policy_model::{Partition, Replication, Scope, Snapshot, WorkerState};
+
+use crate::snapshot_file::SnapshotFile;
+
+/// A cluster to check, and the move budget to evaluate it with.
+#[derive(Debug, Clone)]
+pub(crate) struct Scenario {
+    /// What it is, as the report names it.
+    pub name: String,
+    /// The cluster, sorted by id as the CLI reads it.
+    pub snapshot: Snapshot,
+    /// `--max-moves` for its evaluations.
+    pub max_moves: Option<u32>,
+}
+
+impl Scenario {
+    /// A scenario with no move budget; the cluster in the sorted form the CLI reads.
+    fn new(name: impl Into<String>, snapshot: Snapshot) -> Scenario {
+        Scenario {
+            name: name.into(),
+            snapshot: snapshot.canonical(),
+            max_moves: None,
+        }
+    }
+}
+
+/// The examples shipped in `examples/`, by file name.
+const EXAMPLES: [(&str, &str); 4] = [
+    (
+        "three-zones-draining.json",
+        include_str!("../../../examples/three-zones-draining.json"),
+    ),
+    (
+        "scale-out-provisioning.json",
+        include_str!("../../../examples/scale-out-provisioning.json"),
+    ),
+    (
+        "new-cluster.json",
+        include_str!("../../../examples/new-cluster.json"),
+    ),
+    (
+        "unsatisfiable-zones.json",
+        include_str!("../../../examples/unsatisfiable-zones.json"),
+    ),
+];
+
+/// The fixed scenarios, in the order the suite runs them.
+pub(crate) fn fixed() -> Vec<Scenario> {
+    let mut out: Vec<Scenario> = EXAMPLES
+        .iter()
+        .map(|(name, text)| {
+            let file = SnapshotFile::parse(text, &Path::new("examples").join(name))
+                .unwrap_or_else(|e| panic!("the embedded example is broken: {e}"));
+            Scenario::new(format!("example {name}"), file.snapshot)
+        })
+        .collect();
+    if let Some(draining) = out.first() {
+        out.push(Scenario {
+            name: format!("{} with --max-moves 2", draining.name),
+            max_moves: Some(2),
+            ..draining.clone()
+        });
+    }
+    let zone3 = property("{zone: 3, node: 3}");
+    let nine = || vec![3, 3, 3];
+    let shaped = |name: &str, shape: ClusterShape| Scenario::new(name, generate(&shape));
+    out.extend([
+        shaped(
+            "new cluster with a draining and a provisioning node",
+            ClusterShape {
+                draining: 1,
+                provisioning: 1,
+                seed: 1,
+                ..ClusterShape::new(nine(), 12, zone3)
+            },
+        ),
+        shaped(
+            "two nodes drained at once",
+            ClusterShape {
+                placed: true,
+                draining: 2,
+                seed: 2,
+                ..ClusterShape::new(nine(), 18, zone3)
+            },
+        ),
+        shaped(
+            "a dead node",
+            ClusterShape {
+                placed: true,
+                dead: 1,
+                seed: 3,
+                ..ClusterShape::new(nine(), 18, zone3)
+            },
+        ),
+        shaped(
+            "scale-out: three provisioning nodes join",
+            ClusterShape {
+                placed: true,
+                provisioning: 3,
+                seed: 4,
+                ..ClusterShape::new(nine(), 18, zone3)
+            },
+        ),
+        shaped(
+            "one node per zone: no drain is safe",
+            ClusterShape {
+                placed: true,
+                ..ClusterShape::new(vec![1, 1, 1], 6, zone3)
+            },
+        ),
+        shaped(
+            "unsatisfiable once a node drains",
+            ClusterShape {
+                placed: true,
+                draining: 1,
+                seed: 5,
+                ..ClusterShape::new(vec![1, 1, 1], 6, zone3)
+            },
+        ),
+        shaped(
+            "two regions, one node draining",
+            ClusterShape {
+                placed: true,
+                regions: 2,
+                draining: 1,
+                seed: 6,
+                ..ClusterShape::new(
+                    vec![2, 2, 2, 2],
+                    16,
+                    property("{region: 2, zone: 3, node: 3}"),
+                )
+            },
+        ),
+        shaped(
+            "uneven zones 4, 2, 1",
+            ClusterShape::new(vec![4, 2, 1], 12, zone3),
+        ),
+        shaped(
+            "one replica per partition, a node draining",
+            ClusterShape {
+                placed: true,
+                draining: 1,
+                seed: 7,
+                ..ClusterShape::new(vec![4], 8, property("1"))
+            },
+        ),
+    ]);
+    let mut growing = generate(&ClusterShape {
+        placed: true,
+        draining: 1,
+        seed: 9,
+        ..ClusterShape::new(nine(), 12, zone3)
+    });
+    add_unplaced(&mut growing, 6);
+    out.push(Scenario::new("new partitions while a node drains", growing));
+    let mut in_flight = generate(&ClusterShape {
+        placed: true,
+        draining: 1,
+        seed: 8,
+        ..ClusterShape::new(nine(), 18, zone3)
+    });
+    add_next_sets(&mut in_flight, &mut SplitMix64::new(8), 2);
+    out.push(Scenario::new(
+        "next sets in flight, a node draining",
+        in_flight,
+    ));
+    out
+}
+
+/// Generated case `case` of the suite's `seed`: a random shape (zones, regions, property,
+/// partitions, placed or not, nodes draining, provisioning or dead, `next` sets, a move budget).
+pub(crate) fn generated(seed: u64, case: u32) -> Scenario {
+    let mut rng = SplitMix64::new(seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+    let mut below = |n: usize| rng.below(n) as u32;
+    let zones: Vec<u32> = (0..1 + below(5)).map(|_| 1 + below(4)).collect();
+    let regions = 1 + below(2);
+    let factor = 1 + below(3);
+    let zone = match below(3) {
+        0 => 0,
+        _ => 1 + below(factor as usize),
+    };
+    let region = if regions > 1 && zone > 0 && below(2) == 0 {
+        1 + below(zone.min(regions) as usize)
+    } else {
+        0
+    };
+    let counts: Vec<(Scope, u32)> = [
+        (Scope::Region, region),
+        (Scope::Zone, zone),
+        (Scope::Node, factor),
+    ]
+    .into_iter()
+    .filter(|&(_, c)| c > 0)
+    .collect();
+    let replication = Replication::from_counts(&counts).unwrap_or_else(|_| property("1"));
+    let nodes: u32 = zones.iter().sum();
+    let shape = ClusterShape {
+        regions,
+        placed: below(3) != 0,
+        draining: below(3).min(nodes),
+        provisioning: below(2),
+        dead: below(2),
+        seed: u64::from(below(1 << 16)),
+        ..ClusterShape::new(zones, 1 + below(24), replication)
+    };
+    let with_next = shape.placed && below(2) == 0;
+    let added = if shape.placed && below(3) == 0 {
+        1 + below(4)
+    } else {
+        0
+    };
+    let max_moves = (below(4) == 0).then(|| 1 + below(4));
+    let mut snapshot = generate(&shape);
+    if with_next {
+        add_next_sets(&mut snapshot, &mut SplitMix64::new(shape.seed), 3);
+    }
+    add_unplaced(&mut snapshot, added);
+    let states = [
+        (shape.draining, "draining"),
+        (shape.provisioning, "provisioning"),
+        (shape.dead, "dead"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!(", {n} {what}"))
+    .collect::<String>();
+    Scenario {
+        name: format!(
+            "generated case {case} (seed {seed}): zones {:?} over {} region(s), replication {}, {} {} partition(s){states}{}{}{}",
+            shape.zones,
+            shape.regions,
+            shape.replication,
+            shape.partitions,
+            if shape.placed { "placed" } else { "unplaced" },
+            if with_next { ", next sets in flight" } else { "" },
+            if added > 0 { format!(", {added} new unplaced partition(s)") } else { String::new() },
+            max_moves.map_or(String::new(), |m| format!(", --max-moves {m}")),
+        ),
+        snapshot: snapshot.canonical(),
+        max_moves,
+    }
+}
+
+/// Puts a reconfiguration in flight on about one placed partition in `every`: its `next` set is
+/// its replica set with one replica swapped for another node that is not provisioning.
+fn add_next_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64, every: usize) {
+    let candidates: Vec<u32> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.worker_state != WorkerState::Provisioning)
+        .map(|n| n.id)
+        .collect();
+    for p in &mut snapshot.partitions {
+        if p.replicas.is_empty() || rng.below(every) != 0 {
+            continue;
+        }
+        let others: Vec<u32> = candidates
+            .iter()
+            .copied()
+            .filter(|n| !p.replicas.contains(n))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let mut next = p.replicas.clone();
+        let (slot, node) = (rng.below(next.len()), rng.below(others.len()));
+        next[slot] = others[node];
+        p.next = Some(next);
+    }
+}
+
+/// Appends `count` unplaced partitions, numbered after the last one.
+fn add_unplaced(snapshot: &mut Snapshot, count: u32) {
+    let first = snapshot
+        .partitions
+        .iter()
+        .map(|p| p.id + 1)
+        .max()
+        .unwrap_or(0);
+    snapshot
+        .partitions
+        .extend((first..first + count).map(|id| Partition {
+            id,
+            ..Partition::default()
+        }));
+}
+
+/// A replication property written as the snapshot format writes it.
+fn property(text: &str) -> Replication {
+    Replication::parse(text).unwrap_or_else(|e| panic!("the suite's property `{text}`: {e}"))
+}

@@ -1,0 +1,129 @@
+//! The quality scorecard: scored, not pass/fail. The policy converges on the shapes of the
+//! placement-quality issue, kept small enough to run in a moment (3 zones of 4 hosts and 256
+//! partitions: placed from nothing, then one host drained, one added, one lost; uneven zones;
+//! more zones than replicas), and each run is measured with [`quality::measure`].
+//!
+//! [`Change`] and [`score`] are public so other quality reports can measure the same way.
+
+use worker_policy_model::generate::{generate, ClusterShape};
+use worker_policy_model::quality::{self, Quality};
+use worker_policy_model::{Node, Replication, Scope, Snapshot, WorkerState};
+
+use super::checks::MAX_ROUNDS;
+use crate::error::Error;
+use crate::evaluate::simulate;
+use crate::policy::Policy;
+
+/// Partitions of every shape.
+const PARTITIONS: u32 = 256;
+
+/// One shape of the scorecard and how the policy did on it.
+#[derive(Debug, Clone)]
+pub struct QualityRow {
+    /// The shape and the change.
+    pub shape: String,
+    /// The rounds to converge and the quality of the whole change, or why the run failed.
+    pub result: Result<Scored, String>,
+}
+
+/// How a converged run scores.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// Rounds of evaluate-and-apply until the plan was empty.
+    pub rounds: u32,
+    /// Balance against fair share and moves against the lower bound, start to end.
+    pub quality: Quality,
+}
+
+/// A change made to a cluster the policy has settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// One node starts draining.
+    DrainOne,
+    /// One new node joins, provisioning, in the zone of another.
+    AddOne,
+    /// One node dies.
+    LoseOne,
+}
+
+impl Change {
+    /// Every change, in the order reports list them.
+    pub const ALL: [Change; 3] = [Change::DrainOne, Change::AddOne, Change::LoseOne];
+
+    /// What the change does, in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::DrainOne => "drain one host",
+            Change::AddOne => "add one host",
+            Change::LoseOne => "lose one host",
+        }
+    }
+
+    /// `settled` with the change made to the node at position `index` (drained or lost), or
+    /// with a new provisioning node like that one (same location and roles, the next free id).
+    pub fn apply(self, settled: &Snapshot, index: usize) -> Snapshot {
+        let mut s = settled.clone();
+        let Some(node) = s.nodes.get_mut(index) else {
+            return s;
+        };
+        match self {
+            Change::DrainOne => node.worker_state = WorkerState::Draining,
+            Change::LoseOne => node.alive = false,
+            Change::AddOne => {
+                let like = node.clone();
+                let id = s.nodes.iter().map(|n| n.id).max().unwrap_or(0) + 1;
+                s.nodes.push(Node {
+                    id,
+                    name: format!("n{id}"),
+                    address: format!("http://n{id}:5122/"),
+                    worker_state: WorkerState::Provisioning,
+                    ..like
+                });
+            }
+        }
+        s
+    }
+}
+
+/// Evaluates and applies from `start` until the plan is empty; scores the whole change and
+/// returns the settled cluster.
+pub fn score(policy: &Policy, start: &Snapshot) -> Result<(Scored, Snapshot), Error> {
+    let simulation = simulate(policy, start, None, MAX_ROUNDS)?;
+    let scored = Scored {
+        rounds: simulation.rounds.len() as u32,
+        quality: quality::measure(start, &simulation.last),
+    };
+    Ok((scored, simulation.last))
+}
+
+/// Runs every shape of the scorecard.
+pub(crate) fn scorecard(policy: &Policy) -> Vec<QualityRow> {
+    let zone3 = Replication::from_counts(&[(Scope::Zone, 3), (Scope::Node, 3)])
+        .unwrap_or_else(|e| panic!("the scorecard's property: {e}"));
+    let from_nothing = |zones: Vec<u32>| generate(&ClusterShape::new(zones, PARTITIONS, zone3));
+    let row = |shape: String, start: &Snapshot| {
+        let scored = score(policy, start);
+        let settled = scored.as_ref().ok().map(|(_, s)| s.clone());
+        let result = scored.map(|(scored, _)| scored).map_err(|e| e.to_string());
+        (QualityRow { shape, result }, settled)
+    };
+    let (placed, settled) = row(
+        "3x4 hosts, 256 partitions, {zone: 3}: place from nothing".into(),
+        &from_nothing(vec![4, 4, 4]),
+    );
+    let mut rows = vec![placed];
+    if let Some(settled) = settled {
+        for change in Change::ALL {
+            let shape = format!("3x4 hosts, placed: {}", change.name());
+            rows.push(row(shape, &change.apply(&settled, 0)).0);
+        }
+    }
+    for (name, zones) in [
+        ("uneven zones 5, 3, 2", vec![5, 3, 2]),
+        ("5 zones of 2 hosts", vec![2; 5]),
+    ] {
+        let shape = format!("{name}, 256 partitions, {{zone: 3}}: place from nothing");
+        rows.push(row(shape, &from_nothing(zones)).0);
+    }
+    rows
+}

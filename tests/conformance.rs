@@ -1,0 +1,142 @@
+//! The conformance suite against every policy in the repository, as CI certifies them: the
+//! default and the least-loaded policies pass every safety property, every broken module fails
+//! exactly the property its bug breaks, and the counterexample files replay.
+
+use std::path::PathBuf;
+
+use worker_policy::conformance::{self, Counterexample, Options, Property, Replay, Report};
+use worker_policy::embedded::DEFAULT_POLICY;
+use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy::{evaluate, simulate, Limits, Policy};
+use worker_policy_tests::{BROKEN_POLICIES, LEAST_LOADED_POLICY};
+
+/// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
+fn options() -> Options {
+    Options {
+        seed: 11,
+        cases: 8,
+        ..Options::default()
+    }
+}
+
+fn load(bytes: &[u8]) -> Policy {
+    Policy::load(bytes, options().limits(Limits::default()))
+        .unwrap_or_else(|e| panic!("loading a test policy: {e}"))
+}
+
+/// What failed, for assertion messages.
+fn failures(report: &Report) -> String {
+    let mut out = String::new();
+    for result in &report.properties {
+        if let Some(c) = &result.counterexample {
+            out.push_str(&format!(
+                "\n{}: {}\n  request {}\n  answer  {}\n  why     {}\n",
+                result.property, c.scenario, c.request, c.answer, c.why
+            ));
+        }
+    }
+    out
+}
+
+fn assert_certified(bytes: &[u8]) {
+    let report = conformance::run(&load(bytes), &options());
+    assert!(report.passed(), "{}", failures(&report));
+    assert!(report.checks > 100, "{} checks", report.checks);
+    assert!(report.fuel_used > 0, "the suite meters fuel");
+    for row in &report.quality {
+        assert!(row.result.is_ok(), "{}: {:?}", row.shape, row.result);
+    }
+}
+
+#[test]
+fn the_default_policy_passes_every_safety_property() {
+    assert_certified(DEFAULT_POLICY);
+}
+
+#[test]
+fn the_least_loaded_policy_passes_every_safety_property() {
+    assert_certified(LEAST_LOADED_POLICY);
+}
+
+#[test]
+fn every_broken_module_fails_exactly_the_property_it_breaks() {
+    let mut caught = 0;
+    let mut wrong = Vec::new();
+    for &(feature, property, bytes) in BROKEN_POLICIES {
+        let report = conformance::run(&load(bytes), &options());
+        let failed: Vec<u8> = report.failed().into_iter().map(Property::id).collect();
+        if failed == [property] {
+            caught += 1;
+        } else {
+            wrong.push(format!(
+                "{feature}: expected to fail only property {property}, failed {failed:?}{}",
+                failures(&report)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(caught, BROKEN_POLICIES.len());
+}
+
+/// A fresh folder for counterexample files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "worker-policy-conformance-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Replays a counterexample from its files, as the report says to, and checks it shows the
+/// same thing again.
+fn assert_replays(policy: &Policy, feature: &str, example: &Counterexample) {
+    let read = |i: usize| {
+        SnapshotFile::read(&example.files[i])
+            .unwrap_or_else(|e| panic!("{feature}: {e}"))
+            .snapshot
+    };
+    let snapshot = read(0);
+    match example.replay {
+        Replay::Evaluate { max_moves } => {
+            let shown = match evaluate(policy, &snapshot, max_moves) {
+                Err(error) => error.to_string(),
+                Ok(e) if e.plan.is_empty() => "an empty plan".into(),
+                Ok(e) => panic!("{feature}: replay answered {:?}", e.plan),
+            };
+            assert_eq!(shown, example.answer, "{feature}");
+        }
+        Replay::Simulate { max_moves } => {
+            let run = simulate(policy, &snapshot, max_moves, conformance::MAX_ROUNDS);
+            assert!(run.is_err(), "{feature}: simulate converged");
+        }
+        Replay::Transition { node, to } => {
+            let verdict = policy.validate_transition(&snapshot, node, to);
+            let allowed = verdict.is_ok_and(|v| v.allowed);
+            assert_eq!(allowed, example.answer.starts_with("allowed"), "{feature}");
+        }
+        Replay::Shuffled { .. } => {
+            assert_eq!(example.files.len(), 2, "{feature}");
+            assert_eq!(read(1), snapshot, "{feature}: the same cluster, shuffled");
+        }
+    }
+}
+
+#[test]
+fn counterexample_files_replay() {
+    for &(feature, _, bytes) in BROKEN_POLICIES {
+        let policy = load(bytes);
+        let mut report = conformance::run(&policy, &options());
+        let dir = scratch(feature);
+        report.write_counterexamples(&dir).unwrap();
+        for example in report
+            .properties
+            .iter()
+            .filter_map(|r| r.counterexample.as_ref())
+        {
+            assert!(!example.files.is_empty(), "{feature}");
+            assert_replays(&policy, feature, example);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

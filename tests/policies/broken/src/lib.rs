@@ -1,0 +1,60 @@
+//! The default policy with exactly one deliberate bug, chosen by a cargo feature (one wasm
+//! module per feature), so the tests can prove the conformance suite catches each one on
+//! exactly the property it breaks while every other property still holds.
+//!
+//! Each bug is a [`Mutation`] of one or two hooks around the default policy's functions; the
+//! build without a feature is the default policy unchanged.
+
+mod mutations;
+
+use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
+use worker_policy_sdk::{export_policy, Info, Policy};
+
+use mutations::{Mutation, Unchanged, MUTATIONS};
+
+/// The policy with the mutation its build's feature chose.
+pub struct Broken;
+
+export_policy!(Broken);
+
+/// The mutation of this build and its feature's name.
+fn chosen() -> (&'static str, &'static dyn Mutation) {
+    MUTATIONS
+        .iter()
+        .find(|(_, enabled, _)| *enabled)
+        .map(|&(name, _, mutation)| (name, mutation))
+        .unwrap_or(("none", &Unchanged))
+}
+
+impl Policy for Broken {
+    fn info() -> Info {
+        let (name, _) = chosen();
+        Info {
+            name: format!("worker-policy-broken-{name}"),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: format!(
+                "The default policy with one deliberate bug ({name}), for the conformance suite's tests. Never use it."
+            ),
+        }
+    }
+
+    fn validate_transition(
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, PolicyError> {
+        chosen().1.validate_transition(snapshot, node, to)
+    }
+
+    fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+        chosen().1.reconcile(snapshot)
+    }
+
+    fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        chosen().1.place(snapshot)
+    }
+
+    fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+        chosen().1.rebalance(snapshot, max_moves)
+    }
+}

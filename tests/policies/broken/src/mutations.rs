@@ -1,0 +1,445 @@
+//! The bugs, one per cargo feature, each named after what it does and commented with the
+//! property it breaks. A mutation overrides only the hooks it breaks; the others are the
+//! default policy's.
+
+use std::collections::BTreeSet;
+
+use worker_policy_default as default;
+use worker_policy_model::replication::Shortfall;
+use worker_policy_model::{
+    NodeId, Partition, PolicyError, Scope, Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
+};
+
+/// Answers to the four deciding hooks: the default policy's unless a bug overrides one.
+pub trait Mutation: Sync {
+    /// `validate-transition`.
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, PolicyError> {
+        default::validate_transition(snapshot, node, to)
+    }
+
+    /// `reconcile`.
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+        default::reconcile(snapshot)
+    }
+
+    /// `place`.
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(snapshot)
+    }
+
+    /// `rebalance`.
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(snapshot, max_moves)
+    }
+}
+
+/// A mutation, with its feature's name and whether this build enabled it.
+macro_rules! mutation {
+    ($feature:literal, $mutation:expr) => {
+        (
+            $feature,
+            cfg!(feature = $feature),
+            &$mutation as &dyn Mutation,
+        )
+    };
+}
+
+/// Every mutation, by feature.
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 13] = [
+    mutation!("places-on-draining", PlacesOnDraining),
+    mutation!("disables-holding-node", DisablesHoldingNode),
+    mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
+    mutation!("skips-safety-check", SkipsSafetyCheck),
+    mutation!("removes-before-adding", RemovesBeforeAdding),
+    mutation!("ignores-draining", IgnoresDraining),
+    mutation!("keeps-next-sets", KeepsNextSets),
+    mutation!("refuses-satisfiable", RefusesSatisfiable),
+    mutation!("leader-off-replica", LeaderOffReplica),
+    mutation!("order-dependent", OrderDependent),
+    mutation!("flaps", Flaps),
+    mutation!("duplicate-steps", DuplicateSteps),
+    mutation!("unknown-partition", UnknownPartition),
+];
+
+/// No bug: the default policy.
+pub struct Unchanged;
+impl Mutation for Unchanged {}
+
+/// Property 1: `place` treats draining nodes as active, so new replicas land on them.
+struct PlacesOnDraining;
+impl Mutation for PlacesOnDraining {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        let mut blind = snapshot.clone();
+        for n in &mut blind.nodes {
+            if n.worker_state == WorkerState::Draining {
+                n.worker_state = WorkerState::Active;
+            }
+        }
+        default::place(&blind)
+    }
+}
+
+/// Property 2: `reconcile` disables draining nodes that still hold replicas.
+struct DisablesHoldingNode;
+impl Mutation for DisablesHoldingNode {
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+        let mut transitions = default::reconcile(snapshot)?;
+        let mut draining: Vec<NodeId> = snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.worker_state == WorkerState::Draining && snapshot.usage(n.id).holds > 0)
+            .map(|n| n.id)
+            .collect();
+        draining.sort_unstable();
+        transitions.extend(draining.into_iter().map(|node| Transition {
+            node,
+            from: WorkerState::Draining,
+            to: WorkerState::Disabled,
+            reason: "drained enough".into(),
+        }));
+        Ok(transitions)
+    }
+}
+
+/// Property 2: `validate-transition` allows active -> provisioning.
+struct AllowsForbiddenTransition;
+impl Mutation for AllowsForbiddenTransition {
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, PolicyError> {
+        let active = snapshot
+            .node(node)
+            .is_some_and(|n| n.worker_state == WorkerState::Active);
+        if active && to == WorkerState::Provisioning {
+            return Ok(Verdict {
+                allowed: true,
+                reason: "why not".into(),
+            });
+        }
+        default::validate_transition(snapshot, node, to)
+    }
+}
+
+/// Property 2: `validate-transition` lets an active node drain even when the property can no
+/// longer be satisfied without it.
+struct SkipsSafetyCheck;
+impl Mutation for SkipsSafetyCheck {
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, PolicyError> {
+        let verdict = default::validate_transition(snapshot, node, to)?;
+        let active = snapshot
+            .node(node)
+            .is_some_and(|n| n.worker_state == WorkerState::Active);
+        Ok(Verdict {
+            allowed: verdict.allowed || (active && to == WorkerState::Draining),
+            ..verdict
+        })
+    }
+}
+
+/// Property 3: `rebalance` removes a replaced replica (unless it leads) before adding its
+/// replacement.
+struct RemovesBeforeAdding;
+impl Mutation for RemovesBeforeAdding {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::rebalance(snapshot, max_moves)?;
+        let adding: BTreeSet<u32> = steps
+            .iter()
+            .filter(|s| s.op == StepOp::AddReplica)
+            .map(|s| s.partition)
+            .collect();
+        let early = |s: &Step| {
+            s.op == StepOp::RemoveReplica
+                && adding.contains(&s.partition)
+                && snapshot.partition(s.partition).and_then(|p| p.leader) != Some(s.node)
+        };
+        let mut hoisted = BTreeSet::new();
+        let mut out = Vec::with_capacity(steps.len());
+        for s in &steps {
+            if s.op == StepOp::AddReplica && hoisted.insert(s.partition) {
+                out.extend(
+                    steps
+                        .iter()
+                        .filter(|r| early(r) && r.partition == s.partition)
+                        .cloned(),
+                );
+            }
+            if !early(s) {
+                out.push(s.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Keeps only the steps of the partitions `stuck` does not pick.
+fn leave(
+    snapshot: &Snapshot,
+    steps: Vec<Step>,
+    stuck: impl Fn(&Snapshot, &Partition) -> bool,
+) -> Vec<Step> {
+    steps
+        .into_iter()
+        .filter(|s| {
+            !snapshot
+                .partition(s.partition)
+                .is_some_and(|p| stuck(snapshot, p))
+        })
+        .collect()
+}
+
+/// Property 4: `rebalance` never moves anything off a draining node, so draining never ends.
+struct IgnoresDraining;
+impl Mutation for IgnoresDraining {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::rebalance(snapshot, max_moves)?;
+        Ok(leave(snapshot, steps, |s, p| {
+            p.holders().iter().any(|&n| {
+                s.node(n)
+                    .is_some_and(|n| n.worker_state == WorkerState::Draining)
+            })
+        }))
+    }
+}
+
+/// Property 4: `rebalance` never settles a `next` set in flight.
+struct KeepsNextSets;
+impl Mutation for KeepsNextSets {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::rebalance(snapshot, max_moves)?;
+        Ok(leave(snapshot, steps, |_, p| p.next.is_some()))
+    }
+}
+
+/// Property 4: `place` and `rebalance` claim insufficient nodes whenever a node drains.
+struct RefusesSatisfiable;
+impl RefusesSatisfiable {
+    fn refuse(snapshot: &Snapshot) -> Result<(), PolicyError> {
+        if !snapshot
+            .nodes
+            .iter()
+            .any(|n| n.worker_state == WorkerState::Draining)
+        {
+            return Ok(());
+        }
+        Err(PolicyError::InsufficientNodes(Shortfall {
+            scope: Scope::Node,
+            available: snapshot
+                .nodes
+                .iter()
+                .filter(|n| n.is_placement_candidate())
+                .count() as u32,
+            required: snapshot.replication.factor(),
+        }))
+    }
+}
+impl Mutation for RefusesSatisfiable {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        RefusesSatisfiable::refuse(snapshot)?;
+        default::place(snapshot)
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        RefusesSatisfiable::refuse(snapshot)?;
+        default::rebalance(snapshot, max_moves)
+    }
+}
+
+/// Property 5: `place` makes a node that gets no replica of the partition its leader.
+struct LeaderOffReplica;
+impl Mutation for LeaderOffReplica {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        let mut steps = default::place(snapshot)?;
+        let mut ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+        ids.sort_unstable();
+        let added: BTreeSet<(u32, NodeId)> = steps
+            .iter()
+            .filter(|s| s.op == StepOp::AddReplica)
+            .map(|s| (s.partition, s.node))
+            .collect();
+        for s in steps.iter_mut().filter(|s| s.op == StepOp::SetLeader) {
+            if let Some(&other) = ids.iter().find(|&&n| !added.contains(&(s.partition, n))) {
+                s.node = other;
+            }
+        }
+        Ok(steps)
+    }
+}
+
+/// Property 6: `place` and `rebalance` break ties by input position: they run the default
+/// policy on the snapshot with every node and partition renumbered in the order given.
+struct OrderDependent;
+impl OrderDependent {
+    fn by_position(
+        snapshot: &Snapshot,
+        hook: impl Fn(&Snapshot) -> Result<Vec<Step>, PolicyError>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let nodes: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+        let partitions: Vec<u32> = snapshot.partitions.iter().map(|p| p.id).collect();
+        let position = |id: NodeId| {
+            nodes
+                .iter()
+                .position(|&n| n == id)
+                .map_or(0, |i| i as NodeId + 1)
+        };
+        let mut renumbered = snapshot.clone();
+        for (i, n) in renumbered.nodes.iter_mut().enumerate() {
+            n.id = i as NodeId + 1;
+        }
+        for (i, p) in renumbered.partitions.iter_mut().enumerate() {
+            p.id = i as u32;
+            p.replicas = p.replicas.iter().map(|&n| position(n)).collect();
+            p.next = p
+                .next
+                .as_ref()
+                .map(|next| next.iter().map(|&n| position(n)).collect());
+            p.leader = p.leader.map(position);
+        }
+        let steps = hook(&renumbered)?;
+        Ok(steps
+            .into_iter()
+            .map(|s| Step {
+                partition: partitions[s.partition as usize],
+                node: nodes[s.node as usize - 1],
+                ..s
+            })
+            .collect())
+    }
+}
+impl Mutation for OrderDependent {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        OrderDependent::by_position(snapshot, default::place)
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        OrderDependent::by_position(snapshot, |s| default::rebalance(s, max_moves))
+    }
+}
+
+/// Property 7: when the default has nothing to do, `rebalance` swaps the leaders of two
+/// partitions, and swaps them back the next time: a balanced cluster never gets an empty plan.
+struct Flaps;
+impl Mutation for Flaps {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::rebalance(snapshot, max_moves)?;
+        if !steps.is_empty() {
+            return Ok(steps);
+        }
+        let mut placed: Vec<&Partition> = snapshot
+            .partitions
+            .iter()
+            .filter(|p| p.leader.is_some())
+            .collect();
+        placed.sort_by_key(|p| p.id);
+        let swap = placed.iter().enumerate().find_map(|(i, first)| {
+            let a = first.leader?;
+            placed[i + 1..].iter().find_map(|second| {
+                let b = second.leader?;
+                (a != b && first.replicas.contains(&b) && second.replicas.contains(&a))
+                    .then_some((first.id, b, second.id, a))
+            })
+        });
+        Ok(swap.map_or(Vec::new(), |(first, b, second, a)| {
+            vec![
+                Step::new(StepOp::SetLeader, first, b, "swap"),
+                Step::new(StepOp::SetLeader, second, a, "swap back"),
+            ]
+        }))
+    }
+}
+
+/// Property 8: every non-empty answer of `place` and `rebalance` repeats its first step.
+struct DuplicateSteps;
+impl DuplicateSteps {
+    fn amend(mut steps: Vec<Step>) -> Vec<Step> {
+        if let Some(first) = steps.first().cloned() {
+            steps.push(first);
+        }
+        steps
+    }
+}
+impl Mutation for DuplicateSteps {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(snapshot).map(DuplicateSteps::amend)
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(snapshot, max_moves).map(DuplicateSteps::amend)
+    }
+}
+
+/// Property 8: every non-empty answer of `place` and `rebalance` ends with a step on a
+/// partition the snapshot does not have.
+struct UnknownPartition;
+impl UnknownPartition {
+    fn amend(snapshot: &Snapshot, mut steps: Vec<Step>) -> Vec<Step> {
+        let unknown = snapshot
+            .partitions
+            .iter()
+            .map(|p| p.id)
+            .max()
+            .map_or(0, |m| m + 1);
+        if let Some(node) = steps.first().map(|s| s.node) {
+            steps.push(Step::new(StepOp::SetLeader, unknown, node, "one more"));
+        }
+        steps
+    }
+}
+impl Mutation for UnknownPartition {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(snapshot).map(|steps| UnknownPartition::amend(snapshot, steps))
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(snapshot, max_moves)
+            .map(|steps| UnknownPartition::amend(snapshot, steps))
+    }
+}
