@@ -1,5 +1,5 @@
-//! A loaded policy component: checked at load (is it a component, for this contract, asking for
-//! nothing but logging?), pre-linked once, and instantiated afresh for every hook call inside the
+//! A loaded policy component: checked at load (is it a component, for this contract version,
+//! importing nothing but the contract and virtual WASI?), pre-linked once, and instantiated afresh for every hook call inside the
 //! sandbox, so no state leaks between calls and a trapped instance is never reused.
 
 use std::sync::Mutex;

@@ -28,8 +28,10 @@ const MAX_LOG_MESSAGE: usize = 4096;
 const MAX_LOG_RECORDS: usize = 1000;
 /// The most bytes a WASI policy may write to stdout or stderr in one call.
 const MAX_OUTPUT_BYTES: usize = 64 << 10;
+/// The most elements a table of a policy may grow to.
+const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 /// The seed of the virtual WASI random source: the same bytes for every call of every policy.
-const RANDOM_SEED: u64 = 0x5EED_0F_C0_FFEE;
+const RANDOM_SEED: u64 = 0x5EED_0FC0_FFEE;
 
 /// What a policy call may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +51,6 @@ impl Default for Limits {
             max_memory: 1 << 30,
             fuel: None,
         }
-    }
-}
-
-impl Limits {
-    /// The table-element cap that goes with the memory cap.
-    fn max_table_elements(&self) -> usize {
-        1_000_000
     }
 }
 
@@ -96,7 +91,6 @@ pub struct LogRecord {
 /// The state of one store: the memory cap and what the policy logged.
 pub struct HostState {
     max_memory: usize,
-    max_table_elements: usize,
     /// The size a policy tried to grow its memory to beyond the cap, if it did.
     pub(crate) memory_refused: Option<usize>,
     /// What the policy logged.
@@ -131,7 +125,6 @@ impl HostState {
             .build();
         HostState {
             max_memory: limits.max_memory,
-            max_table_elements: limits.max_table_elements(),
             memory_refused: None,
             logs: Vec::new(),
             dropped_logs: 0,
@@ -212,7 +205,7 @@ impl ResourceLimiter for HostState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= self.max_table_elements)
+        Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 
     fn instances(&self) -> usize {

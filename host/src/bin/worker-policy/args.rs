@@ -257,12 +257,9 @@ pub struct ScenariosArgs {
     /// The replication property.
     #[arg(long, value_name = "PROPERTY", default_value = "{zone: 3, node: 3}")]
     pub replication: String,
-    /// Picks the node that is drained or lost.
+    /// Picks the node that is drained, lost or joined by the new one.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
-    /// Give up a simulation after this many rounds.
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub max_rounds: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -1,6 +1,7 @@
 //! `worker-policy scenarios`: the placement-quality figures of a policy on synthetic clusters,
 //! in one command: place from nothing, then drain one node, add one node, lose one node, and
-//! measure balance against the fair share and moves against the lower bound each time.
+//! measure balance against the fair share and moves against the lower bound each time (the
+//! same changes and measures as the conformance suite's scorecard).
 //!
 //! Without `--zones` it runs the shapes the peers are measured on (3 zones of 4 and of 33 hosts,
 //! 10,000 and 256 partitions, RF 3 with one replica per zone), which the README's table reports.
@@ -9,85 +10,37 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::{json, Value};
-use worker_policy::{simulate, Policy};
+use worker_policy::conformance::{score, Change, Scored};
+use worker_policy::Policy;
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
-use worker_policy_model::quality::{measure, Quality};
-use worker_policy_model::{Node, Replication, Snapshot, WorkerState};
+use worker_policy_model::{Node, Replication, Snapshot};
 
 use crate::args::{Format, ScenariosArgs};
 use crate::render;
-
-/// A change made to a placed cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
-    /// Nothing placed yet: place every partition.
-    Place,
-    /// One active node starts draining.
-    DrainOne,
-    /// One new node joins, provisioning, in the first zone.
-    AddOne,
-    /// One node dies.
-    KillOne,
-}
-
-impl Change {
-    const AFTER_PLACEMENT: [Change; 3] = [Change::DrainOne, Change::AddOne, Change::KillOne];
-
-    fn name(self) -> &'static str {
-        match self {
-            Change::Place => "place all",
-            Change::DrainOne => "drain one",
-            Change::AddOne => "add one",
-            Change::KillOne => "lose one",
-        }
-    }
-
-    /// `placed` with the change made; the node is picked by `seed`.
-    fn apply(self, placed: &Snapshot, seed: u64) -> Snapshot {
-        let mut s = placed.clone();
-        let pick = SplitMix64::new(seed).below(s.nodes.len());
-        match self {
-            Change::Place => {}
-            Change::DrainOne => s.nodes[pick].worker_state = WorkerState::Draining,
-            Change::KillOne => s.nodes[pick].alive = false,
-            Change::AddOne => {
-                let id = s.nodes.iter().map(|n| n.id).max().unwrap_or(0) + 1;
-                let template = s.nodes[0].clone();
-                s.nodes.push(Node {
-                    id,
-                    name: format!("n{id}"),
-                    address: format!("http://n{id}:5122/"),
-                    worker_state: WorkerState::Provisioning,
-                    ..template
-                });
-            }
-        }
-        s
-    }
-}
 
 /// One measured run.
 struct Row {
     shape: String,
     partitions: u32,
-    change: Change,
-    rounds: usize,
-    quality: Quality,
+    /// None: placing every partition from nothing.
+    change: Option<Change>,
+    scored: Scored,
     /// Most replicas on one eligible node over the mean.
     max_over_mean: f64,
 }
 
 impl Row {
+    fn change_name(&self) -> &'static str {
+        self.change.map_or("place all", Change::name)
+    }
+
+    /// Moves over the lower bound; 1 when both are 0.
     fn moves_over_bound(&self) -> f64 {
-        let bound = self.quality.lower_bound.value();
-        if bound == 0 {
-            if self.quality.moves == 0 {
-                1.0
-            } else {
-                f64::INFINITY
-            }
-        } else {
-            self.quality.moves as f64 / bound as f64
+        let q = &self.scored.quality;
+        match (q.lower_bound.value(), q.moves) {
+            (0, 0) => 1.0,
+            (0, _) => f64::INFINITY,
+            (bound, moves) => moves as f64 / bound as f64,
         }
     }
 }
@@ -111,28 +64,25 @@ pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<ExitCode> {
             ..ClusterShape::new(zones.clone(), partitions, replication)
         };
         let label = describe(&zones);
-        let empty = generate(&shape);
-        let placed = run_one(&policy, &empty, args.max_rounds)
-            .with_context(|| format!("{label}: placing"))?;
+        let (scored, placed) =
+            score(&policy, &generate(&shape)).with_context(|| format!("{label}: placing"))?;
         rows.push(Row {
             shape: label.clone(),
             partitions,
-            change: Change::Place,
-            rounds: placed.0,
-            quality: measure(&empty, &placed.1),
-            max_over_mean: max_over_mean(&placed.1),
+            change: None,
+            max_over_mean: max_over_mean(&placed),
+            scored,
         });
-        for change in Change::AFTER_PLACEMENT {
-            let before = change.apply(&placed.1, args.seed);
-            let (rounds, after) = run_one(&policy, &before, args.max_rounds)
+        let pick = SplitMix64::new(args.seed).below(placed.nodes.len());
+        for change in Change::ALL {
+            let (scored, after) = score(&policy, &change.apply(&placed, pick))
                 .with_context(|| format!("{label}: {}", change.name()))?;
             rows.push(Row {
                 shape: label.clone(),
                 partitions,
-                change,
-                rounds,
-                quality: measure(&before, &after),
+                change: Some(change),
                 max_over_mean: max_over_mean(&after),
+                scored,
             });
         }
         render::print_logs(&policy, verbose);
@@ -170,16 +120,6 @@ fn max_over_mean(snapshot: &Snapshot) -> f64 {
     }
 }
 
-/// Simulates to convergence: the rounds taken and the final snapshot.
-fn run_one(
-    policy: &Policy,
-    snapshot: &Snapshot,
-    max_rounds: u32,
-) -> anyhow::Result<(usize, Snapshot)> {
-    let run = simulate(policy, snapshot, None, max_rounds)?;
-    Ok((run.rounds.len(), run.last))
-}
-
 /// `3 zones x 4` for equal zones, else the list.
 fn describe(zones: &[u32]) -> String {
     match zones {
@@ -203,7 +143,7 @@ fn table(rows: &[Row], policy: &Policy, source: &str, replication: &Replication)
         render::policy_line(policy, source)
     );
     out.push_str(&format!(
-        "{:<20} {:>10}  {:<10} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
+        "{:<20} {:>10}  {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
         "shape",
         "partitions",
         "change",
@@ -217,16 +157,19 @@ fn table(rows: &[Row], policy: &Policy, source: &str, replication: &Replication)
     ));
     for r in rows {
         out.push_str(&format!(
-            "{:<20} {:>10}  {:<10} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
+            "{:<20} {:>10}  {:<14} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
             r.shape,
             r.partitions,
-            r.change.name(),
-            r.rounds,
+            r.change_name(),
+            r.scored.rounds,
             r.max_over_mean,
-            r.quality.replicas.outside_band,
-            format!("{}..{}", r.quality.leaders.min, r.quality.leaders.max),
-            r.quality.moves,
-            r.quality.lower_bound.value(),
+            r.scored.quality.replicas.outside_band,
+            format!(
+                "{}..{}",
+                r.scored.quality.leaders.min, r.scored.quality.leaders.max
+            ),
+            r.scored.quality.moves,
+            r.scored.quality.lower_bound.value(),
             r.moves_over_bound()
         ));
     }
@@ -236,8 +179,8 @@ fn table(rows: &[Row], policy: &Policy, source: &str, replication: &Replication)
 
 fn row_json(r: &Row) -> Value {
     json!({
-        "shape": r.shape, "partitions": r.partitions, "change": r.change.name(), "rounds": r.rounds,
+        "shape": r.shape, "partitions": r.partitions, "change": r.change_name(), "rounds": r.scored.rounds,
         "max_over_mean": r.max_over_mean, "moves_over_bound": r.moves_over_bound(),
-        "quality": render::quality_json(&r.quality),
+        "quality": render::quality_json(&r.scored.quality),
     })
 }
