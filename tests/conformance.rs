@@ -58,26 +58,6 @@ fn the_least_loaded_policy_passes_every_safety_property() {
     assert_certified(LEAST_LOADED_POLICY);
 }
 
-#[test]
-fn every_broken_module_fails_exactly_the_property_it_breaks() {
-    let mut caught = 0;
-    let mut wrong = Vec::new();
-    for &(feature, property, bytes) in BROKEN_POLICIES {
-        let report = conformance::run(&load(bytes), &options());
-        let failed: Vec<u8> = report.failed().into_iter().map(Property::id).collect();
-        if failed == [property] {
-            caught += 1;
-        } else {
-            wrong.push(format!(
-                "{feature}: expected to fail only property {property}, failed {failed:?}{}",
-                failures(&report)
-            ));
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert_eq!(caught, BROKEN_POLICIES.len());
-}
-
 /// A fresh folder for counterexample files.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -91,6 +71,7 @@ fn scratch(name: &str) -> PathBuf {
 /// Replays a counterexample from its files, as the report says to, and checks it shows the
 /// same thing again.
 fn assert_replays(policy: &Policy, feature: &str, example: &Counterexample) {
+    assert!(!example.files.is_empty(), "{feature}: no file written");
     let read = |i: usize| {
         SnapshotFile::read(&example.files[i])
             .unwrap_or_else(|e| panic!("{feature}: {e}"))
@@ -106,8 +87,11 @@ fn assert_replays(policy: &Policy, feature: &str, example: &Counterexample) {
             };
             assert_eq!(shown, example.answer, "{feature}");
         }
-        Replay::Simulate { max_moves } => {
-            let run = simulate(policy, &snapshot, max_moves, conformance::MAX_ROUNDS);
+        Replay::Simulate {
+            max_moves,
+            max_rounds,
+        } => {
+            let run = simulate(policy, &snapshot, max_moves, max_rounds);
             assert!(run.is_err(), "{feature}: simulate converged");
         }
         Replay::Transition { node, to } => {
@@ -123,10 +107,18 @@ fn assert_replays(policy: &Policy, feature: &str, example: &Counterexample) {
 }
 
 #[test]
-fn counterexample_files_replay() {
-    for &(feature, _, bytes) in BROKEN_POLICIES {
+fn every_broken_module_fails_exactly_its_property_with_counterexamples_that_replay() {
+    let mut wrong = Vec::new();
+    for &(feature, property, bytes) in BROKEN_POLICIES {
         let policy = load(bytes);
         let mut report = conformance::run(&policy, &options());
+        let failed: Vec<u8> = report.failed().into_iter().map(Property::id).collect();
+        if failed != [property] {
+            wrong.push(format!(
+                "{feature}: expected to fail only property {property}, failed {failed:?}{}",
+                failures(&report)
+            ));
+        }
         let dir = scratch(feature);
         report.write_counterexamples(&dir).unwrap();
         for example in report
@@ -134,9 +126,15 @@ fn counterexample_files_replay() {
             .iter()
             .filter_map(|r| r.counterexample.as_ref())
         {
-            assert!(!example.files.is_empty(), "{feature}");
             assert_replays(&policy, feature, example);
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+    let caught = BROKEN_POLICIES.len() - wrong.len();
+    assert!(
+        wrong.is_empty(),
+        "caught {caught} of {}:\n{}",
+        BROKEN_POLICIES.len(),
+        wrong.join("\n")
+    );
 }

@@ -11,12 +11,20 @@ use worker_policy_model::{NodeId, Plan, PolicyError, Snapshot, StepOp, Transitio
 
 use super::property::{attribute, Property};
 use super::rules::{expected, Expected};
+use super::Counterexample;
 use crate::error::{Error, PolicyFault};
 use crate::evaluate::evaluate;
 use crate::policy::Policy;
 
-/// Rounds of evaluate-and-apply before a run counts as not converging.
-pub const MAX_ROUNDS: u32 = 30;
+/// Rounds of evaluate-and-apply before a run without a move budget counts as not converging.
+pub(crate) const MAX_ROUNDS: u32 = 30;
+
+/// Rounds of evaluate-and-apply before a run on `snapshot` counts as not converging: with a
+/// move budget, enough more for every replica of every partition to move twice.
+fn round_limit(snapshot: &Snapshot, max_moves: Option<u32>) -> u32 {
+    let replicas = snapshot.partitions.len() as u32 * snapshot.replication.factor();
+    MAX_ROUNDS + max_moves.map_or(0, |m| (2 * replicas).div_ceil(m.max(1)))
+}
 
 /// How to see a finding again with the CLI, on its counterexample file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +38,8 @@ pub enum Replay {
     Simulate {
         /// The move budget the suite used.
         max_moves: Option<u32>,
+        /// The rounds the suite allowed.
+        max_rounds: u32,
     },
     /// `transition` on the file shows the verdict.
     Transition {
@@ -55,10 +65,13 @@ impl Replay {
         };
         Some(match *self {
             Replay::Evaluate { max_moves } => [vec!["evaluate".into()], budget(max_moves)].concat(),
-            Replay::Simulate { max_moves } => [
+            Replay::Simulate {
+                max_moves,
+                max_rounds,
+            } => [
                 vec!["simulate".into()],
                 budget(max_moves),
-                vec!["--max-rounds".into(), MAX_ROUNDS.to_string()],
+                vec!["--max-rounds".into(), max_rounds.to_string()],
             ]
             .concat(),
             Replay::Transition { node, to } => vec![
@@ -73,18 +86,39 @@ impl Replay {
     }
 }
 
-/// A check that failed: the property, the request, the answer, why it breaks the property, and
-/// the snapshot the failing request was made on.
+/// A check that failed: the property it broke and the counterexample (its `scenario` and
+/// `files` are filled in by the suite).
 #[derive(Debug, Clone)]
 pub(crate) struct Finding {
+    /// The property broken.
     pub property: Property,
-    pub request: String,
-    pub answer: String,
-    pub why: String,
-    pub snapshot: Snapshot,
-    /// For determinism: the shuffled snapshot that was answered differently.
-    pub shuffled: Option<Snapshot>,
-    pub replay: Replay,
+    /// The request, the answer, why, and the cluster it was made on.
+    pub example: Counterexample,
+}
+
+impl Finding {
+    fn new(
+        property: Property,
+        request: String,
+        answer: String,
+        why: String,
+        snapshot: &Snapshot,
+        replay: Replay,
+    ) -> Finding {
+        Finding {
+            property,
+            example: Counterexample {
+                scenario: String::new(),
+                request,
+                answer,
+                why,
+                snapshot: snapshot.clone(),
+                shuffled: None,
+                replay,
+                files: Vec::new(),
+            },
+        }
+    }
 }
 
 /// One check of one cluster.
@@ -137,18 +171,18 @@ fn converge(policy: &Policy, start: &Snapshot, max_moves: Option<u32>) -> Option
     let mut current = start.clone().canonical();
     let mut seen = HashMap::from([(current.clone(), 0u32)]);
     let evaluate_replay = Replay::Evaluate { max_moves };
-    for round in 1..=MAX_ROUNDS {
-        let finding = |property, answer: String, why: String, snapshot: &Snapshot| Finding {
-            property,
-            request: format!(
+    let max_rounds = round_limit(start, max_moves);
+    let simulate_replay = Replay::Simulate {
+        max_moves,
+        max_rounds,
+    };
+    for round in 1..=max_rounds {
+        let finding = |property, answer: String, why: String, snapshot: &Snapshot| {
+            let request = format!(
                 "evaluate{} (round {round} of evaluate-and-apply)",
                 budget(max_moves)
-            ),
-            answer,
-            why,
-            snapshot: snapshot.clone(),
-            shuffled: None,
-            replay: evaluate_replay,
+            );
+            Finding::new(property, request, answer, why, snapshot, evaluate_replay)
         };
         let evaluation = match evaluate(policy, &current, max_moves) {
             Ok(evaluation) => evaluation,
@@ -181,30 +215,30 @@ fn converge(policy: &Policy, start: &Snapshot, max_moves: Option<u32>) -> Option
         if let Some(&earlier) = seen.get(&current) {
             let error = Error::Fault(PolicyFault::Loops { round });
             let (property, why) = attribute(&error, Property::Stability);
-            return Some(Finding {
-                request: format!("evaluate-and-apply{}, {round} round(s)", budget(max_moves)),
-                answer: format!("{error} (the cluster of round {earlier})"),
+            return Some(Finding::new(
+                property,
+                format!("evaluate-and-apply{}, {round} round(s)", budget(max_moves)),
+                format!("{error} (the cluster of round {earlier})"),
                 why,
-                replay: Replay::Simulate { max_moves },
-                ..finding(property, String::new(), String::new(), &current)
-            });
+                &current,
+                simulate_replay,
+            ));
         }
         seen.insert(current.clone(), round);
     }
-    let error = Error::Fault(PolicyFault::NoConvergence { rounds: MAX_ROUNDS });
+    let error = Error::Fault(PolicyFault::NoConvergence { rounds: max_rounds });
     let (property, why) = attribute(&error, Property::Convergence);
-    Some(Finding {
+    Some(Finding::new(
         property,
-        request: format!(
-            "evaluate-and-apply{}, {MAX_ROUNDS} rounds",
+        format!(
+            "evaluate-and-apply{}, {max_rounds} rounds",
             budget(max_moves)
         ),
-        answer: error.to_string(),
+        error.to_string(),
         why,
-        snapshot: start.clone(),
-        shuffled: None,
-        replay: Replay::Simulate { max_moves },
-    })
+        start,
+        simulate_replay,
+    ))
 }
 
 /// The first transition `reconcile` made that the rules refuse: what it did and the rule.
@@ -364,39 +398,38 @@ fn determinism(
 ) -> Option<Finding> {
     let first = outcome(policy, snapshot, max_moves);
     let again = outcome(policy, snapshot, max_moves);
-    let replay = Replay::Evaluate { max_moves };
     if first != again {
-        return Some(Finding {
-            property: Property::Determinism,
-            request: format!("evaluate{}, twice on the same input", budget(max_moves)),
-            answer: format!("first: {}; then: {}", describe(&first), describe(&again)),
-            why: "the same input must give the same answer, byte for byte".into(),
-            snapshot: snapshot.clone(),
-            shuffled: None,
-            replay,
-        });
+        return Some(Finding::new(
+            Property::Determinism,
+            format!("evaluate{}, twice on the same input", budget(max_moves)),
+            format!("first: {}; then: {}", describe(&first), describe(&again)),
+            "the same input must give the same answer, byte for byte".into(),
+            snapshot,
+            Replay::Evaluate { max_moves },
+        ));
     }
     let shuffled = permute(snapshot, seed);
     let other = outcome(policy, &shuffled, max_moves);
     if decisions(&first) == decisions(&other) {
         return None;
     }
-    Some(Finding {
-        property: Property::Determinism,
-        request: format!(
+    let mut finding = Finding::new(
+        Property::Determinism,
+        format!(
             "evaluate{} on the same cluster with nodes, partitions and replicas shuffled (permutation seed {seed})",
             budget(max_moves)
         ),
-        answer: format!(
+        format!(
             "as given: {}; shuffled: {}",
             describe(&first),
             describe(&other)
         ),
-        why: "the decisions depend on the order of the input, which the contract does not promise".into(),
-        snapshot: snapshot.clone(),
-        shuffled: Some(shuffled),
-        replay: Replay::Shuffled { max_moves },
-    })
+        "the decisions depend on the order of the input, which the contract does not promise".into(),
+        snapshot,
+        Replay::Shuffled { max_moves },
+    );
+    finding.example.shuffled = Some(shuffled);
+    Some(finding)
 }
 
 /// `validate-transition` against the documented rules; a node the snapshot does not have must
@@ -421,16 +454,16 @@ fn transition(
             format!("validate-transition {label} -> {to} ({label} is not in the snapshot)"),
         ),
     };
+    let replay = Replay::Transition { node, to };
     let finding = |property, answer, why| {
-        Some(Finding {
+        Some(Finding::new(
             property,
-            request: request.clone(),
+            request.clone(),
             answer,
             why,
-            snapshot: snapshot.clone(),
-            shuffled: None,
-            replay: Replay::Transition { node, to },
-        })
+            snapshot,
+            replay,
+        ))
     };
     match (policy.validate_transition(snapshot, node, to), rule) {
         (Ok(v), Expected::Allow(rule)) if !v.allowed => finding(

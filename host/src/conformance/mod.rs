@@ -26,7 +26,7 @@ use crate::sandbox::Limits;
 use crate::snapshot_file::snapshot_to_json;
 use checks::Check;
 
-pub use checks::{Replay, MAX_ROUNDS};
+pub use checks::Replay;
 pub use property::Property;
 pub use scorecard::{score, Change, QualityRow, Scored};
 
@@ -199,13 +199,7 @@ pub fn run(policy: &Policy, options: &Options) -> Report {
                     smallest.nodes.len(),
                     smallest.partitions.len()
                 ),
-                request: finding.request,
-                answer: finding.answer,
-                why: finding.why,
-                snapshot: finding.snapshot,
-                shuffled: finding.shuffled,
-                replay: finding.replay,
-                files: Vec::new(),
+                ..finding.example
             });
         }
     }

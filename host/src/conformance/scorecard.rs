@@ -85,8 +85,8 @@ impl Change {
     }
 }
 
-/// Evaluates and applies from `start` until the plan is empty; scores the whole change and
-/// returns the settled cluster.
+/// Evaluates and applies from `start` until the plan is empty (30 rounds at most); scores the
+/// whole change and returns the settled cluster.
 pub fn score(policy: &Policy, start: &Snapshot) -> Result<(Scored, Snapshot), Error> {
     let simulation = simulate(policy, start, None, MAX_ROUNDS)?;
     let scored = Scored {

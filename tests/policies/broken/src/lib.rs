@@ -2,8 +2,8 @@
 //! module per feature), so the tests can prove the conformance suite catches each one on
 //! exactly the property it breaks while every other property still holds.
 //!
-//! Each bug is a [`Mutation`] of one or two hooks around the default policy's functions; the
-//! build without a feature is the default policy unchanged.
+//! Each bug is a `Mutation` (see `mutations.rs`) of the default policy's answers (or, for two
+//! of them, of what it is asked); the build without a feature is the default policy unchanged.
 
 mod mutations;
 
@@ -43,11 +43,13 @@ impl Policy for Broken {
         node: NodeId,
         to: WorkerState,
     ) -> Result<Verdict, PolicyError> {
-        chosen().1.validate_transition(snapshot, node, to)
+        let verdict = worker_policy_default::validate_transition(snapshot, node, to)?;
+        Ok(chosen().1.verdict(snapshot, node, to, verdict))
     }
 
     fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
-        chosen().1.reconcile(snapshot)
+        let transitions = worker_policy_default::reconcile(snapshot)?;
+        Ok(chosen().1.transitions(snapshot, transitions))
     }
 
     fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {

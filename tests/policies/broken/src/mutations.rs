@@ -10,35 +10,48 @@ use worker_policy_model::{
     NodeId, Partition, PolicyError, Scope, Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
 };
 
-/// Answers to the four deciding hooks: the default policy's unless a bug overrides one.
+/// How a bug changes the default policy's answers; every method leaves them as they are unless
+/// a mutation overrides it.
 pub trait Mutation: Sync {
-    /// `validate-transition`.
-    fn validate_transition(
+    /// The verdict of `validate-transition`, given the default's.
+    fn verdict(
         &self,
-        snapshot: &Snapshot,
-        node: NodeId,
-        to: WorkerState,
-    ) -> Result<Verdict, PolicyError> {
-        default::validate_transition(snapshot, node, to)
+        _snapshot: &Snapshot,
+        _node: NodeId,
+        _to: WorkerState,
+        verdict: Verdict,
+    ) -> Verdict {
+        verdict
     }
 
-    /// `reconcile`.
-    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
-        default::reconcile(snapshot)
+    /// The transitions of `reconcile`, given the default's.
+    fn transitions(&self, _snapshot: &Snapshot, transitions: Vec<Transition>) -> Vec<Transition> {
+        transitions
     }
 
-    /// `place`.
+    /// The answer to `place`.
     fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-        default::place(snapshot)
+        self.steps(snapshot, default::place(snapshot)?)
     }
 
-    /// `rebalance`.
+    /// The answer to `rebalance`.
     fn rebalance(
         &self,
         snapshot: &Snapshot,
         max_moves: Option<u32>,
     ) -> Result<Vec<Step>, PolicyError> {
-        default::rebalance(snapshot, max_moves)
+        let steps = self.rebalanced(snapshot, default::rebalance(snapshot, max_moves)?);
+        self.steps(snapshot, steps)
+    }
+
+    /// The steps of `rebalance`, given the default's.
+    fn rebalanced(&self, _snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
+        steps
+    }
+
+    /// Any answer of `place` or `rebalance`, given the default's.
+    fn steps(&self, _snapshot: &Snapshot, steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
+        Ok(steps)
     }
 }
 
@@ -91,8 +104,11 @@ impl Mutation for PlacesOnDraining {
 /// Property 2: `reconcile` disables draining nodes that still hold replicas.
 struct DisablesHoldingNode;
 impl Mutation for DisablesHoldingNode {
-    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
-        let mut transitions = default::reconcile(snapshot)?;
+    fn transitions(
+        &self,
+        snapshot: &Snapshot,
+        mut transitions: Vec<Transition>,
+    ) -> Vec<Transition> {
         let mut draining: Vec<NodeId> = snapshot
             .nodes
             .iter()
@@ -106,50 +122,52 @@ impl Mutation for DisablesHoldingNode {
             to: WorkerState::Disabled,
             reason: "drained enough".into(),
         }));
-        Ok(transitions)
+        transitions
     }
 }
 
 /// Property 2: `validate-transition` allows active -> provisioning.
 struct AllowsForbiddenTransition;
 impl Mutation for AllowsForbiddenTransition {
-    fn validate_transition(
+    fn verdict(
         &self,
         snapshot: &Snapshot,
         node: NodeId,
         to: WorkerState,
-    ) -> Result<Verdict, PolicyError> {
-        let active = snapshot
-            .node(node)
-            .is_some_and(|n| n.worker_state == WorkerState::Active);
-        if active && to == WorkerState::Provisioning {
-            return Ok(Verdict {
+        verdict: Verdict,
+    ) -> Verdict {
+        if is_active(snapshot, node) && to == WorkerState::Provisioning {
+            return Verdict {
                 allowed: true,
                 reason: "why not".into(),
-            });
+            };
         }
-        default::validate_transition(snapshot, node, to)
+        verdict
     }
+}
+
+/// Whether `node` is active in `snapshot`.
+fn is_active(snapshot: &Snapshot, node: NodeId) -> bool {
+    snapshot
+        .node(node)
+        .is_some_and(|n| n.worker_state == WorkerState::Active)
 }
 
 /// Property 2: `validate-transition` lets an active node drain even when the property can no
 /// longer be satisfied without it.
 struct SkipsSafetyCheck;
 impl Mutation for SkipsSafetyCheck {
-    fn validate_transition(
+    fn verdict(
         &self,
         snapshot: &Snapshot,
         node: NodeId,
         to: WorkerState,
-    ) -> Result<Verdict, PolicyError> {
-        let verdict = default::validate_transition(snapshot, node, to)?;
-        let active = snapshot
-            .node(node)
-            .is_some_and(|n| n.worker_state == WorkerState::Active);
-        Ok(Verdict {
-            allowed: verdict.allowed || (active && to == WorkerState::Draining),
+        verdict: Verdict,
+    ) -> Verdict {
+        Verdict {
+            allowed: verdict.allowed || (is_active(snapshot, node) && to == WorkerState::Draining),
             ..verdict
-        })
+        }
     }
 }
 
@@ -157,12 +175,7 @@ impl Mutation for SkipsSafetyCheck {
 /// replacement.
 struct RemovesBeforeAdding;
 impl Mutation for RemovesBeforeAdding {
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        let steps = default::rebalance(snapshot, max_moves)?;
+    fn rebalanced(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
         let adding: BTreeSet<u32> = steps
             .iter()
             .filter(|s| s.op == StepOp::AddReplica)
@@ -188,7 +201,7 @@ impl Mutation for RemovesBeforeAdding {
                 out.push(s.clone());
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -211,44 +224,34 @@ fn leave(
 /// Property 4: `rebalance` never moves anything off a draining node, so draining never ends.
 struct IgnoresDraining;
 impl Mutation for IgnoresDraining {
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        let steps = default::rebalance(snapshot, max_moves)?;
-        Ok(leave(snapshot, steps, |s, p| {
+    fn rebalanced(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
+        leave(snapshot, steps, |s, p| {
             p.holders().iter().any(|&n| {
                 s.node(n)
                     .is_some_and(|n| n.worker_state == WorkerState::Draining)
             })
-        }))
+        })
     }
 }
 
 /// Property 4: `rebalance` never settles a `next` set in flight.
 struct KeepsNextSets;
 impl Mutation for KeepsNextSets {
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        let steps = default::rebalance(snapshot, max_moves)?;
-        Ok(leave(snapshot, steps, |_, p| p.next.is_some()))
+    fn rebalanced(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
+        leave(snapshot, steps, |_, p| p.next.is_some())
     }
 }
 
 /// Property 4: `place` and `rebalance` claim insufficient nodes whenever a node drains.
 struct RefusesSatisfiable;
-impl RefusesSatisfiable {
-    fn refuse(snapshot: &Snapshot) -> Result<(), PolicyError> {
+impl Mutation for RefusesSatisfiable {
+    fn steps(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
         if !snapshot
             .nodes
             .iter()
             .any(|n| n.worker_state == WorkerState::Draining)
         {
-            return Ok(());
+            return Ok(steps);
         }
         Err(PolicyError::InsufficientNodes(Shortfall {
             scope: Scope::Node,
@@ -259,21 +262,6 @@ impl RefusesSatisfiable {
                 .count() as u32,
             required: snapshot.replication.factor(),
         }))
-    }
-}
-impl Mutation for RefusesSatisfiable {
-    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-        RefusesSatisfiable::refuse(snapshot)?;
-        default::place(snapshot)
-    }
-
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        RefusesSatisfiable::refuse(snapshot)?;
-        default::rebalance(snapshot, max_moves)
     }
 }
 
@@ -356,14 +344,9 @@ impl Mutation for OrderDependent {
 /// partitions, and swaps them back the next time: a balanced cluster never gets an empty plan.
 struct Flaps;
 impl Mutation for Flaps {
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        let steps = default::rebalance(snapshot, max_moves)?;
+    fn rebalanced(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
         if !steps.is_empty() {
-            return Ok(steps);
+            return steps;
         }
         let mut placed: Vec<&Partition> = snapshot
             .partitions
@@ -379,44 +362,31 @@ impl Mutation for Flaps {
                     .then_some((first.id, b, second.id, a))
             })
         });
-        Ok(swap.map_or(Vec::new(), |(first, b, second, a)| {
+        swap.map_or(Vec::new(), |(first, b, second, a)| {
             vec![
                 Step::new(StepOp::SetLeader, first, b, "swap"),
                 Step::new(StepOp::SetLeader, second, a, "swap back"),
             ]
-        }))
+        })
     }
 }
 
 /// Property 8: every non-empty answer of `place` and `rebalance` repeats its first step.
 struct DuplicateSteps;
-impl DuplicateSteps {
-    fn amend(mut steps: Vec<Step>) -> Vec<Step> {
+impl Mutation for DuplicateSteps {
+    fn steps(&self, _snapshot: &Snapshot, mut steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
         if let Some(first) = steps.first().cloned() {
             steps.push(first);
         }
-        steps
-    }
-}
-impl Mutation for DuplicateSteps {
-    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-        default::place(snapshot).map(DuplicateSteps::amend)
-    }
-
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        default::rebalance(snapshot, max_moves).map(DuplicateSteps::amend)
+        Ok(steps)
     }
 }
 
 /// Property 8: every non-empty answer of `place` and `rebalance` ends with a step on a
 /// partition the snapshot does not have.
 struct UnknownPartition;
-impl UnknownPartition {
-    fn amend(snapshot: &Snapshot, mut steps: Vec<Step>) -> Vec<Step> {
+impl Mutation for UnknownPartition {
+    fn steps(&self, snapshot: &Snapshot, mut steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
         let unknown = snapshot
             .partitions
             .iter()
@@ -426,20 +396,6 @@ impl UnknownPartition {
         if let Some(node) = steps.first().map(|s| s.node) {
             steps.push(Step::new(StepOp::SetLeader, unknown, node, "one more"));
         }
-        steps
-    }
-}
-impl Mutation for UnknownPartition {
-    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-        default::place(snapshot).map(|steps| UnknownPartition::amend(snapshot, steps))
-    }
-
-    fn rebalance(
-        &self,
-        snapshot: &Snapshot,
-        max_moves: Option<u32>,
-    ) -> Result<Vec<Step>, PolicyError> {
-        default::rebalance(snapshot, max_moves)
-            .map(|steps| UnknownPartition::amend(snapshot, steps))
+        Ok(steps)
     }
 }

@@ -86,7 +86,8 @@ impl<'a> Planner<'a> {
     }
 
     /// The steps for the unplaced partitions (`placing`) or the placed ones, at most
-    /// `max_moves` added replicas; a partition that does not fit the budget waits whole.
+    /// `max_moves` added replicas; a partition the budget cuts short only gets its adds (the
+    /// replicas it keeps carry them into the next round).
     fn plan(mut self, placing: bool, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
         let work: Vec<&Partition> = self
             .partitions
@@ -134,14 +135,12 @@ impl<'a> Planner<'a> {
                 *self.load.entry(n).or_default() += 1;
             }
             let adds = set.len() - before;
+            let allowed = budget.map_or(adds, |left| adds.min(left as usize));
             if let Some(left) = &mut budget {
-                if adds as u32 > *left {
-                    for n in &set[before..] {
-                        *self.load.entry(*n).or_default() -= 1;
-                    }
-                    continue;
-                }
-                *left -= adds as u32;
+                *left -= allowed as u32;
+            }
+            for n in set.drain(before + allowed..) {
+                *self.load.entry(n).or_default() -= 1;
             }
             self.steps_for(p, &set, before, &mut steps);
         }
@@ -190,7 +189,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The steps taking `p` to `set` (whose first `kept` nodes already are replicas): adds,
-    /// then the leader when it must move, then the removals.
+    /// then, once the set is complete, the leader when it must move and the removals.
     fn steps_for(&mut self, p: &Partition, set: &[NodeId], kept: usize, steps: &mut Vec<Step>) {
         for &n in &set[kept..] {
             steps.push(Step::new(
@@ -203,6 +202,9 @@ impl<'a> Planner<'a> {
                     p.id
                 ),
             ));
+        }
+        if set.len() < self.factor() {
+            return;
         }
         if !p.leader.is_some_and(|l| set[..kept].contains(&l)) {
             if let Some(&leader) = set
@@ -290,5 +292,23 @@ mod tests {
         assert_eq!(after.usage(drained).holds, 0);
         assert_eq!(after.usage(drained).leads, 0);
         assert!(LeastLoaded::rebalance(&after, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_move_budget_spreads_a_drain_over_rounds_until_it_is_done() {
+        let mut s = cluster(true, 1);
+        for _ in 0..20 {
+            let steps = LeastLoaded::rebalance(&s, Some(1)).unwrap();
+            if steps.is_empty() {
+                break;
+            }
+            assert!(steps.iter().filter(|s| s.op == StepOp::AddReplica).count() <= 1);
+            s = apply(&s, &steps);
+        }
+        let drained = s
+            .nodes
+            .iter()
+            .find(|n| n.worker_state == WorkerState::Draining);
+        assert_eq!(s.usage(drained.unwrap().id).holds, 0);
     }
 }
