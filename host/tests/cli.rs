@@ -470,3 +470,54 @@ fn conformance_exits_3_with_a_replayable_counterexample_when_a_property_fails() 
     ]);
     assert_eq!(replay.status.code(), Some(3), "{}", text(&replay.stderr));
 }
+
+#[test]
+fn generate_writes_a_reproducible_snapshot_that_the_other_verbs_read() {
+    let dir = scratch("generate");
+    let file = dir.join("cluster.json");
+    let args = [
+        "generate",
+        "--zones",
+        "3,2,2",
+        "--partitions",
+        "40",
+        "--placed",
+        "--draining",
+        "1",
+        "--provisioning",
+        "1",
+        "--dead",
+        "1",
+        "--seed",
+        "9",
+    ];
+    let first = run(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(
+        first.stdout,
+        run(&args).stdout,
+        "the same seed, the same snapshot"
+    );
+    let json = text(&first.stdout);
+    for state in ["draining", "provisioning"] {
+        assert_eq!(
+            json.matches(&format!("\"worker_state\": \"{state}\""))
+                .count(),
+            1,
+            "{json}"
+        );
+    }
+    assert_eq!(json.matches("\"alive\": false").count(), 1);
+    let mut with_output = args.to_vec();
+    with_output.extend(["--output", file.to_str().unwrap()]);
+    assert_eq!(run(&with_output).status.code(), Some(0));
+    let simulated = run(&["simulate", "--snapshot", file.to_str().unwrap()]);
+    assert_eq!(
+        simulated.status.code(),
+        Some(0),
+        "{}",
+        text(&simulated.stderr)
+    );
+    let impossible = run(&["generate", "--zones", "1", "--dead", "2"]);
+    assert_eq!(impossible.status.code(), Some(2));
+}

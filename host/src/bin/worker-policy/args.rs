@@ -46,6 +46,8 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Planning speed of the default policy inside its component against native, side by side.
     Bench(BenchArgs),
+    /// A synthetic cluster snapshot from a shape and a seed.
+    Generate(GenerateArgs),
 }
 
 /// How results are printed.
@@ -263,6 +265,41 @@ pub struct ScenariosArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// Options of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Hosts per zone, comma-separated (`4,4,4`).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', required = true)]
+    pub zones: Vec<u32>,
+    /// Regions the zones are spread over, round-robin.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub regions: u32,
+    /// Partitions.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub partitions: u32,
+    /// The replication property.
+    #[arg(long, value_name = "PROPERTY", default_value = "{zone: 3, node: 3}")]
+    pub replication: String,
+    /// Start with the partitions on a simple striped layout instead of unplaced.
+    #[arg(long)]
+    pub placed: bool,
+    /// Nodes that start draining.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub draining: u32,
+    /// Nodes that start provisioning.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub provisioning: u32,
+    /// Nodes that start dead.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub dead: u32,
+    /// Picks which nodes are draining, provisioning and dead.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Write the snapshot here (atomically) instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Options of `bench`.

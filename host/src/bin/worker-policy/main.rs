@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod conformance;
 mod evaluate;
+mod generate;
 mod inspect;
 mod render;
 mod scenarios;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Scenarios(a) => scenarios::run(a, cli.verbose),
         Command::Bench(a) => bench::run(a),
+        Command::Generate(a) => generate::run(a),
         Command::Conformance(a) => conformance::run(a, cli.verbose),
     };
     match result {
