@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use worker_policy::bindings::logging::Level;
 use worker_policy::policy::HookLog;
 use worker_policy::Policy;
 use worker_policy_model::quality::{Balance, Quality};
@@ -14,7 +15,13 @@ use worker_policy_model::{Plan, Snapshot, StepOp, WorkerState};
 pub fn print_logs(policy: &Policy, verbose: bool) {
     for HookLog { hook, record } in policy.take_logs() {
         if verbose {
-            eprintln!("policy {hook} [{:?}]: {}", record.level, record.message);
+            let level = match record.level {
+                Level::Debug => "debug",
+                Level::Info => "info",
+                Level::Warn => "warn",
+                Level::Error => "error",
+            };
+            eprintln!("policy {hook} [{level}]: {}", record.message);
         }
     }
 }
