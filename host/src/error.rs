@@ -48,7 +48,7 @@ pub enum Error {
     #[error("{0}")]
     PolicyFile(String),
     /// The host failed to do its own work.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What the host was doing.
         context: String,

@@ -2,6 +2,8 @@
 //! order the host holds it (plans in application order, nodes by id), so output is
 //! byte-for-byte the same for the same input.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 use worker_policy::bindings::logging::Level;
@@ -9,7 +11,7 @@ use worker_policy::policy::HookLog;
 use worker_policy::Policy;
 use worker_policy_model::quality::{Balance, Quality};
 use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{Plan, Snapshot, StepOp, WorkerState};
+use worker_policy_model::{Node, Plan, Snapshot, StepOp, WorkerState};
 
 /// Prints what the policy logged to stderr, when asked to.
 pub fn print_logs(policy: &Policy, verbose: bool) {
@@ -65,10 +67,14 @@ pub fn snapshot_line(label: &str, snapshot: &Snapshot) -> String {
         .iter()
         .filter(|p| p.is_unplaced())
         .count();
+    let states = if states.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", states.join(", "))
+    };
     format!(
-        "snapshot  {label}: {} nodes ({}), {} partitions ({unplaced} unplaced), replication {}",
+        "snapshot  {label}: {} nodes{states}, {} partitions ({unplaced} unplaced), replication {}",
         snapshot.nodes.len(),
-        states.join(", "),
         snapshot.partitions.len(),
         snapshot.replication
     )
@@ -209,23 +215,41 @@ pub fn quality_json(q: &Quality) -> Value {
     })
 }
 
-/// Per-node replica and leader counts of a snapshot, as rows (node, state, alive, replicas, leaders).
-pub fn node_counts(snapshot: &Snapshot) -> Vec<(u32, WorkerState, bool, u32, u32)> {
-    let mut rows: Vec<_> = snapshot
+/// A node with how many partitions it holds (replicas or `next` sets) and leads.
+pub struct NodeCounts<'a> {
+    /// The node.
+    pub node: &'a Node,
+    /// Partitions it holds.
+    pub replicas: u32,
+    /// Partitions it leads.
+    pub leaders: u32,
+}
+
+/// Per-node counts of a snapshot, in the snapshot's node order.
+pub fn node_counts(snapshot: &Snapshot) -> Vec<NodeCounts<'_>> {
+    let mut rows: Vec<NodeCounts> = snapshot
         .nodes
         .iter()
-        .map(|n| (n.id, n.worker_state, n.alive, 0u32, 0u32))
+        .map(|node| NodeCounts {
+            node,
+            replicas: 0,
+            leaders: 0,
+        })
         .collect();
-    let index: std::collections::HashMap<u32, usize> =
-        rows.iter().enumerate().map(|(i, r)| (r.0, i)).collect();
+    let index: HashMap<u32, usize> = snapshot
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id, i))
+        .collect();
     for p in &snapshot.partitions {
         for n in p.holders() {
             if let Some(&i) = index.get(&n) {
-                rows[i].3 += 1;
+                rows[i].replicas += 1;
             }
         }
         if let Some(&i) = p.leader.as_ref().and_then(|l| index.get(l)) {
-            rows[i].4 += 1;
+            rows[i].leaders += 1;
         }
     }
     rows
@@ -237,12 +261,14 @@ pub fn node_counts_table(snapshot: &Snapshot) -> String {
         "\n  {:<6} {:<13} {:<5} {:>8} {:>8}\n",
         "node", "state", "alive", "replicas", "leaders"
     );
-    for (id, state, alive, replicas, leaders) in node_counts(snapshot) {
+    for row in node_counts(snapshot) {
         out.push_str(&format!(
-            "  {:<6} {:<13} {:<5} {replicas:>8} {leaders:>8}\n",
-            node_label(id),
-            state.name(),
-            if alive { "yes" } else { "no" }
+            "  {:<6} {:<13} {:<5} {:>8} {:>8}\n",
+            node_label(row.node.id),
+            row.node.worker_state.name(),
+            if row.node.alive { "yes" } else { "no" },
+            row.replicas,
+            row.leaders
         ));
     }
     out
@@ -252,8 +278,9 @@ pub fn node_counts_table(snapshot: &Snapshot) -> String {
 pub fn node_counts_json(snapshot: &Snapshot) -> Value {
     node_counts(snapshot)
         .into_iter()
-        .map(|(id, state, alive, replicas, leaders)| {
-            json!({ "node": id, "worker_state": state.name(), "alive": alive, "replicas": replicas, "leaders": leaders })
+        .map(|row| {
+            json!({ "node": row.node.id, "worker_state": row.node.worker_state.name(), "alive": row.node.alive,
+                    "replicas": row.replicas, "leaders": row.leaders })
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use worker_policy::conformance::{score, Change, Scored};
 use worker_policy::Policy;
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
-use worker_policy_model::{Node, Replication, Snapshot};
+use worker_policy_model::{Replication, Snapshot};
 
 use crate::args::{Format, ScenariosArgs};
 use crate::render;
@@ -104,12 +104,8 @@ pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<ExitCode> {
 fn max_over_mean(snapshot: &Snapshot) -> f64 {
     let counts: Vec<u32> = render::node_counts(snapshot)
         .into_iter()
-        .filter(|row| {
-            snapshot
-                .node(row.0)
-                .is_some_and(Node::is_placement_candidate)
-        })
-        .map(|row| row.3)
+        .filter(|row| row.node.is_placement_candidate())
+        .map(|row| row.replicas)
         .collect();
     let mean = f64::from(counts.iter().sum::<u32>()) / counts.len().max(1) as f64;
     let max = f64::from(counts.iter().copied().max().unwrap_or(0));
