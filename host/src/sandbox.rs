@@ -8,6 +8,7 @@
 //!
 //! A store traps on the first call after a trap, so every hook call gets its own store.
 
+use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -107,17 +108,13 @@ impl HostState {
     fn new(limits: &Limits) -> HostState {
         let stdout = MemoryOutputPipe::new(MAX_OUTPUT_BYTES);
         let stderr = MemoryOutputPipe::new(MAX_OUTPUT_BYTES);
-        let mut random = SplitMix64::new(RANDOM_SEED);
-        let seed_bytes: Vec<u8> = (0..512)
-            .flat_map(|_| random.next_u64().to_le_bytes())
-            .collect();
         let wasi = WasiCtx::builder()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
-            .secure_random(Deterministic::new(seed_bytes.clone()))
-            .insecure_random(Deterministic::new(seed_bytes))
+            .secure_random(Deterministic::new(random_bytes().to_vec()))
+            .insecure_random(Deterministic::new(random_bytes().to_vec()))
             .insecure_random_seed(u128::from(RANDOM_SEED))
             .allow_ip_name_lookup(false)
             .allow_tcp(false)
@@ -151,6 +148,18 @@ impl HostState {
             }
         }
     }
+}
+
+/// The bytes the virtual WASI random source cycles through, made once per process from
+/// [`RANDOM_SEED`] rather than on every hook call.
+fn random_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let mut random = SplitMix64::new(RANDOM_SEED);
+        (0..512)
+            .flat_map(|_| random.next_u64().to_le_bytes())
+            .collect()
+    })
 }
 
 /// A clock that stands still at the Unix epoch, so time cannot change a policy's answer.
