@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use worker_policy::conformance::{self, Counterexample, Options, Property, Replay, Report};
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{evaluate, simulate, Limits, Policy};
+use worker_policy::{evaluate, simulate, Limits, LoadedPolicy};
 use worker_policy_tests::{BROKEN_POLICIES, LEAST_LOADED_POLICY};
 
 /// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
@@ -19,8 +19,8 @@ fn options() -> Options {
     }
 }
 
-fn load(bytes: &[u8]) -> Policy {
-    Policy::load(bytes, options().limits(Limits::default()))
+fn load(bytes: &[u8]) -> LoadedPolicy {
+    LoadedPolicy::load(bytes, options().limits(Limits::default()))
         .unwrap_or_else(|e| panic!("loading a test policy: {e}"))
 }
 
@@ -70,7 +70,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Replays a counterexample from its files, as the report says to, and checks it shows the
 /// same thing again.
-fn assert_replays(policy: &Policy, feature: &str, example: &Counterexample) {
+fn assert_replays(policy: &LoadedPolicy, feature: &str, example: &Counterexample) {
     assert!(!example.files.is_empty(), "{feature}: no file written");
     let read = |i: usize| {
         SnapshotFile::read(&example.files[i])

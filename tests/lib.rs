@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{Limits, Policy};
+use worker_policy::{Limits, LoadedPolicy};
 use worker_policy_model::Snapshot;
 
 /// The hostile test policy (`tests/policies/hostile`): misbehaves as the first node's name says.
@@ -38,8 +38,8 @@ pub fn example(name: &str) -> Snapshot {
 }
 
 /// The embedded default policy, in the default sandbox.
-pub fn default_policy() -> Policy {
-    Policy::load(DEFAULT_POLICY, Limits::default())
+pub fn default_policy() -> LoadedPolicy {
+    LoadedPolicy::load(DEFAULT_POLICY, Limits::default())
         .unwrap_or_else(|e| panic!("loading the default policy: {e}"))
 }
 

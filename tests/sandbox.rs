@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use worker_policy::error::PolicyFault;
-use worker_policy::{evaluate, Error, ErrorClass, Limits, Policy};
+use worker_policy::{evaluate, Error, ErrorClass, Limits, LoadedPolicy};
 use worker_policy_model::{Replication, Snapshot, WorkerState};
 use worker_policy_tests::{default_policy, example, HOSTILE_POLICY, WASI_PROBE_POLICY};
 
@@ -26,7 +26,7 @@ fn asking(behaviour: &str) -> Snapshot {
 
 /// Runs `behaviour` through `evaluate`, returns the fault, and checks the host still works.
 fn fault_of(behaviour: &str, limits: Limits) -> PolicyFault {
-    let hostile = Policy::load(HOSTILE_POLICY, limits).expect("the hostile policy loads");
+    let hostile = LoadedPolicy::load(HOSTILE_POLICY, limits).expect("the hostile policy loads");
     let error =
         evaluate(&hostile, &asking(behaviour), None).expect_err("the hostile policy must fail");
     assert_eq!(
@@ -125,7 +125,7 @@ fn a_component_asking_for_other_capabilities_is_refused_with_the_list() {
     let wat = r#"(component
         (import "wasi:http/outgoing-handler@0.2.0" (instance))
         (import "evil:net/socket@1.0.0" (instance)))"#;
-    match Policy::load(wat.as_bytes(), Limits::default()) {
+    match LoadedPolicy::load(wat.as_bytes(), Limits::default()) {
         Err(Error::Fault(PolicyFault::ForbiddenImports { imports, .. })) => {
             assert_eq!(
                 imports,
@@ -142,7 +142,7 @@ fn a_component_for_another_contract_version_is_refused_naming_both() {
     let wat = r#"(component
         (instance $policy)
         (export "worker-policy:policy/policy@0.2.0" (instance $policy)))"#;
-    match Policy::load(wat.as_bytes(), Limits::default()) {
+    match LoadedPolicy::load(wat.as_bytes(), Limits::default()) {
         Err(error @ Error::Fault(PolicyFault::WrongContract { .. })) => {
             let message = error.to_string();
             assert!(
@@ -157,7 +157,7 @@ fn a_component_for_another_contract_version_is_refused_naming_both() {
 
 #[test]
 fn a_component_without_the_policy_export_is_refused() {
-    let error = Policy::load(b"(component)", Limits::default())
+    let error = LoadedPolicy::load(b"(component)", Limits::default())
         .err()
         .expect("refused");
     assert!(error.to_string().contains("exports nothing"), "{error}");
@@ -171,7 +171,7 @@ fn fuel_use_is_reported_and_reproducible() {
     };
     let snapshot = example("three-zones-draining.json");
     let used = |_: ()| {
-        let policy = Policy::load(worker_policy::embedded::DEFAULT_POLICY, limits).unwrap();
+        let policy = LoadedPolicy::load(worker_policy::embedded::DEFAULT_POLICY, limits).unwrap();
         evaluate(&policy, &snapshot, None).unwrap();
         policy.fuel_used()
     };
@@ -194,7 +194,7 @@ fn the_replication_property_reaches_the_policy_intact() {
 #[test]
 fn a_wasi_policy_sees_a_frozen_empty_world_and_its_output_is_logged() {
     let probe =
-        Policy::load(WASI_PROBE_POLICY, Limits::default()).expect("a wasip2 component loads");
+        LoadedPolicy::load(WASI_PROBE_POLICY, Limits::default()).expect("a wasip2 component loads");
     assert!(probe
         .metadata()
         .imports

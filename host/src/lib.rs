@@ -22,5 +22,5 @@ pub mod snapshot_file;
 
 pub use error::{Error, ErrorClass};
 pub use evaluate::{evaluate, simulate, Evaluation, Simulation};
-pub use policy::{Policy, PolicyMetadata};
+pub use policy::{LoadedPolicy, PolicyMetadata};
 pub use sandbox::Limits;

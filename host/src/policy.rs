@@ -44,7 +44,7 @@ pub struct HookLog {
 }
 
 /// A policy component ready to be called.
-pub struct Policy {
+pub struct LoadedPolicy {
     engine: Engine,
     limits: Limits,
     pre: WorkerPolicyPre<HostState>,
@@ -119,11 +119,11 @@ pub fn check_pin(bytes: &[u8], expected: &str) -> Result<(), Error> {
     }
 }
 
-impl Policy {
+impl LoadedPolicy {
     /// Loads a component from its bytes (binary, or WAT text): checks that it is a component
     /// for this contract that imports nothing else, compiles and pre-links it, and asks for its
     /// info.
-    pub fn load(bytes: &[u8], limits: Limits) -> Result<Policy, Error> {
+    pub fn load(bytes: &[u8], limits: Limits) -> Result<LoadedPolicy, Error> {
         check_header(bytes)?;
         let engine =
             sandbox::engine(&limits).map_err(|e| PolicyFault::Invalid(format!("{e:#}")))?;
@@ -183,7 +183,7 @@ impl Policy {
             .and_then(WorkerPolicyPre::new)
             .map_err(|e| PolicyFault::Invalid(format!("{e:#}")))?;
 
-        let mut policy = Policy {
+        let mut policy = LoadedPolicy {
             engine,
             limits,
             pre,

@@ -206,6 +206,16 @@ impl PlanChecker {
         self.snapshot
     }
 
+    /// `snapshot` with `steps` (one answer) applied, each checked first; the first broken
+    /// invariant stops it.
+    pub fn apply_steps(snapshot: Snapshot, steps: &[Step]) -> Result<Snapshot, Violation> {
+        let mut checker = PlanChecker::new(snapshot);
+        for s in steps {
+            checker.step(s)?;
+        }
+        Ok(checker.into_snapshot())
+    }
+
     /// The `add-replica` steps checked so far.
     pub fn moves(&self) -> u32 {
         self.moves

@@ -21,7 +21,7 @@ use worker_policy_model::{Snapshot, WorkerState};
 
 use crate::atomic_file::write_atomically;
 use crate::error::Error;
-use crate::policy::{Policy, PolicyMetadata};
+use crate::policy::{LoadedPolicy, PolicyMetadata};
 use crate::sandbox::Limits;
 use crate::snapshot_file::snapshot_to_json;
 use checks::Check;
@@ -167,7 +167,7 @@ impl Report {
 }
 
 /// Runs the suite on `policy` (load it with [`Options::limits`] to meter fuel).
-pub fn run(policy: &Policy, options: &Options) -> Report {
+pub fn run(policy: &LoadedPolicy, options: &Options) -> Report {
     let fuel_before = policy.fuel_used();
     let mut scenarios = scenarios::fixed();
     scenarios.extend((0..options.cases).map(|case| scenarios::generated(options.seed, case)));

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use worker_policy::embedded::{DEFAULT_POLICY, DEFAULT_POLICY_NAME};
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{Error, Limits, Policy};
+use worker_policy::{Error, Limits, LoadedPolicy};
 use worker_policy_model::WorkerState;
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
@@ -127,12 +127,12 @@ impl PolicyArgs {
     }
 
     /// Reads, pins and loads the policy under the limits these options ask for.
-    pub fn load(&self) -> anyhow::Result<Policy> {
+    pub fn load(&self) -> anyhow::Result<LoadedPolicy> {
         self.load_with(self.limits())
     }
 
     /// Reads, pins and loads the policy under `limits`.
-    pub fn load_with(&self, limits: Limits) -> anyhow::Result<Policy> {
+    pub fn load_with(&self, limits: Limits) -> anyhow::Result<LoadedPolicy> {
         let bytes = match &self.policy {
             Some(path) => std::fs::read(path).map_err(|e| {
                 Error::PolicyFile(format!(
@@ -145,7 +145,7 @@ impl PolicyArgs {
         if let Some(pin) = &self.policy_sha256 {
             worker_policy::policy::check_pin(&bytes, pin)?;
         }
-        Policy::load(&bytes, limits)
+        LoadedPolicy::load(&bytes, limits)
             .with_context(|| format!("cannot load the policy {}", self.source_name()))
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use worker_policy::embedded::DEFAULT_POLICY;
-use worker_policy::{Limits, Policy};
+use worker_policy::{Limits, LoadedPolicy};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{Replication, Snapshot, Step, WorkerState};
@@ -15,7 +15,7 @@ use crate::args::BenchArgs;
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let policy = Policy::load(
+    let policy = LoadedPolicy::load(
         DEFAULT_POLICY,
         Limits {
             timeout: Duration::from_secs(600),
@@ -83,7 +83,7 @@ impl Hook {
         .map_err(anyhow::Error::msg)
     }
 
-    fn wasm(self, policy: &Policy, s: &Snapshot) -> anyhow::Result<Vec<Step>> {
+    fn wasm(self, policy: &LoadedPolicy, s: &Snapshot) -> anyhow::Result<Vec<Step>> {
         Ok(match self {
             Hook::Place => policy.place(s)?,
             Hook::Rebalance => policy.rebalance(s, None)?,

@@ -8,13 +8,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use worker_policy::bindings::logging::Level;
 use worker_policy::policy::HookLog;
-use worker_policy::Policy;
+use worker_policy::LoadedPolicy;
 use worker_policy_model::quality::{Balance, Quality};
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{Node, Plan, Snapshot, StepOp, WorkerState};
 
 /// Prints what the policy logged to stderr, when asked to.
-pub fn print_logs(policy: &Policy, verbose: bool) {
+pub fn print_logs(policy: &LoadedPolicy, verbose: bool) {
     for HookLog { hook, record } in policy.take_logs() {
         if verbose {
             let level = match record.level {
@@ -29,7 +29,7 @@ pub fn print_logs(policy: &Policy, verbose: bool) {
 }
 
 /// One line naming the policy: name, version, where it came from and its digest.
-pub fn policy_line(policy: &Policy, source: &str) -> String {
+pub fn policy_line(policy: &LoadedPolicy, source: &str) -> String {
     let m = policy.metadata();
     format!(
         "policy    {} {} ({source}, sha256 {}…)",
@@ -40,7 +40,7 @@ pub fn policy_line(policy: &Policy, source: &str) -> String {
 }
 
 /// The policy as a JSON object.
-pub fn policy_json(policy: &Policy, source: &str) -> Value {
+pub fn policy_json(policy: &LoadedPolicy, source: &str) -> Value {
     let m = policy.metadata();
     json!({ "name": m.name, "version": m.version, "source": source, "sha256": m.sha256 })
 }

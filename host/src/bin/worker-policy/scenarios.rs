@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::{json, Value};
 use worker_policy::conformance::{score, Change, Scored};
-use worker_policy::Policy;
+use worker_policy::LoadedPolicy;
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::{Replication, Snapshot};
 
@@ -133,7 +133,7 @@ fn describe(zones: &[u32]) -> String {
     }
 }
 
-fn table(rows: &[Row], policy: &Policy, source: &str, replication: &Replication) -> String {
+fn table(rows: &[Row], policy: &LoadedPolicy, source: &str, replication: &Replication) -> String {
     let mut out = format!(
         "{}\nreplication {replication}\n\n",
         render::policy_line(policy, source)
