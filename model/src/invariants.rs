@@ -216,6 +216,19 @@ impl PlanChecker {
         Ok(checker.into_snapshot())
     }
 
+    /// `snapshot` with `transitions` applied, each checked first; the first broken invariant
+    /// stops it.
+    pub fn apply_transitions(
+        snapshot: Snapshot,
+        transitions: &[Transition],
+    ) -> Result<Snapshot, Violation> {
+        let mut checker = PlanChecker::new(snapshot);
+        for t in transitions {
+            checker.transition(t)?;
+        }
+        Ok(checker.into_snapshot())
+    }
+
     /// The `add-replica` steps checked so far.
     pub fn moves(&self) -> u32 {
         self.moves
