@@ -3,10 +3,15 @@
 //! and reproduce any of them from the shape alone.
 //!
 //! The generator has its own tiny PRNG (splitmix64): the model stays free of dependencies and a
-//! seed gives the same cluster on every platform.
+//! seed gives the same cluster on every platform. [`random`] draws whole clusters (shape and
+//! oddities) from a seed, for the tests that want many of them.
 
 use crate::replication::Replication;
 use crate::snapshot::{Node, NodeId, Partition, Roles, Snapshot, WorkerState};
+
+pub mod random;
+
+pub use random::{add_next_sets, add_unplaced, Oddities, RandomCluster};
 
 /// The shape of a synthetic cluster: how many nodes in which zones and regions, how many
 /// partitions, and how many nodes start draining, provisioning or dead.
@@ -52,6 +57,19 @@ impl ClusterShape {
     }
 }
 
+/// The increment of splitmix64's state: the golden ratio as a 64-bit fraction.
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Well-spread bits from any 64-bit value: splitmix64's output for state `x` (the state
+/// advanced once, then the finaliser). [`SplitMix64`] is this applied to a counter; the default
+/// policy salts its tie-breaking with it.
+pub fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(GOLDEN_GAMMA);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// A small, fast, seedable PRNG (splitmix64): enough to pick nodes and shuffle lists.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
@@ -64,11 +82,9 @@ impl SplitMix64 {
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let out = mix(self.0);
+        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
+        out
     }
 
     /// A number in `0..bound` (0 when `bound` is 0).
@@ -219,6 +235,16 @@ mod tests {
                 Replication::parse("{zone: 3, node: 3}").unwrap(),
             )
         }
+    }
+
+    #[test]
+    fn mix_and_the_generator_give_splitmix64s_reference_numbers() {
+        // The first outputs of splitmix64 from seed 0 (Vigna's reference implementation).
+        assert_eq!(mix(0), 0xE220_A839_7B1D_CDAF);
+        let mut rng = SplitMix64::new(0);
+        assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(rng.next_u64(), mix(GOLDEN_GAMMA.wrapping_mul(2)));
     }
 
     #[test]

@@ -1,0 +1,389 @@
+//! Random clusters from a seed: many small, strange but valid clusters for the tests that look
+//! for what no fixed scenario thought of (the conformance suite's generated cases, the boundary
+//! fuzz test, the default policy's property tests). One generator, so a feature added here
+//! reaches every one of them.
+
+use super::{generate, ClusterShape, SplitMix64};
+use crate::replication::{Replication, Scope};
+use crate::snapshot::{NodeId, Partition, Roles, Snapshot, WorkerState};
+
+/// What a random cluster may hold beyond what a [`ClusterShape`] describes. All off (the
+/// default) is what the conformance suite generates; the draws for them come after every other
+/// draw, so switching them on changes nothing else of a seed's cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Oddities {
+    /// Each node, with probability 1/4, is put in a random state (disabled included, which a
+    /// shape never has).
+    pub any_state: bool,
+    /// Each node, with probability 1/10, runs a random set of other roles but not `worker`.
+    pub non_workers: bool,
+    /// Each partition, with probability 1/3, gets 0 to factor + 1 replicas on random nodes
+    /// (partial and over-full sets, on nodes in any state) and a random leader among them or
+    /// none; independently, with probability 1/5, a `next` set of 1 to 3 random nodes.
+    pub ragged_sets: bool,
+    /// Node ids grow by 1 to 3 from one node to the next, so ids have gaps.
+    pub sparse_ids: bool,
+    /// Each partition, with probability 1/4, is led by a random node, replica or not. No
+    /// snapshot file can say that (the host refuses it); a policy must still not be thrown.
+    pub stray_leaders: bool,
+}
+
+impl Oddities {
+    /// Every oddity a snapshot file can hold (all but stray leaders).
+    pub const VALID: Oddities = Oddities {
+        any_state: true,
+        non_workers: true,
+        ragged_sets: true,
+        sparse_ids: true,
+        stray_leaders: false,
+    };
+
+    /// Every oddity.
+    pub const ALL: Oddities = Oddities {
+        stray_leaders: true,
+        ..Oddities::VALID
+    };
+}
+
+/// A random cluster, how it was made, and the move budget to evaluate it with.
+///
+/// Of the clusters (uniform draws unless said): 1 to 5 zones of 1 to 4 nodes; 2 regions in 1/2
+/// (else 1); replication factor 1 to 3, with a zone count (1 to the factor) in 2/3 and, when
+/// there are 2 regions and a zone count, a region count in 1/2; 1 to 24 partitions, placed
+/// (striped) in 2/3; nodes asked to drain: none, one or two, 1/3 each; one provisioning node in
+/// 1/2, one dead node in 1/2; `next` sets in flight (on about 1 partition in 3) in 1/2 of the
+/// placed clusters (1/3 of all); 1 to 4 more unplaced partitions in 1/3 of the placed clusters
+/// (2/9 of all); a move budget of 1 to 4 in 1/4. Then the [`Oddities`] asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RandomCluster {
+    /// The shape the cluster was generated from.
+    pub shape: ClusterShape,
+    /// Whether some placed partitions have a `next` set in flight.
+    pub next_sets: bool,
+    /// Unplaced partitions appended after the shape's.
+    pub added: u32,
+    /// The move budget to evaluate the cluster with.
+    pub max_moves: Option<u32>,
+    /// The cluster (nodes and partitions in id order unless ids were made sparse, which keeps
+    /// the order but not the ids).
+    pub snapshot: Snapshot,
+}
+
+impl RandomCluster {
+    /// The cluster of `seed`, with `oddities`; the same seed and oddities give the same cluster
+    /// on every platform.
+    pub fn new(seed: u64, oddities: Oddities) -> RandomCluster {
+        let mut rng = SplitMix64::new(seed);
+        let shape = random_shape(&mut rng);
+        let mut below = |n: u32| rng.below(n as usize) as u32;
+        let next_sets = shape.placed && below(2) == 0;
+        let added = if shape.placed && below(3) == 0 {
+            1 + below(4)
+        } else {
+            0
+        };
+        let max_moves = (below(4) == 0).then(|| 1 + below(4));
+        let mut snapshot = generate(&shape);
+        if next_sets {
+            add_next_sets(&mut snapshot, &mut SplitMix64::new(shape.seed), 3);
+        }
+        add_unplaced(&mut snapshot, added);
+        add_oddities(&mut snapshot, &mut rng, oddities);
+        RandomCluster {
+            shape,
+            next_sets,
+            added,
+            max_moves,
+            snapshot,
+        }
+    }
+}
+
+/// A random shape: zones, regions, property, partitions, placed or not, special nodes.
+fn random_shape(rng: &mut SplitMix64) -> ClusterShape {
+    let mut below = |n: u32| rng.below(n as usize) as u32;
+    let zones: Vec<u32> = (0..1 + below(5)).map(|_| 1 + below(4)).collect();
+    let regions = 1 + below(2);
+    let factor = 1 + below(3);
+    let zone = match below(3) {
+        0 => 0,
+        _ => 1 + below(factor),
+    };
+    let region = if regions > 1 && zone > 0 && below(2) == 0 {
+        1 + below(zone.min(regions))
+    } else {
+        0
+    };
+    let counts: Vec<(Scope, u32)> = [
+        (Scope::Region, region),
+        (Scope::Zone, zone),
+        (Scope::Node, factor),
+    ]
+    .into_iter()
+    .filter(|&(_, c)| c > 0)
+    .collect();
+    let replication = Replication::from_counts(&counts)
+        .expect("region <= zone <= node counts, each at least 1, make a valid property");
+    let nodes: u32 = zones.iter().sum();
+    let placed = below(3) != 0;
+    let draining = below(3).min(nodes);
+    let provisioning = below(2);
+    let dead = below(2);
+    let seed = u64::from(below(1 << 16));
+    ClusterShape {
+        regions,
+        placed,
+        draining,
+        provisioning,
+        dead,
+        seed,
+        ..ClusterShape::new(zones, 1 + below(24), replication)
+    }
+}
+
+/// Puts a reconfiguration in flight on about one placed partition in `every`: its `next` set is
+/// its replica set with one replica swapped for another node that is not provisioning.
+pub fn add_next_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64, every: usize) {
+    let candidates: Vec<NodeId> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.worker_state != WorkerState::Provisioning)
+        .map(|n| n.id)
+        .collect();
+    for p in &mut snapshot.partitions {
+        if p.replicas.is_empty() || rng.below(every) != 0 {
+            continue;
+        }
+        let others: Vec<NodeId> = candidates
+            .iter()
+            .copied()
+            .filter(|n| !p.replicas.contains(n))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let mut next = p.replicas.clone();
+        let (slot, node) = (rng.below(next.len()), rng.below(others.len()));
+        next[slot] = others[node];
+        p.next = Some(next);
+    }
+}
+
+/// Appends `count` unplaced partitions, numbered after the last one.
+pub fn add_unplaced(snapshot: &mut Snapshot, count: u32) {
+    let first = snapshot
+        .partitions
+        .iter()
+        .map(|p| p.id + 1)
+        .max()
+        .unwrap_or(0);
+    snapshot
+        .partitions
+        .extend((first..first + count).map(|id| Partition {
+            id,
+            ..Partition::default()
+        }));
+}
+
+/// Applies the `oddities` asked for, in the order [`Oddities`] lists them.
+fn add_oddities(snapshot: &mut Snapshot, rng: &mut SplitMix64, oddities: Oddities) {
+    if oddities.any_state {
+        for n in &mut snapshot.nodes {
+            if rng.below(4) == 0 {
+                n.worker_state = WorkerState::ALL[rng.below(WorkerState::ALL.len())];
+            }
+        }
+    }
+    if oddities.non_workers {
+        for n in &mut snapshot.nodes {
+            if rng.below(10) == 0 {
+                let others = rng.below(1 << Roles::NAMED.len()) as u8 & !Roles::WORKER.bits();
+                n.roles = Roles::from_bits(others);
+            }
+        }
+    }
+    if oddities.ragged_sets {
+        add_ragged_sets(snapshot, rng);
+    }
+    if oddities.sparse_ids {
+        spread_ids(snapshot, rng);
+    }
+    if oddities.stray_leaders {
+        let ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+        for p in &mut snapshot.partitions {
+            if rng.below(4) == 0 {
+                p.leader = Some(ids[rng.below(ids.len())]);
+            }
+        }
+    }
+}
+
+/// Partial, over-full and random replica and `next` sets (see [`Oddities::ragged_sets`]).
+fn add_ragged_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64) {
+    let ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+    let most = snapshot.replication.factor() as usize + 1;
+    let some_nodes = |rng: &mut SplitMix64, count: usize| {
+        let mut picked = ids.clone();
+        rng.shuffle(&mut picked);
+        picked.truncate(count);
+        picked
+    };
+    for p in &mut snapshot.partitions {
+        if rng.below(3) == 0 {
+            let count = rng.below(most + 1);
+            p.replicas = some_nodes(rng, count);
+            p.leader = (!p.replicas.is_empty() && rng.below(4) != 0)
+                .then(|| p.replicas[rng.below(p.replicas.len())]);
+        }
+        if rng.below(5) == 0 {
+            let count = 1 + rng.below(3);
+            p.next = Some(some_nodes(rng, count));
+        }
+    }
+}
+
+/// Renumbers the nodes (in their order) with gaps of 1 to 3 between ids.
+fn spread_ids(snapshot: &mut Snapshot, rng: &mut SplitMix64) {
+    let mut renamed = std::collections::HashMap::new();
+    let mut id: NodeId = 0;
+    for n in &mut snapshot.nodes {
+        id += 1 + rng.below(3) as NodeId;
+        renamed.insert(n.id, id);
+        n.id = id;
+    }
+    let new_id = |old: &mut NodeId| *old = renamed[old];
+    for p in &mut snapshot.partitions {
+        p.replicas.iter_mut().for_each(new_id);
+        p.next.iter_mut().flatten().for_each(new_id);
+        p.leader.iter_mut().for_each(new_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASES: u64 = 4000;
+
+    /// The fraction of `CASES` seeds whose cluster (with `oddities`) has `feature`.
+    fn fraction(oddities: Oddities, feature: impl Fn(&RandomCluster) -> bool) -> f64 {
+        let hits = (0..CASES)
+            .filter(|&seed| feature(&RandomCluster::new(seed, oddities)))
+            .count();
+        hits as f64 / CASES as f64
+    }
+
+    fn assert_near(what: &str, measured: f64, documented: f64) {
+        assert!(
+            (measured - documented).abs() < 0.03,
+            "{what}: {measured:.3} of the clusters, the doc says {documented:.3}"
+        );
+    }
+
+    #[test]
+    fn each_feature_comes_as_often_as_documented() {
+        let plain = Oddities::default();
+        let share = |f: &dyn Fn(&RandomCluster) -> bool| fraction(plain, f);
+        assert_near("two regions", share(&|c| c.shape.regions == 2), 1.0 / 2.0);
+        assert_near(
+            "a zone count",
+            share(&|c| c.shape.replication.scope_counts().len() > 1),
+            2.0 / 3.0,
+        );
+        assert_near("placed", share(&|c| c.shape.placed), 2.0 / 3.0);
+        assert_near("draining", share(&|c| c.shape.draining > 0), 2.0 / 3.0);
+        assert_near("provisioning", share(&|c| c.shape.provisioning > 0), 0.5);
+        assert_near("dead", share(&|c| c.shape.dead > 0), 0.5);
+        assert_near("next sets", share(&|c| c.next_sets), 1.0 / 3.0);
+        assert_near("new partitions", share(&|c| c.added > 0), 2.0 / 9.0);
+        assert_near("a move budget", share(&|c| c.max_moves.is_some()), 0.25);
+    }
+
+    /// The fraction of nodes (over `CASES` clusters with every oddity) that `odd` picks out.
+    fn node_fraction(odd: impl Fn(&crate::snapshot::Node) -> bool) -> f64 {
+        let (mut hits, mut total) = (0, 0);
+        for seed in 0..CASES {
+            let c = RandomCluster::new(seed, Oddities::ALL);
+            total += c.snapshot.nodes.len();
+            hits += c.snapshot.nodes.iter().filter(|n| odd(n)).count();
+        }
+        hits as f64 / total as f64
+    }
+
+    #[test]
+    fn oddities_come_as_often_as_documented() {
+        assert_near(
+            "non-workers",
+            node_fraction(|n| !n.roles.contains(Roles::WORKER)),
+            1.0 / 10.0,
+        );
+        // A random state is disabled with probability 1/4, and shapes have no disabled node.
+        assert_near(
+            "disabled",
+            node_fraction(|n| n.worker_state == WorkerState::Disabled),
+            1.0 / 16.0,
+        );
+        let over_full = fraction(Oddities::ALL, |c| {
+            let factor = c.snapshot.replication.factor() as usize;
+            c.snapshot
+                .partitions
+                .iter()
+                .any(|p| p.replicas.len() > factor)
+        });
+        assert!(
+            over_full > 0.2,
+            "over-full sets in {over_full:.3} of the clusters"
+        );
+        let gaps = fraction(Oddities::ALL, |c| {
+            c.snapshot.nodes.windows(2).any(|w| w[1].id > w[0].id + 1)
+        });
+        assert!(gaps > 0.5, "id gaps in {gaps:.3} of the clusters");
+    }
+
+    /// Whether `s` is a cluster a snapshot file can hold: unique node ids, replica and `next`
+    /// sets of distinct known nodes, leaders among the replicas.
+    fn is_valid(s: &Snapshot) -> bool {
+        let known = |id: &NodeId| s.node(*id).is_some();
+        let distinct = |set: &[NodeId]| {
+            let mut sorted = set.to_vec();
+            sorted.sort_unstable();
+            sorted.windows(2).all(|w| w[0] != w[1])
+        };
+        let ids: Vec<NodeId> = s.nodes.iter().map(|n| n.id).collect();
+        distinct(&ids)
+            && s.partitions.iter().all(|p| {
+                p.replicas.iter().all(known)
+                    && distinct(&p.replicas)
+                    && p.next.iter().flatten().all(known)
+                    && p.next.as_deref().is_none_or(distinct)
+                    && p.leader.is_none_or(|l| p.replicas.contains(&l))
+            })
+    }
+
+    #[test]
+    fn valid_oddities_keep_the_cluster_valid_and_the_rest_of_the_seed_unchanged() {
+        for seed in 0..500 {
+            let plain = RandomCluster::new(seed, Oddities::default());
+            let odd = RandomCluster::new(seed, Oddities::VALID);
+            assert!(is_valid(&plain.snapshot), "seed {seed}: {plain:?}");
+            assert!(is_valid(&odd.snapshot), "seed {seed}: {odd:?}");
+            assert_eq!(
+                (&odd.shape, odd.next_sets, odd.added, odd.max_moves),
+                (&plain.shape, plain.next_sets, plain.added, plain.max_moves),
+                "seed {seed}"
+            );
+            assert_eq!(plain, RandomCluster::new(seed, Oddities::default()));
+        }
+    }
+
+    #[test]
+    fn stray_leaders_lead_partitions_they_hold_no_replica_of() {
+        let stray = fraction(Oddities::ALL, |c| {
+            c.snapshot
+                .partitions
+                .iter()
+                .any(|p| p.leader.is_some_and(|l| !p.replicas.contains(&l)))
+        });
+        assert!(stray > 0.3, "stray leaders in {stray:.3} of the clusters");
+    }
+}
