@@ -25,16 +25,16 @@ impl Partition {
         }
     }
 
-    /// Takes `node` out of the `next` set. A `next` set left with current replicas only is done
-    /// (every node in it already holds a replica, and neither step could settle such a node:
-    /// `add-replica` refuses a node that holds a replica, `remove-replica` would drop the
+    /// Takes `node` out of the `next` set. A `next` set left with nothing pending (see
+    /// [`Partition::pending_next`]) is done, and neither step could settle its nodes
+    /// (`add-replica` refuses a node that holds a replica, `remove-replica` would drop the
     /// replica too), so it is cleared.
     fn drop_from_next(&mut self, node: NodeId) {
         if let Some(next) = &mut self.next {
             next.retain(|&n| n != node);
-            if next.iter().all(|n| self.replicas.contains(n)) {
-                self.next = None;
-            }
+        }
+        if self.pending_next().next().is_none() {
+            self.next = None;
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::plan::{Step, StepOp, Transition};
-use crate::replication::Scope;
+use crate::removal::RemovalHazard;
 use crate::snapshot::{node_label, NodeId, PartitionId, Snapshot, WorkerState};
 
 /// A rule a plan must not break.
@@ -35,7 +35,7 @@ pub enum Invariant {
     /// One answer does not add and remove the same replica, nor repeat a step, nor set a
     /// partition's leader twice.
     NoContradictorySteps,
-    /// A capped plan adds at most the allowed number of replicas.
+    /// A rebalance capped with `--max-moves` adds at most that many replicas.
     MoveBudget,
 }
 
@@ -165,7 +165,6 @@ pub struct PlanChecker {
     leaders_set: HashSet<PartitionId>,
     transitions: usize,
     steps: usize,
-    moves: u32,
 }
 
 impl PlanChecker {
@@ -192,7 +191,6 @@ impl PlanChecker {
             leaders_set: HashSet::new(),
             transitions: 0,
             steps: 0,
-            moves: 0,
         }
     }
 
@@ -227,11 +225,6 @@ impl PlanChecker {
             checker.transition(t)?;
         }
         Ok(checker.into_snapshot())
-    }
-
-    /// The `add-replica` steps checked so far.
-    pub fn moves(&self) -> u32 {
-        self.moves
     }
 
     /// Starts checking another answer of the same plan (the next hook's): repeated or
@@ -276,7 +269,7 @@ impl PlanChecker {
         }
         if t.to == WorkerState::Disabled && t.from != WorkerState::Disabled {
             let usage = self.snapshot.usage(t.node);
-            if usage.holds > 0 || usage.leads > 0 {
+            if !usage.is_idle() {
                 return Err(fail(
                     Invariant::DisableOnlyWhenEmpty,
                     format!(
@@ -294,24 +287,41 @@ impl PlanChecker {
     pub fn step(&mut self, s: &Step) -> Result<(), Violation> {
         let at = Location::Step(self.steps);
         self.steps += 1;
-        let fail = |invariant, detail: String| Violation {
+        self.check_step(s).map_err(|(invariant, detail)| Violation {
             invariant,
             at,
             detail,
-        };
+        })
+    }
+
+    /// Checks a step and applies it when it keeps every invariant.
+    fn check_step(&mut self, s: &Step) -> Result<(), (Invariant, String)> {
         let label = node_label(s.node);
         let Some(&ni) = self.node_index.get(&s.node) else {
-            return Err(fail(
+            return Err((
                 Invariant::KnownNode,
                 format!("{label} is not in the snapshot"),
             ));
         };
         let Some(&pi) = self.partition_index.get(&s.partition) else {
-            return Err(fail(
+            return Err((
                 Invariant::KnownPartition,
                 format!("partition {} is not in the snapshot", s.partition),
             ));
         };
+        self.check_repeats(s)?;
+        match s.op {
+            StepOp::AddReplica => self.check_add(s, ni, pi)?,
+            StepOp::RemoveReplica => self.check_remove(s, pi)?,
+            StepOp::SetLeader => self.check_set_leader(s, ni, pi)?,
+        }
+        self.snapshot.partitions[pi].apply(s.op, s.node);
+        Ok(())
+    }
+
+    /// Records the step in this answer; refuses it when the answer already has it or its
+    /// opposite.
+    fn check_repeats(&mut self, s: &Step) -> Result<(), (Invariant, String)> {
         let contradicting = match s.op {
             StepOp::AddReplica => Some(StepOp::RemoveReplica),
             StepOp::RemoveReplica => Some(StepOp::AddReplica),
@@ -320,142 +330,234 @@ impl PlanChecker {
         if !self.steps_seen.insert((s.op, s.partition, s.node))
             || contradicting.is_some_and(|c| self.steps_seen.contains(&(c, s.partition, s.node)))
         {
-            return Err(fail(
+            return Err((
                 Invariant::NoContradictorySteps,
                 format!("{s} repeats or undoes an earlier step of the plan"),
             ));
         }
+        Ok(())
+    }
+
+    /// An `add-replica` goes to an alive, active worker without a replica of the partition.
+    fn check_add(&self, s: &Step, ni: usize, pi: usize) -> Result<(), (Invariant, String)> {
         let node = &self.snapshot.nodes[ni];
-        let partition = &self.snapshot.partitions[pi];
-        match s.op {
-            StepOp::AddReplica => {
-                if !node.is_placement_candidate() {
-                    return Err(fail(
-                        Invariant::EligibleTarget,
-                        format!(
-                            "{s}: {label} is {}{}{}",
-                            node.worker_state,
-                            if node.alive { "" } else { " and dead" },
-                            if node.roles.contains(crate::Roles::WORKER) {
-                                ""
-                            } else {
-                                " and not a worker"
-                            }
-                        ),
-                    ));
-                }
-                if partition.replicas.contains(&s.node) {
-                    return Err(fail(
-                        Invariant::EligibleTarget,
-                        format!("{s}: {label} already holds a replica"),
-                    ));
-                }
-                self.moves += 1;
-            }
-            StepOp::RemoveReplica => {
-                if !partition.is_held_by(s.node) {
-                    return Err(fail(
-                        Invariant::RemoveOnlyHeld,
-                        format!("{s}: {label} does not hold the partition"),
-                    ));
-                }
-                if partition.leader == Some(s.node) {
-                    return Err(fail(
-                        Invariant::LeaderOnReplica,
-                        format!("{s}: {label} still leads the partition; set another leader first"),
-                    ));
-                }
-                if partition.replicas.contains(&s.node) {
-                    self.check_removal(s, pi)
-                        .map_err(|(invariant, detail)| fail(invariant, detail))?;
-                }
-            }
-            StepOp::SetLeader => {
-                if !self.leaders_set.insert(s.partition) {
-                    return Err(fail(
-                        Invariant::NoContradictorySteps,
-                        format!("{s}: the plan already set this partition's leader"),
-                    ));
-                }
-                if !partition.replicas.contains(&s.node) {
-                    return Err(fail(
-                        Invariant::LeaderOnReplica,
-                        format!("{s}: {label} holds no replica of the partition"),
-                    ));
-                }
-                if !node.is_placement_candidate() {
-                    return Err(fail(
-                        Invariant::LeaderOnReplica,
-                        format!(
-                            "{s}: {label} is {}{}",
-                            node.worker_state,
-                            if node.alive { "" } else { " and dead" }
-                        ),
-                    ));
-                }
-            }
+        let label = node_label(s.node);
+        if !node.is_placement_candidate() {
+            return Err((
+                Invariant::EligibleTarget,
+                format!(
+                    "{s}: {label} is {}{}{}",
+                    node.worker_state,
+                    if node.alive { "" } else { " and dead" },
+                    if node.roles.contains(crate::Roles::WORKER) {
+                        ""
+                    } else {
+                        " and not a worker"
+                    }
+                ),
+            ));
         }
-        self.snapshot.partitions[pi].apply(s.op, s.node);
+        if self.snapshot.partitions[pi].replicas.contains(&s.node) {
+            return Err((
+                Invariant::EligibleTarget,
+                format!("{s}: {label} already holds a replica"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A `remove-replica` takes a held replica that no longer leads, safely.
+    fn check_remove(&self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
+        let partition = &self.snapshot.partitions[pi];
+        let label = node_label(s.node);
+        if !partition.is_held_by(s.node) {
+            return Err((
+                Invariant::RemoveOnlyHeld,
+                format!("{s}: {label} does not hold the partition"),
+            ));
+        }
+        if partition.leader == Some(s.node) {
+            return Err((
+                Invariant::LeaderOnReplica,
+                format!("{s}: {label} still leads the partition; set another leader first"),
+            ));
+        }
+        if partition.replicas.contains(&s.node) {
+            self.check_removal(s, pi)?;
+        }
+        Ok(())
+    }
+
+    /// A `set-leader` comes once per answer and partition, on a replica on an eligible node.
+    fn check_set_leader(
+        &mut self,
+        s: &Step,
+        ni: usize,
+        pi: usize,
+    ) -> Result<(), (Invariant, String)> {
+        let label = node_label(s.node);
+        if !self.leaders_set.insert(s.partition) {
+            return Err((
+                Invariant::NoContradictorySteps,
+                format!("{s}: the plan already set this partition's leader"),
+            ));
+        }
+        if !self.snapshot.partitions[pi].replicas.contains(&s.node) {
+            return Err((
+                Invariant::LeaderOnReplica,
+                format!("{s}: {label} holds no replica of the partition"),
+            ));
+        }
+        let node = &self.snapshot.nodes[ni];
+        if !node.is_placement_candidate() {
+            return Err((
+                Invariant::LeaderOnReplica,
+                format!(
+                    "{s}: {label} is {}{}",
+                    node.worker_state,
+                    if node.alive { "" } else { " and dead" }
+                ),
+            ));
+        }
         Ok(())
     }
 
     /// Checks that removing the replica on `s.node` keeps the factor and the domain spread.
     fn check_removal(&self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
-        let replication = self.snapshot.replication;
-        let partition = &self.snapshot.partitions[pi];
-        let serving = |without: Option<NodeId>| {
-            partition
-                .replicas
-                .iter()
-                .filter(|&&n| Some(n) != without)
-                .map(|n| &self.snapshot.nodes[self.node_index[n]])
-                .filter(|n| n.serves_replicas())
-                .collect::<Vec<_>>()
-        };
-        let before = serving(None);
-        let after = serving(Some(s.node));
-        let factor = replication.factor() as usize;
-        if after.len() < before.len() && after.len() < factor {
-            return Err((
-                Invariant::ReplicaFloor,
-                format!(
-                    "{s}: {} serving replica(s) would remain, the replication factor is {factor}",
-                    after.len()
-                ),
-            ));
-        }
-        for scope in [Scope::Region, Scope::Zone] {
-            let spread = |nodes: &[&crate::Node]| {
-                nodes
-                    .iter()
-                    .map(|n| n.domain(scope))
-                    .collect::<HashSet<_>>()
-                    .len() as u32
-            };
-            let (had, keeps) = (spread(&before), spread(&after));
-            let required = replication.required(scope);
-            if keeps < had && keeps < required {
-                return Err((
-                    Invariant::DomainSpread,
-                    format!("{s}: the replicas would span {keeps} {scope}(s), the property asks for {required}"),
-                ));
+        let replicas: Vec<&crate::Node> = self.snapshot.partitions[pi]
+            .replicas
+            .iter()
+            .filter_map(|n| self.node_index.get(n))
+            .map(|&i| &self.snapshot.nodes[i])
+            .collect();
+        match self.snapshot.replication.removal_hazard(&replicas, s.node) {
+            None => Ok(()),
+            Some(hazard @ RemovalHazard::BelowFloor { .. }) => {
+                Err((Invariant::ReplicaFloor, format!("{s}: {hazard}")))
+            }
+            Some(hazard @ RemovalHazard::NarrowerSpread { .. }) => {
+                Err((Invariant::DomainSpread, format!("{s}: {hazard}")))
             }
         }
-        Ok(())
     }
 
-    /// Checks the move budget of a capped plan.
-    pub fn check_budget(&self, max_moves: u32, at: Location) -> Result<(), Violation> {
-        if self.moves > max_moves {
-            return Err(Violation {
+    /// Refuses one hook's answer, before its steps are checked, when it adds more than
+    /// `max_moves` replicas: the move budget (`--max-moves`) caps the `add-replica` steps of a
+    /// rebalance. The violation is at the first addition too many.
+    pub fn check_budget(&self, answer: &[Step], max_moves: u32) -> Result<(), Violation> {
+        let adds = answer
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.op == StepOp::AddReplica);
+        match adds.clone().nth(max_moves as usize) {
+            None => Ok(()),
+            Some((index, _)) => Err(Violation {
                 invariant: Invariant::MoveBudget,
-                at,
+                at: Location::Step(self.steps + index),
                 detail: format!(
-                    "the plan adds {} replicas, at most {max_moves} are allowed",
-                    self.moves
+                    "the rebalance adds {} replicas, --max-moves allows {max_moves}",
+                    adds.count()
                 ),
-            });
+            }),
         }
-        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Node, Partition, Roles};
+    use crate::Replication;
+
+    /// Nodes 1..=4 in zones a, a, b, b; partition 0 on 1 and 3, led by 1.
+    fn two_zones() -> Snapshot {
+        let node = |id: NodeId, zone: &str| Node {
+            id,
+            generation: 1,
+            name: String::new(),
+            address: String::new(),
+            location: format!("r.{zone}"),
+            roles: Roles::WORKER,
+            worker_state: WorkerState::Active,
+            alive: true,
+        };
+        Snapshot {
+            replication: Replication::parse("{zone: 2, node: 2}").unwrap(),
+            nodes: vec![node(1, "a"), node(2, "a"), node(3, "b"), node(4, "b")],
+            partitions: vec![Partition {
+                id: 0,
+                replicas: vec![1, 3],
+                next: None,
+                leader: Some(1),
+            }],
+        }
+    }
+
+    fn step(op: StepOp, node: NodeId) -> Step {
+        Step::new(op, 0, node, "")
+    }
+
+    #[test]
+    fn removals_name_the_floor_or_the_spread_they_break() {
+        let broken = |steps: &[Step]| {
+            PlanChecker::apply_steps(two_zones(), steps)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            broken(&[step(StepOp::RemoveReplica, 3)]),
+            "step 1 breaks invariant `replica-floor` (a removal never leaves fewer serving replicas than the replication factor (add before remove)): remove-replica partition 0 on N3: 1 serving replica(s) would remain, the replication factor is 2"
+        );
+        assert!(broken(&[
+            step(StepOp::AddReplica, 2),
+            step(StepOp::RemoveReplica, 3)
+        ])
+        .ends_with("remove-replica partition 0 on N3: the replicas would span 1 zone(s), the property asks for 2"));
+        let moved = [step(StepOp::AddReplica, 4), step(StepOp::RemoveReplica, 3)];
+        assert!(PlanChecker::apply_steps(two_zones(), &moved).is_ok());
+    }
+
+    #[test]
+    fn the_budget_counts_one_answer_and_names_its_first_add_too_many() {
+        let mut checker = PlanChecker::new(two_zones());
+        checker.step(&step(StepOp::AddReplica, 2)).unwrap();
+        checker.begin_answer();
+        let answer = [
+            step(StepOp::AddReplica, 4),
+            step(StepOp::SetLeader, 4),
+            Step::new(StepOp::AddReplica, 0, 9, ""),
+        ];
+        assert_eq!(checker.check_budget(&answer, 2), Ok(()));
+        let v = checker.check_budget(&answer, 1).unwrap_err();
+        assert_eq!(
+            (v.invariant, v.at),
+            (Invariant::MoveBudget, Location::Step(3))
+        );
+        assert_eq!(
+            v.detail,
+            "the rebalance adds 2 replicas, --max-moves allows 1"
+        );
+    }
+
+    #[test]
+    fn a_node_is_disabled_only_when_idle() {
+        let mut s = two_zones();
+        s.nodes[1].worker_state = WorkerState::Draining;
+        s.partitions[0].next = Some(vec![2]);
+        let disable = |from| Transition {
+            node: 2,
+            from,
+            to: WorkerState::Disabled,
+            reason: String::new(),
+        };
+        let v = PlanChecker::new(s.clone())
+            .transition(&disable(WorkerState::Draining))
+            .unwrap_err();
+        assert_eq!(v.invariant, Invariant::DisableOnlyWhenEmpty);
+        assert_eq!(v.detail, "N2 still holds 1 partition(s) and leads 0");
+        s.partitions[0].next = None;
+        assert!(PlanChecker::new(s)
+            .transition(&disable(WorkerState::Draining))
+            .is_ok());
     }
 }

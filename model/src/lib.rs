@@ -1,17 +1,20 @@
 //! The cluster model that the worker-policy host and the default policy share: node configs,
-//! partitions, the replication property and its failure domains, plans, how a plan applies to a
-//! snapshot, the safety invariants every plan must keep, the fair-share measures of balance, the
+//! partitions, the replication property and its failure domains, when a snapshot contradicts
+//! itself, plans, how a plan applies to a snapshot, the safety invariants every plan must keep
+//! (with the removal rule a policy shares with them), the fair-share measures of balance, the
 //! quality figures of a change, and a seeded generator of synthetic clusters.
 //!
 //! It is plain Rust with no dependencies, so the default policy's logic compiles both natively and
 //! for wasm32, and the host checks a policy's answers with the same definitions.
 
 pub mod apply;
+pub mod consistency;
 pub mod fair_share;
 pub mod generate;
 pub mod invariants;
 pub mod plan;
 pub mod quality;
+pub mod removal;
 pub mod replication;
 pub mod snapshot;
 

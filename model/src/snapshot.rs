@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::replication::{Replication, Scope};
+use crate::replication::{Replication, Scope, Shortfall};
 
 /// A node's id; printed as `N<id>`, like Restate does.
 pub type NodeId = u32;
@@ -213,6 +213,17 @@ impl Partition {
     pub fn is_held_by(&self, node: NodeId) -> bool {
         self.replicas.contains(&node) || self.next.as_ref().is_some_and(|n| n.contains(&node))
     }
+
+    /// The nodes of the `next` set that are not replicas yet: what a plan still has to settle.
+    /// A node that is already a replica has nothing left to settle, so a `next` set without
+    /// such nodes is done (every normalisation of `next` goes through this).
+    pub fn pending_next(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.next
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|n| !self.replicas.contains(n))
+    }
 }
 
 /// Everything a policy knows about the cluster.
@@ -237,6 +248,18 @@ impl Snapshot {
         self.partitions.iter().find(|p| p.id == id)
     }
 
+    /// The first scope at which the eligible workers (worker role, active, alive), leaving out
+    /// `without` when given, span fewer domains than the replication property requires: `None`
+    /// when they can satisfy it. Placement refuses with it, and the safety check of a
+    /// transition asks it without the node that would stop being eligible.
+    pub fn shortfall_without(&self, without: Option<NodeId>) -> Option<Shortfall> {
+        let eligible = self
+            .nodes
+            .iter()
+            .filter(|n| Some(n.id) != without && n.is_placement_candidate());
+        self.replication.shortfall(eligible)
+    }
+
     /// How many partitions a node holds (replicas or `next` sets) and how many it leads.
     pub fn usage(&self, node: NodeId) -> NodeUsage {
         let mut usage = NodeUsage::default();
@@ -259,14 +282,9 @@ impl Snapshot {
         self.partitions.sort_by_key(|p| p.id);
         for p in &mut self.partitions {
             p.replicas.sort_unstable();
-            if let Some(next) = &mut p.next {
-                // A node already among the replicas has nothing left to settle in `next`.
-                next.retain(|n| !p.replicas.contains(n));
-                next.sort_unstable();
-            }
-            if p.next.as_ref().is_some_and(|n| n.is_empty()) {
-                p.next = None;
-            }
+            let mut pending: Vec<NodeId> = p.pending_next().collect();
+            pending.sort_unstable();
+            p.next = (!pending.is_empty()).then_some(pending);
         }
         self
     }
@@ -281,6 +299,14 @@ pub struct NodeUsage {
     pub leads: u32,
 }
 
+impl NodeUsage {
+    /// Whether the node holds nothing (no replica, no `next` set) and leads nothing: the one
+    /// condition under which it may be disabled.
+    pub fn is_idle(&self) -> bool {
+        self.holds == 0 && self.leads == 0
+    }
+}
+
 /// Formats a node id as Restate prints it: `N3`.
 pub fn node_label(id: NodeId) -> String {
     format!("N{id}")
@@ -293,4 +319,80 @@ pub fn parse_node_id(text: &str) -> Option<NodeId> {
         return None;
     }
     digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: NodeId, zone: &str, state: WorkerState) -> Node {
+        Node {
+            id,
+            generation: 1,
+            name: String::new(),
+            address: String::new(),
+            location: zone.into(),
+            roles: Roles::WORKER,
+            worker_state: state,
+            alive: true,
+        }
+    }
+
+    #[test]
+    fn canonical_keeps_only_the_pending_part_of_next_sorted() {
+        let p = |next: Option<Vec<NodeId>>| Partition {
+            id: 0,
+            replicas: vec![3, 1],
+            next,
+            leader: None,
+        };
+        let canonical = |next| {
+            Snapshot {
+                replication: Replication::nodes(1).unwrap(),
+                nodes: vec![],
+                partitions: vec![p(next)],
+            }
+            .canonical()
+            .partitions[0]
+                .next
+                .clone()
+        };
+        assert_eq!(canonical(Some(vec![5, 1, 4])), Some(vec![4, 5]));
+        assert_eq!(canonical(Some(vec![3, 1])), None);
+        assert_eq!(canonical(Some(vec![])), None);
+        assert_eq!(canonical(None), None);
+        assert_eq!(
+            p(Some(vec![5, 1, 4])).pending_next().collect::<Vec<_>>(),
+            [5, 4]
+        );
+    }
+
+    #[test]
+    fn usage_is_idle_only_without_holding_or_leading() {
+        let idle = |holds, leads| NodeUsage { holds, leads }.is_idle();
+        assert!(idle(0, 0));
+        assert!(!idle(1, 0) && !idle(0, 1));
+    }
+
+    #[test]
+    fn the_shortfall_counts_eligible_workers_without_the_one_left_out() {
+        let mut s = Snapshot {
+            replication: Replication::parse("{zone: 2, node: 2}").unwrap(),
+            nodes: vec![
+                node(1, "a", WorkerState::Active),
+                node(2, "b", WorkerState::Active),
+                node(3, "b", WorkerState::Draining),
+            ],
+            partitions: vec![],
+        };
+        assert_eq!(s.shortfall_without(None), None);
+        assert_eq!(s.shortfall_without(Some(3)), None);
+        let short = s.shortfall_without(Some(1)).unwrap();
+        assert_eq!(
+            (short.scope, short.available, short.required),
+            (Scope::Zone, 1, 2)
+        );
+        s.nodes[1].alive = false;
+        assert!(s.shortfall_without(None).is_some());
+    }
 }

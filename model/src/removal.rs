@@ -1,0 +1,152 @@
+//! Whether one replica may be removed now: the replica floor and the domain spread, judged on
+//! the replicas that serve. The host's invariant checker and the default policy (when a move
+//! budget cuts a replacement short) both ask this one function.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::replication::{Replication, Scope};
+use crate::snapshot::{Node, NodeId};
+
+/// What removing a replica would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalHazard {
+    /// Fewer serving replicas than the replication factor would remain.
+    BelowFloor {
+        /// Serving replicas that would remain.
+        remaining: usize,
+        /// The replication factor.
+        factor: u32,
+    },
+    /// The serving replicas would span fewer domains of `scope` than the property asks.
+    NarrowerSpread {
+        /// The scope.
+        scope: Scope,
+        /// Domains the serving replicas would span.
+        keeps: u32,
+        /// Domains the property asks for.
+        required: u32,
+    },
+}
+
+impl fmt::Display for RemovalHazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            RemovalHazard::BelowFloor { remaining, factor } => write!(
+                f,
+                "{remaining} serving replica(s) would remain, the replication factor is {factor}"
+            ),
+            RemovalHazard::NarrowerSpread {
+                scope,
+                keeps,
+                required,
+            } => write!(
+                f,
+                "the replicas would span {keeps} {scope}(s), the property asks for {required}"
+            ),
+        }
+    }
+}
+
+impl Replication {
+    /// What removing `node`'s replica from a set whose replicas are `replicas` would break, if
+    /// anything. Counting only replicas on nodes that serve them, a removal may not take the
+    /// count below the factor nor the region or zone spread below the property, unless it does
+    /// not lower them at all (a replica on a dead node may always go).
+    pub fn removal_hazard(&self, replicas: &[&Node], node: NodeId) -> Option<RemovalHazard> {
+        let before: Vec<&Node> = replicas
+            .iter()
+            .copied()
+            .filter(|n| n.serves_replicas())
+            .collect();
+        let after: Vec<&Node> = before.iter().copied().filter(|n| n.id != node).collect();
+        let factor = self.factor();
+        if after.len() < before.len() && after.len() < factor as usize {
+            return Some(RemovalHazard::BelowFloor {
+                remaining: after.len(),
+                factor,
+            });
+        }
+        [Scope::Region, Scope::Zone].into_iter().find_map(|scope| {
+            let spread = |nodes: &[&Node]| {
+                nodes
+                    .iter()
+                    .map(|n| n.domain(scope))
+                    .collect::<BTreeSet<_>>()
+                    .len() as u32
+            };
+            let (had, keeps) = (spread(&before), spread(&after));
+            let required = self.required(scope);
+            (keeps < had && keeps < required).then_some(RemovalHazard::NarrowerSpread {
+                scope,
+                keeps,
+                required,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Roles, WorkerState};
+
+    fn node(id: NodeId, location: &str, alive: bool) -> Node {
+        Node {
+            id,
+            generation: 1,
+            name: String::new(),
+            address: String::new(),
+            location: location.into(),
+            roles: Roles::WORKER,
+            worker_state: WorkerState::Active,
+            alive,
+        }
+    }
+
+    #[test]
+    fn the_floor_counts_serving_replicas_only() {
+        let r = Replication::parse("3").unwrap();
+        let (a, b, c, d) = (
+            node(1, "", true),
+            node(2, "", true),
+            node(3, "", true),
+            node(4, "", false),
+        );
+        assert_eq!(
+            r.removal_hazard(&[&a, &b, &c, &d], 4),
+            None,
+            "a dead replica may go"
+        );
+        assert_eq!(
+            r.removal_hazard(&[&a, &b, &c, &d], 1),
+            Some(RemovalHazard::BelowFloor {
+                remaining: 2,
+                factor: 3
+            })
+        );
+        let under = [&a, &b, &d];
+        assert!(r.removal_hazard(&under, 2).is_some());
+        assert_eq!(
+            r.removal_hazard(&under, 9),
+            None,
+            "a non-member lowers nothing"
+        );
+    }
+
+    #[test]
+    fn the_spread_may_not_drop_below_the_property() {
+        let r = Replication::parse("{zone: 2, node: 2}").unwrap();
+        let (a, b, c) = (
+            node(1, "r.a", true),
+            node(2, "r.a", true),
+            node(3, "r.b", true),
+        );
+        assert_eq!(r.removal_hazard(&[&a, &b, &c], 1), None);
+        let hazard = r.removal_hazard(&[&a, &b, &c], 3).unwrap();
+        assert_eq!(
+            hazard.to_string(),
+            "the replicas would span 1 zone(s), the property asks for 2"
+        );
+    }
+}
