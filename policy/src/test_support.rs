@@ -50,28 +50,21 @@ pub fn unplaced(zones: &[u32], partitions: u32, property: &str) -> ClusterShape 
     )
 }
 
-/// `snapshot` with `transitions` applied through the safety checker.
+/// `snapshot` with `transitions` applied through the safety checker, which must accept them.
 pub fn apply_transitions(snapshot: &Snapshot, transitions: &[Transition]) -> Snapshot {
-    let mut checker = PlanChecker::new(snapshot.clone());
-    for t in transitions {
-        checker.transition(t).unwrap_or_else(|v| panic!("{v}"));
-    }
-    checker.into_snapshot()
+    PlanChecker::apply_transitions(snapshot.clone(), transitions).unwrap_or_else(|v| panic!("{v}"))
 }
 
-/// `snapshot` with `steps` applied through the safety checker, which must accept every step
-/// (and the move budget, when given).
+/// `snapshot` with `steps` applied through the safety checker, which must accept every step;
+/// the steps add at most `max_moves` replicas, when given.
 pub fn apply(snapshot: &Snapshot, steps: &[Step], max_moves: Option<u32>) -> Snapshot {
-    let mut checker = PlanChecker::new(snapshot.clone());
-    for (i, s) in steps.iter().enumerate() {
-        checker.step(s).unwrap_or_else(|v| panic!("{v}"));
-        if let Some(max) = max_moves {
-            checker
-                .check_budget(max, worker_policy_model::invariants::Location::Step(i))
-                .unwrap_or_else(|v| panic!("{v}"));
-        }
+    if let Some(max) = max_moves {
+        assert!(
+            adds(steps) <= max as usize,
+            "over the budget of {max}: {steps:?}"
+        );
     }
-    checker.into_snapshot()
+    PlanChecker::apply_steps(snapshot.clone(), steps).unwrap_or_else(|v| panic!("{v}"))
 }
 
 /// Places the unplaced partitions of `shape`'s cluster and returns the placed cluster.

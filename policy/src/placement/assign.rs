@@ -205,13 +205,8 @@ impl Deficits {
     }
 }
 
-/// Mixes a salt into well-spread bits (the splitmix64 finalizer).
-pub(crate) fn mix(salt: u64) -> u64 {
-    let mut z = salt.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// Mixes a salt into well-spread bits (the model's splitmix64 output function).
+pub(crate) use worker_policy_model::generate::mix;
 
 /// The neediest node that may join partition `id`'s `set` (with the rest of the set still to
 /// follow), ties rotated by the partition and the slot; `None` only when no eligible node fits,

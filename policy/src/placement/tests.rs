@@ -2,7 +2,9 @@
 //! plan passes the host's safety checker, ends balanced by the fair-share definition, moves no
 //! more replicas than the lower bound, and does not flap.
 
-use worker_policy_model::generate::{generate, permute, ClusterShape, SplitMix64};
+use worker_policy_model::generate::{
+    generate, permute, ClusterShape, Oddities, RandomCluster, SplitMix64,
+};
 use worker_policy_model::quality::{measure, Quality};
 use worker_policy_model::{NodeId, Snapshot, StepOp, WorkerState};
 
@@ -238,63 +240,6 @@ fn quality_of_a_fresh_placement_is_reported() {
     assert_eq!((q.leaders.min, q.leaders.max), (21, 22));
 }
 
-/// A small random cluster: nodes in random zones, states, liveness and roles, partitions with
-/// random replicas, `next` sets and leaders (some of them nonsense), and a random property.
-fn random_snapshot(seed: u64) -> Snapshot {
-    let mut rng = SplitMix64::new(seed);
-    let properties = [
-        "1",
-        "2",
-        "3",
-        "{zone: 2, node: 3}",
-        "{zone: 3, node: 3}",
-        "{region: 2, zone: 2, node: 3}",
-    ];
-    let property = properties[rng.below(properties.len())];
-    let count = 1 + rng.below(9) as u32;
-    let mut nodes = Vec::new();
-    for id in 1..=count {
-        // Half the nodes active, the rest in any state.
-        let state = if rng.below(2) == 0 {
-            WorkerState::Active
-        } else {
-            WorkerState::ALL[rng.below(4)]
-        };
-        let mut n = node(id, &format!("r{}.z{}", rng.below(2), rng.below(3)), state);
-        n.alive = rng.below(6) != 0;
-        if rng.below(10) == 0 {
-            n.roles = worker_policy_model::Roles::ADMIN;
-        }
-        nodes.push(n);
-    }
-    let some_nodes = |rng: &mut SplitMix64| {
-        let mut ids: Vec<NodeId> = (1..=count).collect();
-        rng.shuffle(&mut ids);
-        ids.truncate(rng.below(5));
-        ids
-    };
-    let partitions = (0..rng.below(30) as u32)
-        .map(|id| {
-            let replicas = some_nodes(&mut rng);
-            let next = (rng.below(4) == 0).then(|| some_nodes(&mut rng));
-            let leader = match rng.below(4) {
-                0 => None,
-                1 => Some(1 + rng.below(count as usize) as u32),
-                _ => replicas.first().copied(),
-            };
-            worker_policy_model::Partition {
-                id,
-                replicas,
-                next,
-                leader,
-            }
-        })
-        .collect();
-    let mut s = crate::test_support::snapshot(property, nodes, partitions);
-    rng.shuffle(&mut s.nodes);
-    s
-}
-
 /// Whatever the snapshot (nonsense leaders, `next` sets, extra replicas, dead and draining
 /// nodes, nodes without the worker role), every answer passes the host's checker, budgeted
 /// rounds and one unbudgeted round settle it, and the result is balanced and stable.
@@ -302,8 +247,8 @@ fn random_snapshot(seed: u64) -> Snapshot {
 fn any_snapshot_gets_safe_plans_that_settle() {
     use worker_policy_model::PolicyError;
     for seed in 0..400 {
-        let start = random_snapshot(seed);
-        let s = reconciled(&start);
+        let cluster = RandomCluster::new(seed, Oddities::ALL);
+        let s = reconciled(&permute(&cluster.snapshot, seed));
         let placed = match crate::place(&s) {
             Ok(steps) => apply(&s, &steps, None),
             Err(PolicyError::InsufficientNodes(_)) => continue,
@@ -311,9 +256,8 @@ fn any_snapshot_gets_safe_plans_that_settle() {
         };
         // Budgeted rounds until nothing fits the budget any more, then one without a budget,
         // after which nothing is left to do.
-        let budget = (seed % 3 == 0).then_some(seed as u32 % 7);
         let mut s = placed;
-        for max_moves in [budget, None] {
+        for max_moves in [cluster.max_moves, None] {
             for round in 0.. {
                 let steps = match crate::rebalance(&s, max_moves) {
                     Ok(steps) => steps,
