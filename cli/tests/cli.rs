@@ -259,7 +259,7 @@ fn a_file_that_is_not_a_component_is_refused_at_load() {
     assert!(text(&out.stderr).contains("not a WebAssembly component"));
 }
 
-/// Every file in `tests/bad-snapshots/` with the field its error must name (empty: the whole
+/// Every file in `host/tests/bad-snapshots/` with the field its error must name (empty: the whole
 /// document) and words the message must have.
 const BAD_SNAPSHOTS: &[(&str, &str, &str)] = &[
     ("empty.json", "", "empty"),
@@ -322,7 +322,7 @@ const BAD_SNAPSHOTS: &[(&str, &str, &str)] = &[
 
 #[test]
 fn every_bad_snapshot_exits_2_naming_file_field_and_problem() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-snapshots");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/tests/bad-snapshots");
     let listed = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(
         listed,
