@@ -47,6 +47,21 @@ pub enum Error {
     /// A policy file that cannot be read or is not what was pinned.
     #[error("{0}")]
     PolicyFile(String),
+    /// The host could not set up the wasmtime engine.
+    #[error("the host cannot set up its WebAssembly engine")]
+    Engine {
+        /// Why.
+        source: wasmtime::Error,
+    },
+    /// A policy loaded into an engine whose fuel metering does not match its limits.
+    #[error("the engine {} fuel but the limits {}; load the policy into an engine made with PolicyEngine::new({})",
+        if *.engine_metered { "meters" } else { "does not meter" },
+        if *.engine_metered { "set none" } else { "set some" },
+        !.engine_metered)]
+    EngineMismatch {
+        /// Whether the engine meters fuel.
+        engine_metered: bool,
+    },
     /// The host failed to do its own work.
     #[error("{context}")]
     Io {
@@ -64,7 +79,9 @@ impl Error {
             Error::Snapshot(_) | Error::PolicyFile(_) => ErrorClass::BadInput,
             Error::Refused(_) => ErrorClass::Refused,
             Error::Fault(_) => ErrorClass::PolicyFault,
-            Error::Io { .. } => ErrorClass::Host,
+            Error::Io { .. } | Error::Engine { .. } | Error::EngineMismatch { .. } => {
+                ErrorClass::Host
+            }
         }
     }
 }
@@ -108,8 +125,8 @@ pub enum PolicyFault {
     #[error("{0}")]
     NotAComponent(String),
     /// A component that does not compile or link.
-    #[error("the component is not valid: {0}")]
-    Invalid(String),
+    #[error("the component is not valid")]
+    Invalid(#[source] wasmtime::Error),
     /// A component built for another version of the contract, or for another contract.
     #[error("the component exports {found}, this host speaks {expected}; rebuild the policy against wit/ of this host")]
     WrongContract {
@@ -133,6 +150,18 @@ pub enum PolicyFault {
         hook: Hook,
         /// The trap and, where the policy logged one, its panic message.
         message: String,
+    },
+    /// The call failed without a trap: the component broke the canonical ABI (a string out of
+    /// bounds, a bad pointer from its allocator) or went past a host limit on the data copied.
+    #[error("the policy trapped in `{hook}`{}", .panic.as_ref().map_or(String::new(), |p| format!(" (the policy logged: {p})")))]
+    CallFailed {
+        /// The hook.
+        hook: Hook,
+        /// What wasmtime reported.
+        #[source]
+        source: wasmtime::Error,
+        /// The last error the policy logged (a panic's message), if any.
+        panic: Option<String>,
     },
     /// The policy ran past its deadline.
     #[error("the policy ran past its deadline of {} ms in `{hook}` and was stopped", .limit.as_millis())]

@@ -3,24 +3,61 @@
 //! on it.
 //!
 //! - [`snapshot_file`] reads and writes the JSON snapshot format, with errors that name the field;
-//! - [`sandbox`] is the engine and the limits every policy call runs under;
+//! - [`engine`] is the wasmtime engine policies run in, shareable between them;
+//! - [`sandbox`] is the limits every policy call runs under, and its per-call store;
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
+//!
+//! # Embedding
+//!
+//! Load policies into one shared [`PolicyEngine`], read a snapshot, and ask for a plan; every
+//! answer has passed the invariant checker by the time you see it:
+//!
+//! ```
+//! use std::path::Path;
+//!
+//! use worker_policy::embedded::DEFAULT_POLICY;
+//! use worker_policy::model::WorkerState;
+//! use worker_policy::snapshot_file::SnapshotFile;
+//! use worker_policy::{evaluate, Limits, LoadedPolicy, PolicyEngine};
+//!
+//! # fn main() -> Result<(), worker_policy::Error> {
+//! let file = SnapshotFile::read(Path::new("../examples/three-zones-draining.json"))?;
+//! let limits = Limits::default();
+//! // One engine (and one epoch thread) for every policy this program loads.
+//! let engine = PolicyEngine::new(limits.fuel.is_some())?;
+//! let policy = LoadedPolicy::load_in(&engine, DEFAULT_POLICY, limits)?;
+//!
+//! let verdict = policy.validate_transition(&file.snapshot, 5, WorkerState::Draining)?;
+//! println!("may N5 drain? {} ({})", verdict.allowed, verdict.reason);
+//!
+//! let evaluation = evaluate(&policy, &file.snapshot, None)?;
+//! for step in &evaluation.plan.steps {
+//!     println!("{step}: {}", step.reason);
+//! }
+//! assert!(!evaluation.plan.is_empty(), "a draining node has replicas to move");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod atomic_file;
 pub mod bindings;
 pub mod conformance;
 pub mod embedded;
+pub mod engine;
 pub mod error;
 pub mod evaluate;
 pub mod policy;
 pub mod sandbox;
 pub mod snapshot_file;
 
+pub use engine::PolicyEngine;
 pub use error::{Error, ErrorClass};
 pub use evaluate::{evaluate, simulate, Evaluation, Simulation};
 pub use policy::{LoadedPolicy, PolicyMetadata};
 pub use sandbox::Limits;
+/// The cluster model the host speaks (snapshots, plans, invariants), re-exported for embedders.
+pub use worker_policy_model as model;

@@ -1,5 +1,6 @@
-//! The sandbox every policy call runs in: one engine with epoch interruption (and fuel when asked
-//! for), and per call a fresh store with a deadline, a memory cap and a bounded log.
+//! The sandbox every policy call runs in: per call a fresh store, on the policy's
+//! [`PolicyEngine`](crate::engine::PolicyEngine), with a deadline, a memory cap, fuel when
+//! metered, and a bounded log.
 //!
 //! A policy gets no capability but the logging import, so it is a deterministic function of its
 //! input. Components made by WASI toolchains (other languages, `wasm32-wasip2`) may import WASI:
@@ -9,20 +10,17 @@
 //! A store traps on the first call after a trap, so every hook call gets its own store.
 
 use std::sync::OnceLock;
-use std::thread;
 use std::time::Duration;
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{Config, Engine, ResourceLimiter, Store};
+use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 use worker_policy_model::generate::SplitMix64;
 
 use crate::bindings::logging;
-
-/// How often the epoch advances; the deadline is counted in these ticks.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
+use crate::engine::EPOCH_TICK;
 /// The longest message a policy may log; longer ones are cut.
 const MAX_LOG_MESSAGE: usize = 4096;
 /// The most messages a policy may log in one call; later ones are counted, not kept.
@@ -53,31 +51,6 @@ impl Default for Limits {
             fuel: None,
         }
     }
-}
-
-/// An engine configured for `limits`: epoch interruption always, fuel when metered. Components
-/// compiled by one engine only run in an engine with the same settings.
-pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
-    let mut config = Config::new();
-    config.epoch_interruption(true);
-    config.consume_fuel(limits.fuel.is_some());
-    config.wasm_component_model(true);
-    let engine = Engine::new(&config)?;
-    start_epoch_ticker(&engine);
-    Ok(engine)
-}
-
-/// Advances the engine's epoch every tick for as long as the engine lives.
-fn start_epoch_ticker(engine: &Engine) {
-    let weak = engine.weak();
-    // One thread per engine; it ends when the engine is dropped.
-    thread::spawn(move || loop {
-        thread::sleep(EPOCH_TICK);
-        match weak.upgrade() {
-            Some(engine) => engine.increment_epoch(),
-            None => break,
-        }
-    });
 }
 
 /// One message a policy logged.
@@ -252,7 +225,7 @@ impl logging::Host for HostState {
 }
 
 /// A fresh store for one hook call, with its deadline, fuel and memory cap set.
-pub fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<HostState>> {
+pub(crate) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<HostState>> {
     let mut store = Store::new(engine, HostState::new(limits));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     let ticks = limits

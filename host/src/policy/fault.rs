@@ -1,0 +1,51 @@
+//! What went wrong in a hook call, in the host's terms: a wasmtime error becomes a timeout, fuel
+//! exhaustion, a memory refusal or a trap (with the panic message the policy logged, if any).
+
+use wasmtime::Trap;
+
+use crate::error::{Hook, PolicyFault};
+use crate::sandbox::Limits;
+
+/// What the store saw besides the error itself.
+pub(crate) struct CallEvidence {
+    /// The memory size the policy asked for beyond the cap, if it did.
+    pub memory_refused: Option<usize>,
+    /// The last error-level message the policy logged (a panic's message).
+    pub panic: Option<String>,
+}
+
+/// The fault a failed call of `hook` under `limits` amounts to.
+pub(crate) fn classify(
+    hook: Hook,
+    error: wasmtime::Error,
+    limits: &Limits,
+    evidence: CallEvidence,
+) -> PolicyFault {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PolicyFault::Timeout {
+            hook,
+            limit: limits.timeout,
+        },
+        Some(Trap::OutOfFuel) => PolicyFault::OutOfFuel {
+            hook,
+            fuel: limits.fuel.unwrap_or(0),
+        },
+        _ if evidence.memory_refused.is_some() => PolicyFault::OutOfMemory {
+            hook,
+            requested: evidence.memory_refused.unwrap_or(0),
+            limit: limits.max_memory,
+        },
+        Some(trap) => {
+            let mut message = trap.to_string();
+            if let Some(panic) = evidence.panic {
+                message = format!("{message} (the policy logged: {panic})");
+            }
+            PolicyFault::Trap { hook, message }
+        }
+        None => PolicyFault::CallFailed {
+            hook,
+            source: error,
+            panic: evidence.panic,
+        },
+    }
+}

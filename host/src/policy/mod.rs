@@ -1,0 +1,194 @@
+//! A loaded policy component: checked at load (is it a component, for this contract version,
+//! importing nothing but the contract and virtual WASI?), pre-linked once, and instantiated
+//! afresh for every hook call inside the sandbox, so no state leaks between calls and a trapped
+//! instance is never reused.
+//!
+//! - [`pin`]: the operator's SHA-256 pin;
+//! - `component_checks`: header, contract version and imports, before anything runs;
+//! - `link`: the host's imports, pre-linked once;
+//! - `hooks`: the contract's hooks as methods, each call in a fresh instance;
+//! - `fault`: what a failed call amounts to.
+
+mod component_checks;
+mod fault;
+mod hooks;
+mod link;
+pub mod pin;
+
+use std::sync::Mutex;
+
+use wasmtime::component::Component;
+
+use crate::bindings::WorkerPolicyPre;
+use crate::engine::PolicyEngine;
+use crate::error::{Error, Hook, PolicyFault};
+use crate::sandbox::{HostState, Limits, LogRecord};
+pub use pin::{check_pin, sha256_hex};
+
+/// What a policy says about itself and what the component is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMetadata {
+    /// The policy's name.
+    pub name: String,
+    /// The policy's version.
+    pub version: String,
+    /// What the policy does.
+    pub description: String,
+    /// The contract it implements, `package/interface@version`.
+    pub contract: String,
+    /// What the component imports.
+    pub imports: Vec<String>,
+    /// What the component exports.
+    pub exports: Vec<String>,
+    /// The SHA-256 of the component's bytes, in hex.
+    pub sha256: String,
+    /// The component's size in bytes.
+    pub size: usize,
+}
+
+/// A log record with the hook that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookLog {
+    /// The hook that logged it.
+    pub hook: Hook,
+    /// The record.
+    pub record: LogRecord,
+}
+
+/// A policy component ready to be called (the host's side; a policy author implements the SDK's
+/// `Policy` trait instead).
+pub struct LoadedPolicy {
+    engine: PolicyEngine,
+    limits: Limits,
+    pre: WorkerPolicyPre<HostState>,
+    metadata: PolicyMetadata,
+    logs: Mutex<Vec<HookLog>>,
+    fuel_used: Mutex<u64>,
+}
+
+impl LoadedPolicy {
+    /// Loads a component from its bytes (binary, or WAT text) into an engine of its own: see
+    /// [`LoadedPolicy::load_in`]. To load several policies, share one engine with `load_in`.
+    pub fn load(bytes: &[u8], limits: Limits) -> Result<LoadedPolicy, Error> {
+        let engine = PolicyEngine::new(limits.fuel.is_some())?;
+        LoadedPolicy::load_in(&engine, bytes, limits)
+    }
+
+    /// Loads a component from its bytes (binary, or WAT text) into `engine`: checks that it is
+    /// a component for this contract that imports nothing else, compiles and pre-links it, and
+    /// asks for its info. `engine` must meter fuel exactly when `limits.fuel` is set.
+    pub fn load_in(
+        engine: &PolicyEngine,
+        bytes: &[u8],
+        limits: Limits,
+    ) -> Result<LoadedPolicy, Error> {
+        if engine.is_metered() != limits.fuel.is_some() {
+            return Err(Error::EngineMismatch {
+                engine_metered: engine.is_metered(),
+            });
+        }
+        component_checks::check_header(bytes)?;
+        let component = Component::new(engine.wasmtime(), bytes).map_err(PolicyFault::Invalid)?;
+        let ty = component.component_type();
+        let imports: Vec<String> = ty
+            .imports(engine.wasmtime())
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let exports: Vec<String> = ty
+            .exports(engine.wasmtime())
+            .map(|(name, _)| name.to_string())
+            .collect();
+        component_checks::check_interface(&imports, &exports)?;
+        let pre = link::link(engine, &component)?;
+        let mut policy = LoadedPolicy {
+            engine: engine.clone(),
+            limits,
+            pre,
+            metadata: PolicyMetadata {
+                name: String::new(),
+                version: String::new(),
+                description: String::new(),
+                contract: component_checks::expected_export(),
+                imports,
+                exports,
+                sha256: sha256_hex(bytes),
+                size: bytes.len(),
+            },
+            logs: Mutex::new(Vec::new()),
+            fuel_used: Mutex::new(0),
+        };
+        let info = policy.info()?;
+        policy.metadata.name = info.name;
+        policy.metadata.version = info.version;
+        policy.metadata.description = info.description;
+        Ok(policy)
+    }
+
+    /// What the component is.
+    pub fn metadata(&self) -> &PolicyMetadata {
+        &self.metadata
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The engine the policy runs in.
+    pub fn engine(&self) -> &PolicyEngine {
+        &self.engine
+    }
+
+    /// Takes the log records written so far.
+    pub fn take_logs(&self) -> Vec<HookLog> {
+        std::mem::take(&mut *self.logs.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Fuel used by all calls so far (0 when fuel is not metered).
+    pub fn fuel_used(&self) -> u64 {
+        *self.fuel_used.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::embedded::DEFAULT_POLICY;
+
+    #[test]
+    fn policies_share_one_engine_when_its_metering_matches() {
+        let engine = PolicyEngine::new(false).unwrap();
+        let first = LoadedPolicy::load_in(&engine, DEFAULT_POLICY, Limits::default()).unwrap();
+        let second = LoadedPolicy::load_in(&engine, DEFAULT_POLICY, Limits::default()).unwrap();
+        assert_eq!(first.metadata(), second.metadata());
+        let metered = Limits {
+            fuel: Some(1_000_000),
+            ..Limits::default()
+        };
+        match LoadedPolicy::load_in(&engine, DEFAULT_POLICY, metered) {
+            Err(error @ Error::EngineMismatch { .. }) => {
+                assert!(
+                    error.to_string().contains("PolicyEngine::new(true)"),
+                    "{error}"
+                );
+            }
+            other => panic!("expected an engine mismatch, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn a_component_that_does_not_compile_keeps_wasmtimes_error_as_its_cause() {
+        let error = LoadedPolicy::load(
+            b"(component (core module (func (result i32))))",
+            Limits::default(),
+        )
+        .err()
+        .expect("an invalid function body is refused");
+        assert_eq!(error.to_string(), "the component is not valid");
+        let cause = error.source().expect("the cause is kept").to_string();
+        assert!(!cause.is_empty());
+        assert!(matches!(error, Error::Fault(PolicyFault::Invalid(_))));
+    }
+}
