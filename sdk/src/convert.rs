@@ -26,6 +26,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
                 name: n.name,
                 address: n.address,
                 location: n.location,
+                // The contract's flags are the model's roles in the same order.
                 roles: model::Roles::from_bits(n.roles.bits()),
                 worker_state: state_from_wit(n.worker_state),
                 alive: n.alive,
@@ -44,38 +45,54 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
     })
 }
 
-fn scope_from_wit(scope: wit::Scope) -> model::Scope {
-    match scope {
-        wit::Scope::Region => model::Scope::Region,
-        wit::Scope::Zone => model::Scope::Zone,
-        wit::Scope::Node => model::Scope::Node,
-    }
+/// Both directions between a model enum and the contract's enum of the same variants, from
+/// one list: each direction is an exhaustive `match`, so a variant missing on either side does
+/// not compile.
+macro_rules! mirror_enum {
+    ($what:literal, $to:ident, $from:ident, $model:ty, $wit:ty, [$($variant:ident),+ $(,)?]) => {
+        #[doc = concat!("The contract's form of a ", $what, ".")]
+        pub fn $to(value: $model) -> $wit {
+            type Model = $model;
+            type Wit = $wit;
+            match value {
+                $(Model::$variant => Wit::$variant,)+
+            }
+        }
+
+        #[doc = concat!("The model's form of a ", $what, ".")]
+        pub fn $from(value: $wit) -> $model {
+            type Model = $model;
+            type Wit = $wit;
+            match value {
+                $(Wit::$variant => Model::$variant,)+
+            }
+        }
+    };
 }
 
-fn scope_to_wit(scope: model::Scope) -> wit::Scope {
-    match scope {
-        model::Scope::Region => wit::Scope::Region,
-        model::Scope::Zone => wit::Scope::Zone,
-        model::Scope::Node => wit::Scope::Node,
-    }
-}
+mirror_enum!(
+    "scope",
+    scope_to_wit,
+    scope_from_wit,
+    model::Scope,
+    wit::Scope,
+    [Region, Zone, Node]
+);
+mirror_enum!(
+    "worker state",
+    state_to_wit,
+    state_from_wit,
+    model::WorkerState,
+    wit::WorkerState,
+    [Provisioning, Active, Draining, Disabled]
+);
 
-/// The model's form of a worker state.
-pub fn state_from_wit(state: wit::WorkerState) -> model::WorkerState {
-    match state {
-        wit::WorkerState::Provisioning => model::WorkerState::Provisioning,
-        wit::WorkerState::Active => model::WorkerState::Active,
-        wit::WorkerState::Draining => model::WorkerState::Draining,
-        wit::WorkerState::Disabled => model::WorkerState::Disabled,
-    }
-}
-
-fn state_to_wit(state: model::WorkerState) -> wit::WorkerState {
-    match state {
-        model::WorkerState::Provisioning => wit::WorkerState::Provisioning,
-        model::WorkerState::Active => wit::WorkerState::Active,
-        model::WorkerState::Draining => wit::WorkerState::Draining,
-        model::WorkerState::Disabled => wit::WorkerState::Disabled,
+/// The contract's form of a step operation (a policy only sends them).
+fn step_op_to_wit(op: model::StepOp) -> wit::StepOp {
+    match op {
+        model::StepOp::AddReplica => wit::StepOp::AddReplica,
+        model::StepOp::RemoveReplica => wit::StepOp::RemoveReplica,
+        model::StepOp::SetLeader => wit::StepOp::SetLeader,
     }
 }
 
@@ -92,11 +109,7 @@ pub fn transition_to_wit(t: model::Transition) -> wit::Transition {
 /// The contract's form of a step.
 pub fn step_to_wit(step: model::Step) -> wit::Step {
     wit::Step {
-        op: match step.op {
-            model::StepOp::AddReplica => wit::StepOp::AddReplica,
-            model::StepOp::RemoveReplica => wit::StepOp::RemoveReplica,
-            model::StepOp::SetLeader => wit::StepOp::SetLeader,
-        },
+        op: step_op_to_wit(step.op),
         partition: step.partition,
         node: step.node,
         reason: step.reason,
@@ -124,5 +137,175 @@ pub fn info_to_wit(info: crate::Info) -> wit::PolicyInfo {
         name: info.name,
         version: info.version,
         description: info.description,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worker_policy_model::generate::{Oddities, RandomCluster};
+    use worker_policy_model::replication::Shortfall;
+
+    /// Every step operation (the model has no list of them).
+    const OPS: [model::StepOp; 3] = [
+        model::StepOp::AddReplica,
+        model::StepOp::RemoveReplica,
+        model::StepOp::SetLeader,
+    ];
+
+    #[test]
+    fn every_scope_and_state_round_trips() {
+        for scope in model::Scope::ALL {
+            assert_eq!(scope_from_wit(scope_to_wit(scope)), scope);
+        }
+        for state in model::WorkerState::ALL {
+            assert_eq!(state_from_wit(state_to_wit(state)), state);
+        }
+    }
+
+    #[test]
+    fn every_role_means_the_same_on_both_sides() {
+        let flags = [
+            wit::Roles::HTTP_INGRESS,
+            wit::Roles::ADMIN,
+            wit::Roles::WORKER,
+            wit::Roles::LOG_SERVER,
+            wit::Roles::METADATA_SERVER,
+        ];
+        for ((role, name), flag) in model::Roles::NAMED.iter().zip(flags) {
+            assert_eq!(role.bits(), flag.bits(), "{name}");
+        }
+        for bits in 0..1u8 << model::Roles::NAMED.len() {
+            let roles = model::Roles::from_bits(bits);
+            assert_eq!(wit::Roles::from_bits_retain(roles.bits()).bits(), bits);
+        }
+    }
+
+    /// The contract's form of a model snapshot, as the host sends it.
+    fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
+        wit::Snapshot {
+            replication: s
+                .replication
+                .scope_counts()
+                .into_iter()
+                .map(|(scope, count)| wit::ScopeCount {
+                    scope: scope_to_wit(scope),
+                    count,
+                })
+                .collect(),
+            nodes: s
+                .nodes
+                .iter()
+                .map(|n| wit::NodeConfig {
+                    id: n.id,
+                    generation: n.generation,
+                    name: n.name.clone(),
+                    address: n.address.clone(),
+                    location: n.location.clone(),
+                    roles: wit::Roles::from_bits_retain(n.roles.bits()),
+                    worker_state: state_to_wit(n.worker_state),
+                    alive: n.alive,
+                })
+                .collect(),
+            partitions: s
+                .partitions
+                .iter()
+                .map(|p| wit::Partition {
+                    id: p.id,
+                    replicas: p.replicas.clone(),
+                    next: p.next.clone(),
+                    leader: p.leader,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_crosses_with_every_field() {
+        for seed in 0..300 {
+            let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
+            for (i, n) in s.nodes.iter_mut().enumerate() {
+                n.generation = 1 + i as u32;
+            }
+            let back = snapshot_from_wit(snapshot_to_wit(&s))
+                .unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));
+            assert_eq!(back, s, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_property_the_model_refuses_is_an_invalid_snapshot() {
+        let mut s = snapshot_to_wit(&RandomCluster::new(1, Oddities::default()).snapshot);
+        s.replication = vec![wit::ScopeCount {
+            scope: wit::Scope::Node,
+            count: 0,
+        }];
+        assert!(matches!(
+            snapshot_from_wit(s),
+            Err(wit::PolicyError::InvalidSnapshot(why)) if why.starts_with("replication: ")
+        ));
+    }
+
+    #[test]
+    fn transitions_steps_errors_and_info_go_out_as_they_were() {
+        for from in model::WorkerState::ALL {
+            for to in model::WorkerState::ALL {
+                let t = transition_to_wit(model::Transition {
+                    node: 7,
+                    from,
+                    to,
+                    reason: "why".into(),
+                });
+                let back = (
+                    t.node,
+                    state_from_wit(t.from),
+                    state_from_wit(t.to),
+                    t.reason,
+                );
+                assert_eq!(back, (7, from, to, "why".to_string()));
+            }
+        }
+        for op in OPS {
+            let step = step_to_wit(model::Step::new(op, 3, 9, "because"));
+            assert_eq!(
+                step.op as u8, op as u8,
+                "{op}: the contract lists the ops in order"
+            );
+            assert_eq!(
+                (step.partition, step.node, step.reason.as_str()),
+                (3, 9, "because")
+            );
+        }
+        for scope in model::Scope::ALL {
+            let error = error_to_wit(model::PolicyError::InsufficientNodes(Shortfall {
+                scope,
+                available: 2,
+                required: 3,
+            }));
+            let wit::PolicyError::InsufficientNodes(s) = error else {
+                panic!("{scope}: {error:?}");
+            };
+            assert_eq!(
+                (scope_from_wit(s.scope), s.available, s.required),
+                (scope, 2, 3)
+            );
+        }
+        assert!(matches!(
+            error_to_wit(model::PolicyError::InvalidSnapshot("odd".into())),
+            wit::PolicyError::InvalidSnapshot(why) if why == "odd"
+        ));
+        assert!(matches!(
+            error_to_wit(model::PolicyError::UnknownNode(4)),
+            wit::PolicyError::UnknownNode(4)
+        ));
+        let info = info_to_wit(crate::Info {
+            name: "n".into(),
+            version: "v".into(),
+            description: "d".into(),
+        });
+        assert_eq!(
+            (info.name, info.version, info.description),
+            ("n".into(), "v".into(), "d".into())
+        );
     }
 }

@@ -32,10 +32,12 @@ pub use worker_policy_model as model;
 
 use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
 
-#[cfg(target_arch = "wasm32")]
+// The bindings are compiled natively too for the unit tests, which check every conversion
+// (the imports then trap if called; the tests never call them).
+#[cfg(any(target_arch = "wasm32", test))]
 #[doc(hidden)]
 pub mod bindings;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", test))]
 mod convert;
 
 /// What a policy says about itself (`worker-policy inspect` shows it).
