@@ -3,14 +3,17 @@
 //!
 //! Every decision of the policy works on this view, so its answers never depend on the order in
 //! which the host lists nodes, partitions or replicas, and lookups are array indexing instead of
-//! searches. Building it is also where a self-contradicting snapshot is rejected.
+//! searches. Building it is also where a self-contradicting snapshot is rejected, by the model's
+//! rules ([`Snapshot::check_replica_sets`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use worker_policy_model::replication::Scope;
-use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{Node, NodeId, PartitionId, PolicyError, Replication, Snapshot};
+use worker_policy_model::snapshot::Domain;
+use worker_policy_model::{
+    Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
+};
 
 /// A node's position in [`Cluster::nodes`].
 pub(crate) type Ix = u32;
@@ -40,6 +43,23 @@ pub(crate) struct PartitionView {
 }
 
 impl PartitionView {
+    /// The view of partition `p`, with `ids` the node ids sorted; `p`'s sets must name known
+    /// nodes (see [`Snapshot::check_replica_sets`]).
+    fn new(p: &Partition, ids: &[NodeId]) -> PartitionView {
+        let ix = |id: NodeId| ids.binary_search(&id).ok().map(|i| i as Ix);
+        let sorted = |set: &mut dyn Iterator<Item = NodeId>| {
+            let mut out: Vec<Ix> = set.filter_map(ix).collect();
+            out.sort_unstable();
+            out
+        };
+        PartitionView {
+            id: p.id,
+            replicas: sorted(&mut p.replicas.iter().copied()),
+            next_only: sorted(&mut p.pending_next()),
+            leader: p.leader.and_then(ix),
+        }
+    }
+
     /// Whether the partition has no replicas and no `next` set.
     pub fn is_unplaced(&self) -> bool {
         self.replicas.is_empty() && self.next_only.is_empty()
@@ -59,6 +79,8 @@ impl PartitionView {
 /// The indexed snapshot.
 #[derive(Debug)]
 pub(crate) struct Cluster<'a> {
+    /// The snapshot indexed.
+    pub snapshot: &'a Snapshot,
     /// The replication property.
     pub replication: Replication,
     /// The nodes, sorted by id.
@@ -76,89 +98,25 @@ pub(crate) struct Cluster<'a> {
 }
 
 impl<'a> Cluster<'a> {
-    /// Indexes `snapshot`; rejects duplicate ids, replica sets naming unknown nodes and replica
-    /// lists that repeat a node.
+    /// Indexes `snapshot`; rejects what the model's replica-set consistency rules reject
+    /// (duplicate ids, sets naming unknown nodes or a node twice). Leaders are not checked: a
+    /// leader that is not a replica is one the plan replaces.
     pub fn new(snapshot: &'a Snapshot) -> Result<Cluster<'a>, PolicyError> {
+        snapshot
+            .check_replica_sets()
+            .map_err(|e| PolicyError::InvalidSnapshot(e.to_string()))?;
         let mut nodes: Vec<&Node> = snapshot.nodes.iter().collect();
         nodes.sort_by_key(|n| n.id);
-        if let Some(pair) = nodes.windows(2).find(|w| w[0].id == w[1].id) {
-            return Err(PolicyError::InvalidSnapshot(format!(
-                "node {} appears twice in the node list",
-                node_label(pair[0].id)
-            )));
-        }
-        let mut zone_names: BTreeMap<&str, u32> = BTreeMap::new();
-        let mut region_names: BTreeMap<&str, u32> = BTreeMap::new();
-        for n in &nodes {
-            zone_names.insert(named(n, Scope::Zone), 0);
-            region_names.insert(named(n, Scope::Region), 0);
-        }
-        for (i, v) in zone_names.values_mut().enumerate() {
-            *v = i as u32;
-        }
-        for (i, v) in region_names.values_mut().enumerate() {
-            *v = i as u32;
-        }
-        let mut zone_region = vec![0; zone_names.len()];
-        let zone: Vec<u32> = nodes
-            .iter()
-            .map(|n| {
-                let z = zone_names[named(n, Scope::Zone)];
-                zone_region[z as usize] = region_names[named(n, Scope::Region)];
-                z
-            })
-            .collect();
+        let (zone, zone_region) = intern_domains(&nodes);
         let ids: Vec<NodeId> = nodes.iter().map(|n| n.id).collect();
-        let ix = |id: NodeId| ids.binary_search(&id).ok().map(|i| i as Ix);
-
-        let mut partitions = Vec::with_capacity(snapshot.partitions.len());
-        for p in &snapshot.partitions {
-            let unknown = |id: NodeId| {
-                PolicyError::InvalidSnapshot(format!(
-                    "partition {} names {}, which is not in the node list",
-                    p.id,
-                    node_label(id)
-                ))
-            };
-            let twice = |id: Ix, list: &str| {
-                PolicyError::InvalidSnapshot(format!(
-                    "partition {} lists {} twice in its {list}",
-                    p.id,
-                    node_label(ids[id as usize])
-                ))
-            };
-            let mut replicas = Vec::with_capacity(p.replicas.len());
-            for &id in &p.replicas {
-                replicas.push(ix(id).ok_or_else(|| unknown(id))?);
-            }
-            replicas.sort_unstable();
-            if let Some(w) = replicas.windows(2).find(|w| w[0] == w[1]) {
-                return Err(twice(w[0], "replicas"));
-            }
-            let mut next = Vec::new();
-            for &id in p.next.iter().flatten() {
-                next.push(ix(id).ok_or_else(|| unknown(id))?);
-            }
-            next.sort_unstable();
-            if let Some(w) = next.windows(2).find(|w| w[0] == w[1]) {
-                return Err(twice(w[0], "next set"));
-            }
-            next.retain(|n| replicas.binary_search(n).is_err());
-            partitions.push(PartitionView {
-                id: p.id,
-                replicas,
-                next_only: next,
-                leader: p.leader.and_then(ix),
-            });
-        }
+        let mut partitions: Vec<PartitionView> = snapshot
+            .partitions
+            .iter()
+            .map(|p| PartitionView::new(p, &ids))
+            .collect();
         partitions.sort_by_key(|p| p.id);
-        if let Some(w) = partitions.windows(2).find(|w| w[0].id == w[1].id) {
-            return Err(PolicyError::InvalidSnapshot(format!(
-                "partition {} appears twice in the partition list",
-                w[0].id
-            )));
-        }
         Ok(Cluster {
+            snapshot,
             replication: snapshot.replication,
             eligible: nodes.iter().map(|n| n.is_placement_candidate()).collect(),
             serving: nodes.iter().map(|n| n.serves_replicas()).collect(),
@@ -201,22 +159,29 @@ impl<'a> Cluster<'a> {
 
     /// `Err(InsufficientNodes)` when the eligible nodes cannot satisfy the replication property.
     pub fn check_satisfiable(&self) -> Result<(), PolicyError> {
-        let eligible = self
-            .nodes
-            .iter()
-            .copied()
-            .filter(|n| n.is_placement_candidate());
-        match self.replication.shortfall(eligible) {
+        match self.snapshot.shortfall_without(None) {
             Some(shortfall) => Err(PolicyError::InsufficientNodes(shortfall)),
             None => Ok(()),
         }
     }
 }
 
-/// The name of a node's region or zone.
-fn named(node: &Node, scope: Scope) -> &str {
-    match scope {
-        Scope::Region => node.location.split('.').next().unwrap_or(""),
-        _ => &node.location,
-    }
+/// Numbers the zones and regions of `nodes` in the order of their names: per node its zone,
+/// and per zone its region.
+fn intern_domains(nodes: &[&Node]) -> (Vec<u32>, Vec<u32>) {
+    let number = |scope: Scope| -> BTreeMap<Domain<'_>, u32> {
+        let names: BTreeSet<Domain<'_>> = nodes.iter().map(|n| n.domain(scope)).collect();
+        names.into_iter().zip(0..).collect()
+    };
+    let (zones, regions) = (number(Scope::Zone), number(Scope::Region));
+    let mut zone_region = vec![0; zones.len()];
+    let zone = nodes
+        .iter()
+        .map(|n| {
+            let z = zones[&n.domain(Scope::Zone)];
+            zone_region[z as usize] = regions[&n.domain(Scope::Region)];
+            z
+        })
+        .collect();
+    (zone, zone_region)
 }

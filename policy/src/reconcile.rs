@@ -12,14 +12,8 @@ use crate::cluster::Cluster;
 /// Dead provisioning workers stay as they are.
 pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
     let cluster = Cluster::new(snapshot)?;
-    let mut busy = vec![false; cluster.nodes.len()];
-    for p in &cluster.partitions {
-        for n in p.holders().chain(p.leader) {
-            busy[n as usize] = true;
-        }
-    }
     let mut out = Vec::new();
-    for (i, node) in cluster.nodes.iter().enumerate() {
+    for node in &cluster.nodes {
         if !node.roles.contains(Roles::WORKER) {
             continue;
         }
@@ -29,7 +23,7 @@ pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
                 WorkerState::Active,
                 format!("{label} is up: it becomes active and joins placement."),
             ),
-            WorkerState::Draining if !busy[i] => (
+            WorkerState::Draining if snapshot.usage(node.id).is_idle() => (
                 WorkerState::Disabled,
                 format!(
                     "{label} has drained: no partition holds it (replicas or next sets) and it leads none, so it becomes disabled and is safe to stop."

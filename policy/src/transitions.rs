@@ -32,7 +32,7 @@ pub fn validate_transition(
         return Ok(refuse(why));
     }
     let usage = snapshot.usage(node);
-    if to == WorkerState::Disabled && (usage.holds > 0 || usage.leads > 0) {
+    if to == WorkerState::Disabled && !usage.is_idle() {
         let holding = format!(
             "{} partition(s) still hold it (replicas or next sets) and it leads {}",
             usage.holds, usage.leads
@@ -48,12 +48,7 @@ pub fn validate_transition(
         }));
     }
     if to != WorkerState::Active && target.is_placement_candidate() {
-        let remaining = cluster
-            .nodes
-            .iter()
-            .copied()
-            .filter(|n| n.id != node && n.is_placement_candidate());
-        if let Some(s) = cluster.replication.shortfall(remaining) {
+        if let Some(s) = snapshot.shortfall_without(Some(node)) {
             return Ok(refuse(format!(
                 "Safety-check failed: Can no longer create new replica sets with worker-state changes. Without {label}, the eligible workers (worker role, active, alive) span {} {}(s); the replication property {} requires {}.",
                 s.available, s.scope, cluster.replication, s.required

@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use super::assign::{mix, Deficits};
-use super::domains::Rules;
+use super::domains::{Rules, Span};
 use super::{Layout, Role};
 use crate::cluster::{Cluster, Ix};
 
@@ -237,23 +237,11 @@ impl Transfers<'_, '_> {
     /// together, so each group is expanded once per distance. Without a chain, the nodes the
     /// search reached.
     fn cheapest_chain(&self, a: Ix, limit: u32) -> Result<Vec<Hop>, Vec<Ix>> {
-        let nodes = self.cluster.nodes.len();
-        let mut dist = vec![u32::MAX; nodes];
-        let mut parent: Vec<Option<(usize, Ix)>> = vec![None; nodes];
-        let mut expanded = vec![u32::MAX; self.members.len()];
-        let mut queue = BTreeSet::from([(0u32, a)]);
+        let mut search = Search::new(self.cluster.nodes.len(), self.members.len(), a);
         let mut without: Vec<Ix> = Vec::new();
-        dist[a as usize] = 0;
-        while let Some((dx, x)) = queue.pop_first() {
+        while let Some((dx, x)) = search.queue.pop_first() {
             if x != a && self.deficits.deficit(x) > 0 {
-                let mut path = Vec::new();
-                let mut at = x;
-                while let Some((p, from)) = parent[at as usize] {
-                    path.push((p, from, at));
-                    at = from;
-                }
-                path.reverse();
-                return Ok(path);
+                return Ok(search.path_to(x));
             }
             let lists: &[&Vec<u32>] = if limit == 0 {
                 &[&self.planned[x as usize]]
@@ -277,49 +265,106 @@ impl Transfers<'_, '_> {
                 // Back to a node that holds the partition now (a hand-over planned earlier,
                 // undone): that saves the move a hand-over to any other node costs.
                 for y in self.cluster.partitions[p].holders() {
-                    if set.contains(&y)
-                        || !self.cluster.eligible[y as usize]
-                        || dx + back >= dist[y as usize]
-                        || !self
+                    if !set.contains(&y)
+                        && self.cluster.eligible[y as usize]
+                        && dx + back < search.dist[y as usize]
+                        && self
                             .rules
                             .group_fits(&without, span, self.rules.group(y), 0)
                     {
-                        continue;
+                        search.reach(y, dx + back, (p, x));
                     }
-                    queue.remove(&(dist[y as usize], y));
-                    dist[y as usize] = dx + back;
-                    parent[y as usize] = Some((p, x));
-                    queue.insert((dx + back, y));
                 }
-                if cost > limit {
-                    continue;
-                }
-                let nd = dx + cost;
-                for (g, group) in self.members.iter().enumerate() {
-                    if expanded[g] <= nd || !self.rules.group_fits(&without, span, g as u32, 0) {
-                        continue;
-                    }
-                    let mut complete = true;
-                    for &y in group {
-                        if set.contains(&y) {
-                            complete &= dist[y as usize] <= nd;
-                            continue;
-                        }
-                        if nd < dist[y as usize] {
-                            queue.remove(&(dist[y as usize], y));
-                            dist[y as usize] = nd;
-                            parent[y as usize] = Some((p, x));
-                            queue.insert((nd, y));
-                        }
-                    }
-                    if complete {
-                        expanded[g] = nd;
-                    }
+                if cost <= limit {
+                    self.expand_groups(&mut search, (p, x), dx + cost, &without, span);
                 }
             }
         }
-        Err((0..nodes as Ix)
-            .filter(|&n| dist[n as usize] != u32::MAX)
-            .collect())
+        Err(search.reached())
+    }
+
+    /// Reaches, at distance `nd` through `edge` (partition `p` from node `x`), every node of
+    /// each group that may take `x`'s place in `p`'s set (`without`: the set without `x`,
+    /// spanning `span`), skipping groups already expanded at `nd` or less.
+    fn expand_groups(
+        &self,
+        search: &mut Search,
+        edge: (usize, Ix),
+        nd: u32,
+        without: &[Ix],
+        span: Span,
+    ) {
+        let set = &self.layout.sets[edge.0];
+        for (g, group) in self.members.iter().enumerate() {
+            if search.expanded[g] <= nd || !self.rules.group_fits(without, span, g as u32, 0) {
+                continue;
+            }
+            let mut complete = true;
+            for &y in group {
+                if set.contains(&y) {
+                    complete &= search.dist[y as usize] <= nd;
+                    continue;
+                }
+                if nd < search.dist[y as usize] {
+                    search.reach(y, nd, edge);
+                }
+            }
+            if complete {
+                search.expanded[g] = nd;
+            }
+        }
+    }
+}
+
+/// The state of one [`Transfers::cheapest_chain`] search.
+struct Search {
+    /// Per node: its distance from the start (`u32::MAX`: not reached).
+    dist: Vec<u32>,
+    /// Per node: the partition and the node it was reached from.
+    parent: Vec<Option<(usize, Ix)>>,
+    /// Per group: the distance it was last expanded at.
+    expanded: Vec<u32>,
+    /// The nodes to visit, nearest first.
+    queue: BTreeSet<(u32, Ix)>,
+}
+
+impl Search {
+    /// A search from node `start` over `nodes` nodes in `groups` groups.
+    fn new(nodes: usize, groups: usize, start: Ix) -> Search {
+        let mut dist = vec![u32::MAX; nodes];
+        dist[start as usize] = 0;
+        Search {
+            dist,
+            parent: vec![None; nodes],
+            expanded: vec![u32::MAX; groups],
+            queue: BTreeSet::from([(0, start)]),
+        }
+    }
+
+    /// Node `y` is reached at distance `d` through `edge`.
+    fn reach(&mut self, y: Ix, d: u32, edge: (usize, Ix)) {
+        self.queue.remove(&(self.dist[y as usize], y));
+        self.dist[y as usize] = d;
+        self.parent[y as usize] = Some(edge);
+        self.queue.insert((d, y));
+    }
+
+    /// The hops from the start to `end`, in the order to apply them.
+    fn path_to(&self, end: Ix) -> Vec<Hop> {
+        let mut path = Vec::new();
+        let mut at = end;
+        while let Some((p, from)) = self.parent[at as usize] {
+            path.push((p, from, at));
+            at = from;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The nodes the search reached.
+    fn reached(&self) -> Vec<Ix> {
+        (0..self.dist.len() as Ix)
+            .filter(|&n| self.dist[n as usize] != u32::MAX)
+            .collect()
     }
 }

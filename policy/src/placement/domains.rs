@@ -7,7 +7,7 @@
 //! itself into a corner (the eligible nodes span enough domains, which is checked up front).
 
 use crate::cluster::{Cluster, Ix};
-use worker_policy_model::Scope;
+use worker_policy_model::{Node, Scope};
 
 /// The replication property, ready to test sets of node indices of one cluster.
 pub(crate) struct Rules<'c> {
@@ -134,23 +134,17 @@ impl<'c> Rules<'c> {
         !set.contains(&n) && self.group_fits(set, self.span(set), self.group(n), extra)
     }
 
-    /// Whether removing `node` from `replicas` keeps the factor and the domain spread, exactly
-    /// as [`worker_policy_model::invariants::PlanChecker`] judges it: counting only replicas on
-    /// nodes that serve them, a removal may not take the count below the factor nor the spread
-    /// below the property, unless it does not lower them at all.
+    /// Whether removing `node` from `replicas` keeps the factor and the domain spread: the
+    /// model's rule ([`worker_policy_model::Replication::removal_hazard`]), the one the host's
+    /// checker applies to every removal.
     pub fn removal_is_safe(&self, replicas: &[Ix], node: Ix) -> bool {
-        let before: Vec<Ix> = replicas
+        let nodes: Vec<&Node> = replicas
             .iter()
-            .copied()
-            .filter(|&n| self.cluster.serving[n as usize])
+            .map(|&n| self.cluster.nodes[n as usize])
             .collect();
-        let after: Vec<Ix> = before.iter().copied().filter(|&n| n != node).collect();
-        if after.len() < before.len() && after.len() < self.factor {
-            return false;
-        }
-        let (had, keeps) = (self.span(&before), self.span(&after));
-        let lowers = |had: u32, keeps: u32, required: u32| keeps < had && keeps < required;
-        !lowers(had.regions, keeps.regions, self.regions)
-            && !lowers(had.zones, keeps.zones, self.zones)
+        self.cluster
+            .replication
+            .removal_hazard(&nodes, self.cluster.id(node))
+            .is_none()
     }
 }

@@ -174,185 +174,196 @@ struct Writer<'a, 'c> {
     steps: &'a mut Vec<Step>,
 }
 
+/// An addition written, and the replica it replaces (for the reasons), if any.
+type Added = (Ix, Option<Ix>);
+
 impl Writer<'_, '_> {
-    /// Writes the partition's steps with the first `allowed` of its additions.
-    fn write(self, allowed: usize) {
-        let Writer {
-            cluster,
-            rules,
-            layout,
-            view,
-            change,
-            steps,
-        } = self;
-        let complete = allowed == change.adds.len();
-        let mut replicas = view.replicas.clone();
-        // Pair each addition that is not a promotion with a replica that leaves, for the reasons.
-        let leaving: Vec<Ix> = change
-            .removes
-            .iter()
-            .copied()
-            .filter(|n| view.replicas.contains(n))
-            .collect();
-        let mut replaced = leaving.iter();
-        let mut partner = vec![None; change.adds.len()];
-        for (i, n) in change.adds.iter().enumerate() {
-            if view.next_only.binary_search(n).is_err() {
-                partner[i] = replaced.next().copied();
-            }
-        }
-        let label = |n: Ix| cluster.label(n);
-        for (&n, &from) in change.adds.iter().zip(&partner).take(allowed) {
-            let reason = if view.next_only.binary_search(&n).is_ok() {
-                format!(
-                    "Promote {} from partition {}'s next replica set: it already holds the data.",
-                    label(n),
-                    view.id
-                )
-            } else if let Some(old) = from {
-                if cluster.eligible[old as usize] {
-                    format!(
-                        "Move partition {}'s replica from {} to {} to balance replicas: {} is above its target, {} below.",
-                        view.id,
-                        label(old),
-                        label(n),
-                        label(old),
-                        label(n)
-                    )
-                } else {
-                    format!(
-                        "Add a replica of partition {} on {} to replace the one on {}, which {}.",
-                        view.id,
-                        label(n),
-                        label(old),
-                        why_leaving(cluster, old)
-                    )
-                }
-            } else {
-                format!(
-                    "Partition {} has fewer than {} replicas on nodes that may keep them: add one on {}.",
-                    view.id,
-                    rules.factor(),
-                    label(n)
-                )
-            };
-            steps.push(Step::new(
-                StepOp::AddReplica,
-                view.id,
-                cluster.id(n),
-                reason,
-            ));
-            replicas.push(n);
-        }
-
-        let planned = layout.leader[change.p];
-        let leader = if complete {
-            planned
-        } else {
-            let valid = |n: &Ix| cluster.eligible[*n as usize] && replicas.contains(n);
-            planned
-                .filter(valid)
-                .or(view.leader.filter(valid))
-                .or_else(|| {
-                    let mut candidates: Vec<Ix> = replicas.iter().copied().filter(valid).collect();
-                    candidates.sort_unstable_by_key(|n| (!layout.sets[change.p].contains(n), *n));
-                    candidates.first().copied()
-                })
-        };
-        if let Some(l) = leader.filter(|&l| Some(l) != view.leader) {
-            let reason = match view.leader {
-                Some(old) if change.removes.contains(&old) => format!(
-                    "{} leads partition {} before {}, its leader, leaves the replica set.",
-                    label(l),
-                    view.id,
-                    label(old)
-                ),
-                Some(old) if cluster.eligible[old as usize] && view.replicas.contains(&old) => {
-                    format!(
-                        "{} leads partition {} instead of {} to balance leaderships: {} leads more than its share.",
-                        label(l),
-                        view.id,
-                        label(old),
-                        label(old)
-                    )
-                }
-                Some(old) => format!(
-                    "{} leads partition {}: its leader {} {}.",
-                    label(l),
-                    view.id,
-                    label(old),
-                    why_leaving(cluster, old)
-                ),
-                None => format!(
-                    "Partition {} has no leader: {} leads it.",
-                    view.id,
-                    label(l)
-                ),
-            };
-            steps.push(Step::new(StepOp::SetLeader, view.id, cluster.id(l), reason));
-        }
-        let current_leader = leader.or(view.leader);
-
-        let added: Vec<(Ix, Option<Ix>)> = change
+    /// Writes the partition's steps with the first `allowed` of its additions: the additions,
+    /// then the leader, then the removals that are safe.
+    fn write(mut self, allowed: usize) {
+        let complete = allowed == self.change.adds.len();
+        let mut replicas = self.view.replicas.clone();
+        let added: Vec<Added> = self
+            .change
             .adds
             .iter()
             .copied()
-            .zip(partner.iter().copied())
+            .zip(self.partners())
             .take(allowed)
             .collect();
-        for &n in &change.removes {
+        for &(n, from) in &added {
+            let reason = self.add_reason(n, from);
+            self.push(StepOp::AddReplica, n, reason);
+            replicas.push(n);
+        }
+        let leader = if complete {
+            self.layout.leader[self.change.p]
+        } else {
+            self.interim_leader(&replicas)
+        };
+        if let Some(l) = leader.filter(|&l| Some(l) != self.view.leader) {
+            let reason = self.leader_reason(l);
+            self.push(StepOp::SetLeader, l, reason);
+        }
+        let current_leader = leader.or(self.view.leader);
+        for &n in &self.change.removes {
             if Some(n) == current_leader {
                 continue;
             }
             let held = replicas.contains(&n);
-            if !complete && held && !rules.removal_is_safe(&replicas, n) {
+            if !complete && held && !self.rules.removal_is_safe(&replicas, n) {
                 continue;
             }
-            let reason = if !held {
-                format!(
-                    "Drop {} from partition {}'s next replica set: the plan settles the set without it.",
-                    label(n),
-                    view.id
-                )
-            } else if let Some(&(to, _)) = added.iter().find(|(_, from)| *from == Some(n)) {
-                if cluster.eligible[n as usize] {
-                    format!(
-                        "Remove partition {}'s replica from {}: it has moved to {} for balance.",
-                        view.id,
-                        label(n),
-                        label(to)
-                    )
+            let reason = self.remove_reason(n, held, &added);
+            self.push(StepOp::RemoveReplica, n, reason);
+            replicas.retain(|&m| m != n);
+        }
+    }
+
+    /// Appends a step on node `n` of the partition.
+    fn push(&mut self, op: StepOp, n: Ix, reason: String) {
+        let step = Step::new(op, self.view.id, self.cluster.id(n), reason);
+        self.steps.push(step);
+    }
+
+    /// Pairs each addition that is not a promotion from `next` with a replica that leaves, for
+    /// the reasons.
+    fn partners(&self) -> Vec<Option<Ix>> {
+        let view = self.view;
+        let mut leaving = self
+            .change
+            .removes
+            .iter()
+            .copied()
+            .filter(|n| view.replicas.contains(n));
+        self.change
+            .adds
+            .iter()
+            .map(|n| {
+                if view.next_only.binary_search(n).is_err() {
+                    leaving.next()
                 } else {
-                    format!(
-                        "Remove partition {}'s replica from {}, which {}: {} holds it now.",
-                        view.id,
-                        label(n),
-                        why_leaving(cluster, n),
-                        label(to)
-                    )
+                    None
                 }
-            } else if cluster.eligible[n as usize] {
+            })
+            .collect()
+    }
+
+    /// The leader while a budget cut leaves the partition incomplete: the planned leader, else
+    /// the current one, else a replica of the planned set, each only if it is an eligible
+    /// replica now.
+    fn interim_leader(&self, replicas: &[Ix]) -> Option<Ix> {
+        let valid = |n: &Ix| self.cluster.eligible[*n as usize] && replicas.contains(n);
+        let planned_set = &self.layout.sets[self.change.p];
+        self.layout.leader[self.change.p]
+            .filter(valid)
+            .or(self.view.leader.filter(valid))
+            .or_else(|| {
+                let mut candidates: Vec<Ix> = replicas.iter().copied().filter(valid).collect();
+                candidates.sort_unstable_by_key(|n| (!planned_set.contains(n), *n));
+                candidates.first().copied()
+            })
+    }
+
+    /// Why node `n` gets a replica, replacing `from` if it does.
+    fn add_reason(&self, n: Ix, from: Option<Ix>) -> String {
+        let (cluster, id) = (self.cluster, self.view.id);
+        let label = |n: Ix| cluster.label(n);
+        if self.view.next_only.binary_search(&n).is_ok() {
+            format!(
+                "Promote {} from partition {id}'s next replica set: it already holds the data.",
+                label(n)
+            )
+        } else if let Some(old) = from {
+            if cluster.eligible[old as usize] {
                 format!(
-                    "Partition {} has more replicas than its replication factor {}: remove the one on {}.",
-                    view.id,
-                    rules.factor(),
+                    "Move partition {id}'s replica from {} to {} to balance replicas: {} is above its target, {} below.",
+                    label(old),
+                    label(n),
+                    label(old),
                     label(n)
                 )
             } else {
                 format!(
-                    "Remove partition {}'s replica from {}, which {}; enough replicas remain elsewhere.",
-                    view.id,
+                    "Add a replica of partition {id} on {} to replace the one on {}, which {}.",
                     label(n),
-                    why_leaving(cluster, n)
+                    label(old),
+                    why_leaving(cluster, old)
                 )
-            };
-            steps.push(Step::new(
-                StepOp::RemoveReplica,
-                view.id,
-                cluster.id(n),
-                reason,
-            ));
-            replicas.retain(|&m| m != n);
+            }
+        } else {
+            format!(
+                "Partition {id} has fewer than {} replicas on nodes that may keep them: add one on {}.",
+                self.rules.factor(),
+                label(n)
+            )
+        }
+    }
+
+    /// Why node `l` becomes the leader.
+    fn leader_reason(&self, l: Ix) -> String {
+        let (cluster, view, id) = (self.cluster, self.view, self.view.id);
+        let label = |n: Ix| cluster.label(n);
+        match view.leader {
+            Some(old) if self.change.removes.contains(&old) => format!(
+                "{} leads partition {id} before {}, its leader, leaves the replica set.",
+                label(l),
+                label(old)
+            ),
+            Some(old) if cluster.eligible[old as usize] && view.replicas.contains(&old) => {
+                format!(
+                    "{} leads partition {id} instead of {} to balance leaderships: {} leads more than its share.",
+                    label(l),
+                    label(old),
+                    label(old)
+                )
+            }
+            Some(old) => format!(
+                "{} leads partition {id}: its leader {} {}.",
+                label(l),
+                label(old),
+                why_leaving(cluster, old)
+            ),
+            None => format!("Partition {id} has no leader: {} leads it.", label(l)),
+        }
+    }
+
+    /// Why node `n` leaves the partition (`held`: as a replica, else from the `next` set).
+    fn remove_reason(&self, n: Ix, held: bool, added: &[Added]) -> String {
+        let (cluster, id) = (self.cluster, self.view.id);
+        let label = |n: Ix| cluster.label(n);
+        if !held {
+            format!(
+                "Drop {} from partition {id}'s next replica set: the plan settles the set without it.",
+                label(n)
+            )
+        } else if let Some(&(to, _)) = added.iter().find(|(_, from)| *from == Some(n)) {
+            if cluster.eligible[n as usize] {
+                format!(
+                    "Remove partition {id}'s replica from {}: it has moved to {} for balance.",
+                    label(n),
+                    label(to)
+                )
+            } else {
+                format!(
+                    "Remove partition {id}'s replica from {}, which {}: {} holds it now.",
+                    label(n),
+                    why_leaving(cluster, n),
+                    label(to)
+                )
+            }
+        } else if cluster.eligible[n as usize] {
+            format!(
+                "Partition {id} has more replicas than its replication factor {}: remove the one on {}.",
+                self.rules.factor(),
+                label(n)
+            )
+        } else {
+            format!(
+                "Remove partition {id}'s replica from {}, which {}; enough replicas remain elsewhere.",
+                label(n),
+                why_leaving(cluster, n)
+            )
         }
     }
 }
