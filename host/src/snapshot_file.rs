@@ -9,14 +9,13 @@
 //!   "partitions": [ { "id": 0, "replicas": [1, 4, 7], "next": null, "leader": 1 } ] }
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use worker_policy_model::snapshot::{node_label, parse_node_id};
+use worker_policy_model::snapshot::parse_node_id;
 use worker_policy_model::{Node, NodeId, Partition, Replication, Roles, Snapshot, WorkerState};
 
 use crate::error::SnapshotError;
@@ -92,6 +91,10 @@ impl SnapshotFile {
         let snapshot = doc
             .into_snapshot(replication)
             .map_err(|(f, p)| error(f, p))?;
+        snapshot
+            .check_consistency()
+            .map_err(|e| error(e.field, e.problem.to_string()))?;
+        let snapshot = snapshot.canonical();
         Ok(SnapshotFile {
             path: path.to_path_buf(),
             snapshot,
@@ -148,14 +151,16 @@ fn parse_replication(value: &Value) -> Result<Replication, String> {
     parsed.map_err(|e| e.to_string())
 }
 
+/// A snapshot file's top level. `nodes` and `partitions` are required (an empty list is fine):
+/// read as empty when left out, a cluster would look as if nothing held or led its nodes.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct SnapshotDoc {
     replication: Value,
     #[serde(default)]
-    nodes: Vec<NodeDoc>,
+    nodes: Option<Vec<NodeDoc>>,
     #[serde(default)]
-    partitions: Vec<PartitionDoc>,
+    partitions: Option<Vec<PartitionDoc>>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -292,144 +297,108 @@ impl<'de> Deserialize<'de> for NodeIdDoc {
 }
 
 impl SnapshotDoc {
-    /// Checks the document's consistency and builds the snapshot; an error names the field.
+    /// The snapshot the document describes, in the file's order and not yet checked for
+    /// consistency; an error names a required list that is missing.
     fn into_snapshot(self, replication: Replication) -> Result<Snapshot, (String, String)> {
-        let mut node_at: HashMap<NodeId, usize> = HashMap::new();
-        let mut nodes = Vec::with_capacity(self.nodes.len());
-        for (i, n) in self.nodes.into_iter().enumerate() {
-            if let Some(first) = node_at.insert(n.id.0, i) {
-                return Err((
-                    format!("nodes[{i}].id"),
-                    format!(
-                        "{} is also the id of nodes[{first}]; node ids must be unique",
-                        node_label(n.id.0)
-                    ),
-                ));
-            }
-            let roles = n
-                .roles
-                .iter()
-                .fold(Roles::empty(), |acc, r| acc.union(r.role()));
-            nodes.push(Node {
-                id: n.id.0,
-                generation: n.generation,
-                name: n.name,
-                address: n.address,
-                location: n.location,
-                roles,
-                worker_state: n.worker_state.into(),
-                alive: n.alive,
-            });
-        }
-        let mut partition_at: HashMap<u32, usize> = HashMap::new();
-        let mut partitions = Vec::with_capacity(self.partitions.len());
-        for (i, p) in self.partitions.into_iter().enumerate() {
-            let field = |name: &str| format!("partitions[{i}].{name}");
-            if let Some(first) = partition_at.insert(p.id, i) {
-                return Err((
-                    field("id"),
-                    format!("partition {} is also the id of partitions[{first}]; partition ids must be unique", p.id),
-                ));
-            }
-            let replicas = check_set(&p.replicas, &node_at, &field("replicas"))?;
-            let next = match &p.next {
-                Some(set) => Some(check_set(set, &node_at, &field("next"))?),
-                None => None,
-            };
-            let leader = p.leader.map(|l| l.0);
-            if let Some(l) = leader {
-                if !node_at.contains_key(&l) {
-                    return Err((
-                        field("leader"),
-                        format!(
-                            "{} is not in `nodes`; add the node or set the leader to null",
-                            node_label(l)
-                        ),
-                    ));
-                }
-                if !replicas.contains(&l) {
-                    return Err((
-                        field("leader"),
-                        format!("{} is not one of the partition's replicas; set the leader to one of them or to null", node_label(l)),
-                    ));
-                }
-            }
-            partitions.push(Partition {
-                id: p.id,
-                replicas,
-                next: next.filter(|n| !n.is_empty()),
-                leader,
-            });
-        }
+        let nodes = self.nodes.ok_or_else(|| missing("nodes", NODES_EXAMPLE))?;
+        let partitions = self
+            .partitions
+            .ok_or_else(|| missing("partitions", PARTITIONS_EXAMPLE))?;
         Ok(Snapshot {
             replication,
-            nodes,
-            partitions,
-        }
-        .canonical())
+            nodes: nodes.into_iter().map(NodeDoc::into_node).collect(),
+            partitions: partitions
+                .into_iter()
+                .map(PartitionDoc::into_partition)
+                .collect(),
+        })
     }
 
     fn from_snapshot(snapshot: &Snapshot, replication: Value) -> SnapshotDoc {
-        let ids = |set: &[NodeId]| set.iter().copied().map(NodeIdDoc).collect::<Vec<_>>();
         SnapshotDoc {
             replication,
-            nodes: snapshot
-                .nodes
-                .iter()
-                .map(|n| NodeDoc {
-                    id: NodeIdDoc(n.id),
-                    generation: n.generation,
-                    name: n.name.clone(),
-                    address: n.address.clone(),
-                    location: n.location.clone(),
-                    roles: RoleDoc::ALL
-                        .into_iter()
-                        .filter(|r| n.roles.contains(r.role()))
-                        .collect(),
-                    worker_state: n.worker_state.into(),
-                    alive: n.alive,
-                })
-                .collect(),
-            partitions: snapshot
-                .partitions
-                .iter()
-                .map(|p| PartitionDoc {
-                    id: p.id,
-                    replicas: ids(&p.replicas),
-                    next: p.next.as_deref().map(ids),
-                    leader: p.leader.map(NodeIdDoc),
-                })
-                .collect(),
+            nodes: Some(snapshot.nodes.iter().map(NodeDoc::from_node).collect()),
+            partitions: Some(
+                snapshot
+                    .partitions
+                    .iter()
+                    .map(PartitionDoc::from_partition)
+                    .collect(),
+            ),
         }
     }
 }
 
-/// Checks that a replica set names known nodes, each once.
-fn check_set(
-    set: &[NodeIdDoc],
-    nodes: &HashMap<NodeId, usize>,
-    field: &str,
-) -> Result<Vec<NodeId>, (String, String)> {
-    let mut out: Vec<NodeId> = Vec::with_capacity(set.len());
-    for (j, id) in set.iter().enumerate() {
-        if !nodes.contains_key(&id.0) {
-            return Err((
-                format!("{field}[{j}]"),
-                format!(
-                    "{} is not in `nodes`; add the node or remove it from the set",
-                    node_label(id.0)
-                ),
-            ));
+/// An example of the `nodes` list, for the message when it is missing.
+const NODES_EXAMPLE: &str =
+    r#""nodes": [{"id": 1, "location": "eu.a", "worker_state": "active"}, ...]"#;
+/// An example of the `partitions` list, for the message when it is missing.
+const PARTITIONS_EXAMPLE: &str = r#""partitions": [{"id": 0, "replicas": [1, 2, 3]}, ...]"#;
+
+/// The error for a required top-level list that the file leaves out.
+fn missing(field: &str, example: &str) -> (String, String) {
+    (
+        field.into(),
+        format!(
+            "missing; a snapshot without it would read as a cluster with no {field}. List them as {example}, or write \"{field}\": [] if there are none"
+        ),
+    )
+}
+
+impl NodeDoc {
+    fn into_node(self) -> Node {
+        Node {
+            id: self.id.0,
+            generation: self.generation,
+            name: self.name,
+            address: self.address,
+            location: self.location,
+            roles: self
+                .roles
+                .iter()
+                .fold(Roles::empty(), |acc, r| acc.union(r.role())),
+            worker_state: self.worker_state.into(),
+            alive: self.alive,
         }
-        if out.contains(&id.0) {
-            return Err((
-                format!("{field}[{j}]"),
-                format!("{} appears twice in the set", node_label(id.0)),
-            ));
-        }
-        out.push(id.0);
     }
-    Ok(out)
+
+    fn from_node(n: &Node) -> NodeDoc {
+        NodeDoc {
+            id: NodeIdDoc(n.id),
+            generation: n.generation,
+            name: n.name.clone(),
+            address: n.address.clone(),
+            location: n.location.clone(),
+            roles: RoleDoc::ALL
+                .into_iter()
+                .filter(|r| n.roles.contains(r.role()))
+                .collect(),
+            worker_state: n.worker_state.into(),
+            alive: n.alive,
+        }
+    }
+}
+
+impl PartitionDoc {
+    fn into_partition(self) -> Partition {
+        let ids = |set: Vec<NodeIdDoc>| set.into_iter().map(|id| id.0).collect();
+        Partition {
+            id: self.id,
+            replicas: ids(self.replicas),
+            next: self.next.map(ids),
+            leader: self.leader.map(|l| l.0),
+        }
+    }
+
+    fn from_partition(p: &Partition) -> PartitionDoc {
+        let ids = |set: &[NodeId]| set.iter().copied().map(NodeIdDoc).collect::<Vec<_>>();
+        PartitionDoc {
+            id: p.id,
+            replicas: ids(&p.replicas),
+            next: p.next.as_deref().map(ids),
+            leader: p.leader.map(NodeIdDoc),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -477,7 +446,7 @@ mod tests {
     fn names_the_field_of_each_inconsistency() {
         let cases = [
             (
-                r#"{"replication": 3, "nodes": [{"id": 1}, {"id": 1}]}"#,
+                r#"{"replication": 3, "nodes": [{"id": 1}, {"id": 1}], "partitions": []}"#,
                 "nodes[1].id",
                 "unique",
             ),
@@ -497,7 +466,7 @@ mod tests {
                 "not one of the partition's replicas",
             ),
             (
-                r#"{"replication": 3, "partitions": [{"id": 4}, {"id": 4}]}"#,
+                r#"{"replication": 3, "nodes": [], "partitions": [{"id": 4}, {"id": 4}]}"#,
                 "partitions[1].id",
                 "unique",
             ),
@@ -566,6 +535,34 @@ mod tests {
         assert!(field_of(r#"{"nodes": []}"#)
             .1
             .contains("missing field `replication`"));
+    }
+
+    #[test]
+    fn nodes_and_partitions_must_be_given_even_when_empty() {
+        let (field, problem) = field_of(r#"{"replication": 1, "partitions": []}"#);
+        assert_eq!(field, "nodes");
+        assert!(
+            problem.starts_with(
+                "missing; a snapshot without it would read as a cluster with no nodes"
+            ) && problem.ends_with(r#"or write "nodes": [] if there are none"#),
+            "{problem}"
+        );
+        let (field, problem) = field_of(r#"{"replication": 1, "nodes": [{"id": 1}]}"#);
+        assert_eq!(field, "partitions");
+        assert!(problem.contains(r#""partitions": [{"id": 0"#), "{problem}");
+        let empty = parse(r#"{"replication": 1, "nodes": [], "partitions": []}"#).unwrap();
+        assert!(empty.nodes.is_empty() && empty.partitions.is_empty());
+    }
+
+    #[test]
+    fn next_sets_are_read_in_their_canonical_form() {
+        let s = parse(
+            r#"{"replication": 1, "nodes": [{"id": 1}, {"id": 2}, {"id": 3}],
+                "partitions": [{"id": 0, "replicas": [2], "next": [3, 2, 1]}, {"id": 1, "next": []}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.partitions[0].next, Some(vec![1, 3]));
+        assert_eq!(s.partitions[1].next, None);
     }
 
     #[test]

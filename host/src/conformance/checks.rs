@@ -155,8 +155,7 @@ impl Check {
 
 /// Whether the eligible workers of `snapshot` can satisfy its replication property.
 fn capacity_allows(snapshot: &Snapshot) -> bool {
-    let eligible = snapshot.nodes.iter().filter(|n| n.is_placement_candidate());
-    snapshot.replication.shortfall(eligible).is_none()
+    snapshot.shortfall_without(None).is_none()
 }
 
 fn budget(max_moves: Option<u32>) -> String {
@@ -284,7 +283,7 @@ fn unsettled(s: &Snapshot) -> Option<(Property, String)> {
         .filter(|n| n.worker_state == WorkerState::Draining)
     {
         let usage = s.usage(n.id);
-        if usage.holds > 0 || usage.leads > 0 {
+        if !usage.is_idle() {
             return convergence(format!(
                 "draining {} still holds {} partition(s) and leads {}",
                 node_label(n.id),
@@ -345,7 +344,11 @@ type Decisions = (
 );
 
 /// The answer to `evaluate`, as a comparable value: the plan, or the error's text.
-fn outcome(policy: &LoadedPolicy, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Plan, String> {
+fn outcome(
+    policy: &LoadedPolicy,
+    snapshot: &Snapshot,
+    max_moves: Option<u32>,
+) -> Result<Plan, String> {
     evaluate(policy, snapshot, max_moves)
         .map(|e| e.plan)
         .map_err(|e| e.to_string())

@@ -1,6 +1,8 @@
 //! The documented transition rules (README, "The default policy's rules"), as the verdict every
 //! policy must give: the suite's oracle for property 2, applied both to `validate-transition`
 //! answers and to the transitions `reconcile` makes by itself.
+//!
+//! Deliberately independent of the default policy's rules: it shares model facts, not policy code.
 
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{Node, Snapshot, WorkerState};
@@ -36,18 +38,14 @@ pub(crate) fn expected(snapshot: &Snapshot, node: &Node, to: WorkerState) -> Exp
         _ => {}
     }
     let usage = snapshot.usage(node.id);
-    if to == Disabled && (usage.holds > 0 || usage.leads > 0) {
+    if to == Disabled && !usage.is_idle() {
         return Expected::Refuse(format!(
             "{label} may be disabled only when nothing holds or is led by it, and {} partition(s) hold it and it leads {}",
             usage.holds, usage.leads
         ));
     }
     if to != Active && node.is_placement_candidate() {
-        let remaining = snapshot
-            .nodes
-            .iter()
-            .filter(|n| n.id != node.id && n.is_placement_candidate());
-        if let Some(shortfall) = snapshot.replication.shortfall(remaining) {
+        if let Some(shortfall) = snapshot.shortfall_without(Some(node.id)) {
             return Expected::Refuse(format!(
                 "the safety check must refuse it: without {label}, {shortfall}"
             ));

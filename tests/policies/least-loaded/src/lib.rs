@@ -98,11 +98,7 @@ impl<'a> Planner<'a> {
         if work.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(shortfall) = self
-            .snapshot
-            .replication
-            .shortfall(self.eligible.values().copied())
-        {
+        if let Some(shortfall) = self.snapshot.shortfall_without(None) {
             return Err(PolicyError::InsufficientNodes(shortfall));
         }
         let kept: BTreeMap<u32, Vec<NodeId>> = self
@@ -249,11 +245,7 @@ mod tests {
 
     /// Applies `steps` through the host's invariant checker.
     fn apply(snapshot: &Snapshot, steps: &[Step]) -> Snapshot {
-        let mut checker = PlanChecker::new(snapshot.clone());
-        for s in steps {
-            checker.step(s).unwrap_or_else(|v| panic!("{v}"));
-        }
-        checker.into_snapshot()
+        PlanChecker::apply_steps(snapshot.clone(), steps).unwrap_or_else(|v| panic!("{v}"))
     }
 
     fn cluster(placed: bool, draining: u32) -> Snapshot {
