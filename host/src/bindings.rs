@@ -55,57 +55,72 @@ pub fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
     }
 }
 
+/// The contract's form of a role set: the contract's flags are the model's roles in the same
+/// order, so each of [`model::Roles::NAMED`] maps to the flag at its position.
 fn roles_to_wit(roles: model::Roles) -> wit::Roles {
-    let pairs = [
-        (model::Roles::HTTP_INGRESS, wit::Roles::HTTP_INGRESS),
-        (model::Roles::ADMIN, wit::Roles::ADMIN),
-        (model::Roles::WORKER, wit::Roles::WORKER),
-        (model::Roles::LOG_SERVER, wit::Roles::LOG_SERVER),
-        (model::Roles::METADATA_SERVER, wit::Roles::METADATA_SERVER),
+    let flags = [
+        wit::Roles::HTTP_INGRESS,
+        wit::Roles::ADMIN,
+        wit::Roles::WORKER,
+        wit::Roles::LOG_SERVER,
+        wit::Roles::METADATA_SERVER,
     ];
-    pairs
-        .into_iter()
-        .filter(|(m, _)| roles.contains(*m))
-        .fold(wit::Roles::empty(), |acc, (_, w)| acc | w)
+    model::Roles::NAMED
+        .iter()
+        .zip(flags)
+        .filter(|((role, _), _)| roles.contains(*role))
+        .fold(wit::Roles::empty(), |acc, (_, flag)| acc | flag)
 }
 
-/// The contract's form of a scope.
-pub fn scope_to_wit(scope: model::Scope) -> wit::Scope {
-    match scope {
-        model::Scope::Region => wit::Scope::Region,
-        model::Scope::Zone => wit::Scope::Zone,
-        model::Scope::Node => wit::Scope::Node,
-    }
+/// Both directions between a model enum and the contract's enum of the same variants, from
+/// one list: each direction is an exhaustive `match`, so a variant missing on either side does
+/// not compile.
+macro_rules! mirror_enum {
+    ($what:literal, $to:ident, $from:ident, $model:ty, $wit:ty, [$($variant:ident),+ $(,)?]) => {
+        #[doc = concat!("The contract's form of a ", $what, ".")]
+        pub fn $to(value: $model) -> $wit {
+            type Model = $model;
+            type Wit = $wit;
+            match value {
+                $(Model::$variant => Wit::$variant,)+
+            }
+        }
+
+        #[doc = concat!("The model's form of a ", $what, ".")]
+        pub fn $from(value: $wit) -> $model {
+            type Model = $model;
+            type Wit = $wit;
+            match value {
+                $(Wit::$variant => Model::$variant,)+
+            }
+        }
+    };
 }
 
-/// The model's form of a scope.
-pub fn scope_from_wit(scope: wit::Scope) -> model::Scope {
-    match scope {
-        wit::Scope::Region => model::Scope::Region,
-        wit::Scope::Zone => model::Scope::Zone,
-        wit::Scope::Node => model::Scope::Node,
-    }
-}
-
-/// The contract's form of a worker state.
-pub fn state_to_wit(state: model::WorkerState) -> wit::WorkerState {
-    match state {
-        model::WorkerState::Provisioning => wit::WorkerState::Provisioning,
-        model::WorkerState::Active => wit::WorkerState::Active,
-        model::WorkerState::Draining => wit::WorkerState::Draining,
-        model::WorkerState::Disabled => wit::WorkerState::Disabled,
-    }
-}
-
-/// The model's form of a worker state.
-pub fn state_from_wit(state: wit::WorkerState) -> model::WorkerState {
-    match state {
-        wit::WorkerState::Provisioning => model::WorkerState::Provisioning,
-        wit::WorkerState::Active => model::WorkerState::Active,
-        wit::WorkerState::Draining => model::WorkerState::Draining,
-        wit::WorkerState::Disabled => model::WorkerState::Disabled,
-    }
-}
+mirror_enum!(
+    "scope",
+    scope_to_wit,
+    scope_from_wit,
+    model::Scope,
+    wit::Scope,
+    [Region, Zone, Node]
+);
+mirror_enum!(
+    "worker state",
+    state_to_wit,
+    state_from_wit,
+    model::WorkerState,
+    wit::WorkerState,
+    [Provisioning, Active, Draining, Disabled]
+);
+mirror_enum!(
+    "step operation",
+    step_op_to_wit,
+    step_op_from_wit,
+    model::StepOp,
+    wit::StepOp,
+    [AddReplica, RemoveReplica, SetLeader]
+);
 
 /// The model's form of a transition.
 pub fn transition_from_wit(t: wit::Transition) -> model::Transition {
@@ -119,12 +134,7 @@ pub fn transition_from_wit(t: wit::Transition) -> model::Transition {
 
 /// The model's form of a step.
 pub fn step_from_wit(s: wit::Step) -> model::Step {
-    let op = match s.op {
-        wit::StepOp::AddReplica => model::StepOp::AddReplica,
-        wit::StepOp::RemoveReplica => model::StepOp::RemoveReplica,
-        wit::StepOp::SetLeader => model::StepOp::SetLeader,
-    };
-    model::Step::new(op, s.partition, s.node, s.reason)
+    model::Step::new(step_op_from_wit(s.op), s.partition, s.node, s.reason)
 }
 
 /// The model's form of a policy error.
@@ -139,5 +149,145 @@ pub fn error_from_wit(e: wit::PolicyError) -> model::PolicyError {
         }
         wit::PolicyError::InvalidSnapshot(why) => model::PolicyError::InvalidSnapshot(why),
         wit::PolicyError::UnknownNode(id) => model::PolicyError::UnknownNode(id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worker_policy_model::generate::{Oddities, RandomCluster};
+    use worker_policy_model::replication::Shortfall;
+
+    /// Every step operation (the model has no list of them).
+    const OPS: [model::StepOp; 3] = [
+        model::StepOp::AddReplica,
+        model::StepOp::RemoveReplica,
+        model::StepOp::SetLeader,
+    ];
+
+    #[test]
+    fn every_scope_state_and_step_op_round_trips() {
+        for scope in model::Scope::ALL {
+            assert_eq!(scope_from_wit(scope_to_wit(scope)), scope);
+        }
+        for state in model::WorkerState::ALL {
+            assert_eq!(state_from_wit(state_to_wit(state)), state);
+        }
+        for op in OPS {
+            assert_eq!(step_op_from_wit(step_op_to_wit(op)), op);
+        }
+    }
+
+    #[test]
+    fn every_role_set_keeps_its_bits() {
+        // The contract's flags and the model's roles are one order: the same bits mean the
+        // same roles, which is what the guest's conversion (by bits) relies on.
+        for bits in 0..1u8 << model::Roles::NAMED.len() {
+            let roles = model::Roles::from_bits(bits);
+            assert_eq!(
+                roles_to_wit(roles).as_array(),
+                [u32::from(bits)],
+                "{roles:?}"
+            );
+        }
+    }
+
+    /// The model's form of a contract snapshot, as the guest reads it.
+    fn snapshot_from_wit(s: wit::Snapshot) -> model::Snapshot {
+        let counts: Vec<(model::Scope, u32)> = s
+            .replication
+            .iter()
+            .map(|c| (scope_from_wit(c.scope), c.count))
+            .collect();
+        model::Snapshot {
+            replication: model::Replication::from_counts(&counts).expect("a valid property"),
+            nodes: s
+                .nodes
+                .into_iter()
+                .map(|n| model::Node {
+                    id: n.id,
+                    generation: n.generation,
+                    name: n.name,
+                    address: n.address,
+                    location: n.location,
+                    roles: model::Roles::from_bits(n.roles.as_array()[0] as u8),
+                    worker_state: state_from_wit(n.worker_state),
+                    alive: n.alive,
+                })
+                .collect(),
+            partitions: s
+                .partitions
+                .into_iter()
+                .map(|p| model::Partition {
+                    id: p.id,
+                    replicas: p.replicas,
+                    next: p.next,
+                    leader: p.leader,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_crosses_with_every_field() {
+        for seed in 0..300 {
+            let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
+            for (i, n) in s.nodes.iter_mut().enumerate() {
+                n.generation = 1 + i as u32;
+                n.address = format!("http://{}:5122/", n.name);
+            }
+            assert_eq!(snapshot_from_wit(snapshot_to_wit(&s)), s, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn transitions_steps_and_errors_come_back_as_they_were() {
+        for from in model::WorkerState::ALL {
+            for to in model::WorkerState::ALL {
+                let wit = wit::Transition {
+                    node: 7,
+                    from: state_to_wit(from),
+                    to: state_to_wit(to),
+                    reason: "why".into(),
+                };
+                let expected = model::Transition {
+                    node: 7,
+                    from,
+                    to,
+                    reason: "why".into(),
+                };
+                assert_eq!(transition_from_wit(wit), expected);
+            }
+        }
+        for op in OPS {
+            let wit = wit::Step {
+                op: step_op_to_wit(op),
+                partition: 3,
+                node: 9,
+                reason: "because".into(),
+            };
+            assert_eq!(step_from_wit(wit), model::Step::new(op, 3, 9, "because"));
+        }
+        for scope in model::Scope::ALL {
+            let wit = wit::PolicyError::InsufficientNodes(wit::InsufficientNodes {
+                scope: scope_to_wit(scope),
+                available: 2,
+                required: 3,
+            });
+            let expected = model::PolicyError::InsufficientNodes(Shortfall {
+                scope,
+                available: 2,
+                required: 3,
+            });
+            assert_eq!(error_from_wit(wit), expected);
+        }
+        assert_eq!(
+            error_from_wit(wit::PolicyError::InvalidSnapshot("odd".into())),
+            model::PolicyError::InvalidSnapshot("odd".into())
+        );
+        assert_eq!(
+            error_from_wit(wit::PolicyError::UnknownNode(4)),
+            model::PolicyError::UnknownNode(4)
+        );
     }
 }

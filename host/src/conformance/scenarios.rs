@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
-use worker_policy_model::{Partition, Replication, Scope, Snapshot, WorkerState};
+use worker_policy_model::generate::{
+    add_next_sets, add_unplaced, generate, ClusterShape, Oddities, RandomCluster, SplitMix64,
+};
+use worker_policy_model::{Replication, Snapshot};
 
 use crate::snapshot_file::SnapshotFile;
 
@@ -174,54 +176,20 @@ pub(crate) fn fixed() -> Vec<Scenario> {
     out
 }
 
-/// Generated case `case` of the suite's `seed`: a random shape (zones, regions, property,
-/// partitions, placed or not, nodes draining, provisioning or dead, `next` sets, a move budget).
+/// Generated case `case` of the suite's `seed`: the model's random cluster of a seed drawn
+/// from both (a random shape, `next` sets, new partitions, a move budget; no oddities, so every
+/// case is a cluster a snapshot file can hold and the CLI replays it), named after its shape.
 pub(crate) fn generated(seed: u64, case: u32) -> Scenario {
-    let mut rng = SplitMix64::new(seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407));
-    let mut below = |n: usize| rng.below(n) as u32;
-    let zones: Vec<u32> = (0..1 + below(5)).map(|_| 1 + below(4)).collect();
-    let regions = 1 + below(2);
-    let factor = 1 + below(3);
-    let zone = match below(3) {
-        0 => 0,
-        _ => 1 + below(factor as usize),
-    };
-    let region = if regions > 1 && zone > 0 && below(2) == 0 {
-        1 + below(zone.min(regions) as usize)
-    } else {
-        0
-    };
-    let counts: Vec<(Scope, u32)> = [
-        (Scope::Region, region),
-        (Scope::Zone, zone),
-        (Scope::Node, factor),
-    ]
-    .into_iter()
-    .filter(|&(_, c)| c > 0)
-    .collect();
-    let replication = Replication::from_counts(&counts).unwrap_or_else(|_| property("1"));
-    let nodes: u32 = zones.iter().sum();
-    let shape = ClusterShape {
-        regions,
-        placed: below(3) != 0,
-        draining: below(3).min(nodes),
-        provisioning: below(2),
-        dead: below(2),
-        seed: u64::from(below(1 << 16)),
-        ..ClusterShape::new(zones, 1 + below(24), replication)
-    };
-    let with_next = shape.placed && below(2) == 0;
-    let added = if shape.placed && below(3) == 0 {
-        1 + below(4)
-    } else {
-        0
-    };
-    let max_moves = (below(4) == 0).then(|| 1 + below(4));
-    let mut snapshot = generate(&shape);
-    if with_next {
-        add_next_sets(&mut snapshot, &mut SplitMix64::new(shape.seed), 3);
-    }
-    add_unplaced(&mut snapshot, added);
+    let RandomCluster {
+        shape,
+        next_sets,
+        added,
+        max_moves,
+        snapshot,
+    } = RandomCluster::new(
+        seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407),
+        Oddities::default(),
+    );
     let states = [
         (shape.draining, "draining"),
         (shape.provisioning, "provisioning"),
@@ -239,57 +207,13 @@ pub(crate) fn generated(seed: u64, case: u32) -> Scenario {
             shape.replication,
             shape.partitions,
             if shape.placed { "placed" } else { "unplaced" },
-            if with_next { ", next sets in flight" } else { "" },
+            if next_sets { ", next sets in flight" } else { "" },
             if added > 0 { format!(", {added} new unplaced partition(s)") } else { String::new() },
             max_moves.map_or(String::new(), |m| format!(", --max-moves {m}")),
         ),
         snapshot: snapshot.canonical(),
         max_moves,
     }
-}
-
-/// Puts a reconfiguration in flight on about one placed partition in `every`: its `next` set is
-/// its replica set with one replica swapped for another node that is not provisioning.
-fn add_next_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64, every: usize) {
-    let candidates: Vec<u32> = snapshot
-        .nodes
-        .iter()
-        .filter(|n| n.worker_state != WorkerState::Provisioning)
-        .map(|n| n.id)
-        .collect();
-    for p in &mut snapshot.partitions {
-        if p.replicas.is_empty() || rng.below(every) != 0 {
-            continue;
-        }
-        let others: Vec<u32> = candidates
-            .iter()
-            .copied()
-            .filter(|n| !p.replicas.contains(n))
-            .collect();
-        if others.is_empty() {
-            continue;
-        }
-        let mut next = p.replicas.clone();
-        let (slot, node) = (rng.below(next.len()), rng.below(others.len()));
-        next[slot] = others[node];
-        p.next = Some(next);
-    }
-}
-
-/// Appends `count` unplaced partitions, numbered after the last one.
-fn add_unplaced(snapshot: &mut Snapshot, count: u32) {
-    let first = snapshot
-        .partitions
-        .iter()
-        .map(|p| p.id + 1)
-        .max()
-        .unwrap_or(0);
-    snapshot
-        .partitions
-        .extend((first..first + count).map(|id| Partition {
-            id,
-            ..Partition::default()
-        }));
 }
 
 /// A replication property written as the snapshot format writes it.
