@@ -8,7 +8,7 @@ use worker_policy::conformance::{self, Counterexample, Options, Property, Replay
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::{evaluate, simulate, Limits, LoadedPolicy};
-use worker_policy_tests::{BROKEN_POLICIES, LEAST_LOADED_POLICY};
+use worker_policy_tests::LEAST_LOADED_POLICY;
 
 /// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
 fn options() -> Options {
@@ -106,35 +106,71 @@ fn assert_replays(policy: &LoadedPolicy, feature: &str, example: &Counterexample
     }
 }
 
-#[test]
-fn every_broken_module_fails_exactly_its_property_with_counterexamples_that_replay() {
-    let mut wrong = Vec::new();
-    for &(feature, property, bytes) in BROKEN_POLICIES {
-        let policy = load(bytes);
-        let mut report = conformance::run(&policy, &options());
-        let failed: Vec<u8> = report.failed().into_iter().map(Property::id).collect();
-        if failed != [property] {
-            wrong.push(format!(
-                "{feature}: expected to fail only property {property}, failed {failed:?}{}",
-                failures(&report)
-            ));
-        }
-        let dir = scratch(feature);
-        report.write_counterexamples(&dir).unwrap();
-        for example in report
-            .properties
-            .iter()
-            .filter_map(|r| r.counterexample.as_ref())
-        {
-            assert_replays(&policy, feature, example);
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let caught = BROKEN_POLICIES.len() - wrong.len();
-    assert!(
-        wrong.is_empty(),
-        "caught {caught} of {}:\n{}",
-        BROKEN_POLICIES.len(),
-        wrong.join("\n")
+/// Runs the suite on a broken module, which must fail exactly `property` (the one its bug
+/// breaks), with counterexamples that replay.
+fn assert_caught(feature: &str, bytes: &[u8], property: Property) {
+    let policy = load(bytes);
+    let mut report = conformance::run(&policy, &options());
+    let failed: Vec<Property> = report.failed();
+    assert_eq!(
+        failed,
+        [property],
+        "{feature}: expected to fail only {property}{}",
+        failures(&report)
     );
+    let dir = scratch(feature);
+    report.write_counterexamples(&dir).unwrap();
+    for example in report
+        .properties
+        .iter()
+        .filter_map(|r| r.counterexample.as_ref())
+    {
+        assert_replays(&policy, feature, example);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A test that the module of bug `$bug` (a module of `worker_policy_tests::broken`) fails
+/// exactly `Property::$property`.
+macro_rules! caught {
+    ($($bug:ident => $property:ident,)+) => {
+        /// Every broken module, one test each.
+        mod broken_modules {
+            use super::*;
+            $(
+                #[test]
+                pub(super) fn $bug() {
+                    use worker_policy_tests::broken::$bug as bug;
+                    assert_caught(bug::FEATURE, bug::COMPONENT, Property::$property);
+                }
+            )+
+        }
+    };
+}
+
+// The property each bug of `tests/policies/broken` breaks: a line for a bug that does not
+// exist, or a bug without a line, does not compile.
+caught! {
+    places_on_draining => PlacementEligibility,
+    disables_holding_node => TransitionRules,
+    allows_forbidden_transition => TransitionRules,
+    skips_safety_check => TransitionRules,
+    removes_before_adding => MakeBeforeBreak,
+    ignores_draining => Convergence,
+    keeps_next_sets => Convergence,
+    refuses_satisfiable => Convergence,
+    leader_off_replica => LeaderPlacement,
+    order_dependent => Determinism,
+    flaps => Stability,
+    duplicate_steps => ContractHygiene,
+    unknown_partition => ContractHygiene,
+}
+
+/// Names the test of bug `$bug`, so a bug without one does not compile.
+macro_rules! assert_test_exists {
+    ($bug:ident) => {
+        #[allow(unused_imports, reason = "the import only proves the test exists")]
+        use broken_modules::$bug as _;
+    };
+}
+worker_policy_tests::for_each_broken_policy!(assert_test_exists);

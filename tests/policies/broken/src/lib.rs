@@ -5,6 +5,9 @@
 //! Each bug is a `Mutation` (see `mutations.rs`) of the default policy's answers (or, for two
 //! of them, of what it is asked); the build without a feature is the default policy unchanged.
 
+// A mutation whose feature `Cargo.toml` does not declare must not compile.
+#![deny(unexpected_cfgs)]
+
 mod mutations;
 
 use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
@@ -16,6 +19,26 @@ use mutations::{Mutation, Unchanged, MUTATIONS};
 pub struct Broken;
 
 export_policy!(Broken);
+
+/// The bug feature this build enables, "" for none (found by `build.rs`).
+const BUG: &str = env!("WORKER_POLICY_BUG");
+
+/// How many mutations this build enables.
+const fn enabled_mutations() -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < MUTATIONS.len() {
+        if MUTATIONS[i].1 {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+const _: () = assert!(
+    enabled_mutations() == if BUG.is_empty() { 0 } else { 1 },
+    "the enabled bug feature has no mutation in `MUTATIONS` (src/mutations.rs)"
+);
 
 /// The mutation of this build and its feature's name.
 fn chosen() -> (&'static str, &'static dyn Mutation) {

@@ -66,7 +66,8 @@ macro_rules! mutation {
     };
 }
 
-/// Every mutation, by feature.
+/// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
+/// unexpected cfg, which `lib.rs` denies).
 pub const MUTATIONS: [(&str, bool, &dyn Mutation); 13] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
