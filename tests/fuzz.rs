@@ -9,10 +9,8 @@ use std::path::Path;
 
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::{evaluate, simulate, Error};
-use worker_policy_model::generate::SplitMix64;
-use worker_policy_model::{
-    Node, Partition, PolicyError, Replication, Roles, Snapshot, WorkerState,
-};
+use worker_policy_model::generate::{Oddities, RandomCluster, SplitMix64};
+use worker_policy_model::PolicyError;
 use worker_policy_tests::{default_policy, example_path};
 
 fn cases(default: u64) -> u64 {
@@ -98,76 +96,16 @@ fn the_snapshot_parser_never_panics_and_round_trips_what_it_accepts() {
     eprintln!("parser fuzz: {total} cases, {accepted} accepted");
 }
 
-/// A random but valid cluster: odd zone layouts, every worker state, dead nodes, non-workers,
-/// partial and over-full replica sets, `next` sets, leaders anywhere on their replicas.
-fn random_cluster(rng: &mut SplitMix64) -> Snapshot {
-    let node_count = 1 + rng.below(12);
-    let zones = 1 + rng.below(4);
-    let nodes: Vec<Node> = (1..=node_count as u32)
-        .map(|id| Node {
-            // Gaps between ids, but never the same id twice.
-            // Gaps between ids, never the same id twice.
-            id: id * 3 + rng.below(2) as u32,
-            generation: 1,
-            name: format!("n{id}"),
-            address: String::new(),
-            location: format!("r{}.z{}", rng.below(2), rng.below(zones)),
-            roles: if rng.below(10) == 0 {
-                Roles::ADMIN
-            } else {
-                Roles::WORKER
-            },
-            worker_state: WorkerState::ALL[rng.below(4)],
-            alive: rng.below(6) != 0,
-        })
-        .collect();
-    let pick = |rng: &mut SplitMix64, max: usize| {
-        let mut set: Vec<u32> = Vec::new();
-        for _ in 0..rng.below(max + 1) {
-            let id = nodes[rng.below(nodes.len())].id;
-            if !set.contains(&id) {
-                set.push(id);
-            }
-        }
-        set
-    };
-    let partitions = (0..rng.below(40) as u32)
-        .map(|id| {
-            let replicas = pick(rng, 4);
-            let next = (rng.below(5) == 0)
-                .then(|| pick(rng, 3))
-                .filter(|n| !n.is_empty());
-            let leader = (!replicas.is_empty() && rng.below(4) != 0)
-                .then(|| replicas[rng.below(replicas.len())]);
-            Partition {
-                id,
-                replicas,
-                next,
-                leader,
-            }
-        })
-        .collect();
-    let replication = match rng.below(4) {
-        0 => Replication::nodes(1 + rng.below(3) as u32),
-        1 => Replication::parse("{zone: 2, node: 3}"),
-        2 => Replication::parse("{zone: 3, node: 3}"),
-        _ => Replication::parse("{region: 2, zone: 2, node: 2}"),
-    }
-    .unwrap();
-    Snapshot {
-        replication,
-        nodes,
-        partitions,
-    }
-    .canonical()
-}
-
 #[test]
 fn the_default_policy_never_faults_on_any_valid_cluster() {
     let policy = default_policy();
     let (mut planned, mut refused, total) = (0u64, 0u64, cases(300));
     for case in 0..total {
-        let snapshot = random_cluster(&mut SplitMix64::new(case));
+        // Every worker state, dead nodes, non-workers, partial, over-full and in-flight
+        // replica sets, sparse ids: everything a snapshot file can hold.
+        let snapshot = RandomCluster::new(case, Oddities::VALID)
+            .snapshot
+            .canonical();
         match evaluate(&policy, &snapshot, None) {
             Ok(_) => {
                 planned += 1;
