@@ -2,19 +2,74 @@
 //! component, measured side by side with the same logic compiled natively, in one run, so the
 //! ratio holds on a noisy machine. Reports the median of `--runs` runs of each.
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::Args;
+use serde::Serialize;
 use worker_policy::embedded::DEFAULT_POLICY;
-use worker_policy::{Limits, LoadedPolicy};
+use worker_policy::error::PolicyFault;
+use worker_policy::{Error, Limits, LoadedPolicy};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{Replication, Snapshot, Step, WorkerState};
 
-use crate::args::BenchArgs;
+use crate::output::{OutputOptions, Render};
+use crate::values::MAX_NODES;
+
+/// The most partitions `bench` plans.
+pub const MAX_PARTITIONS: u32 = 10_000_000;
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Nodes, spread evenly over the zones.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(3..=i64::from(MAX_NODES)))]
+    pub nodes: u32,
+    /// Zones.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(3..=1000))]
+    pub zones: u32,
+    /// Partitions (10,000,000 at most).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_PARTITIONS)))]
+    pub partitions: u32,
+    /// Runs of each measurement; the median is shown.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runs: u32,
+    #[command(flatten)]
+    pub render: OutputOptions,
+}
+
+/// The timings of every hook measured, and the cluster they were measured on.
+#[derive(Debug, Serialize)]
+pub struct Timings {
+    /// One row per hook and cluster state.
+    pub hooks: Vec<HookTiming>,
+    /// Nodes of the cluster.
+    pub nodes: usize,
+    /// Partitions of the cluster.
+    pub partitions: u32,
+    /// The replication property.
+    pub replication: String,
+    /// Runs of each measurement.
+    pub runs: u32,
+    /// Zones of the cluster.
+    pub zones: u32,
+}
+
+/// The median times of one hook, in milliseconds.
+#[derive(Debug, Serialize)]
+pub struct HookTiming {
+    /// The host's invariant checker on the answer.
+    pub check_ms: f64,
+    /// The hook and the cluster state.
+    pub hook: &'static str,
+    /// The logic compiled natively.
+    pub native_ms: f64,
+    /// Inside the component, through the host.
+    pub wasm_ms: f64,
+}
 
 /// Runs `bench`.
-pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let policy = LoadedPolicy::load(
         DEFAULT_POLICY,
         Limits {
@@ -22,49 +77,43 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             ..Limits::default()
         },
     )?;
-    let replication = Replication::parse("{zone: 3, node: 3}").map_err(anyhow::Error::msg)?;
+    let replication = Replication::parse("{zone: 3, node: 3}")?;
     let per_zone = args.nodes.div_ceil(args.zones).max(1);
     let zones = vec![per_zone; args.zones as usize];
     let empty = generate(&ClusterShape::new(zones, args.partitions, replication));
-    let nodes = empty.nodes.len();
 
     // A placed, balanced cluster to rebalance: the default policy's own placement.
-    let placed = check(
-        &empty,
-        &worker_policy_default::place(&empty).map_err(anyhow::Error::msg)?,
-    )?;
+    let placed = Hook::Place.check(&empty, &Hook::Place.native(&empty)?)?;
     let mut draining = placed.clone();
-    let victim = SplitMix64::new(7).below(nodes);
+    let victim = SplitMix64::new(7).below(draining.nodes.len());
     draining.nodes[victim].worker_state = WorkerState::Draining;
 
-    println!(
-        "default policy, {nodes} nodes in {} zones, {} partitions, replication {replication}; median of {} runs\n",
-        args.zones, args.partitions, args.runs
-    );
-    println!(
-        "{:<28} {:>12} {:>12} {:>10} {:>14}",
-        "hook", "native ms", "wasm ms", "wasm/native", "host check ms"
-    );
     let cases: [(&str, &Snapshot, Hook); 3] = [
         ("place (nothing placed)", &empty, Hook::Place),
         ("rebalance (drain one)", &draining, Hook::Rebalance),
         ("rebalance (balanced)", &placed, Hook::Rebalance),
     ];
+    let mut hooks = Vec::new();
     for (name, snapshot, hook) in cases {
         let native = median(args.runs, || hook.native(snapshot).map(|_| ()))?;
         let wasm = median(args.runs, || hook.wasm(&policy, snapshot).map(|_| ()))?;
         let steps = hook.native(snapshot)?;
-        let check = median(args.runs, || check(snapshot, &steps).map(|_| ()))?;
-        println!(
-            "{name:<28} {:>12.1} {:>12.1} {:>10.2}x {:>14.1}",
-            ms(native),
-            ms(wasm),
-            wasm.as_secs_f64() / native.as_secs_f64().max(1e-9),
-            ms(check)
-        );
+        let check = median(args.runs, || hook.check(snapshot, &steps).map(|_| ()))?;
+        hooks.push(HookTiming {
+            check_ms: ms(check),
+            hook: name,
+            native_ms: ms(native),
+            wasm_ms: ms(wasm),
+        });
     }
-    println!("\nwasm: through the host, a fresh instance per call, the snapshot crossing the boundary once;\nhost check: the invariant checker on the answer.");
-    Ok(ExitCode::SUCCESS)
+    Ok(Timings {
+        hooks,
+        nodes: empty.nodes.len(),
+        partitions: args.partitions,
+        replication: replication.to_string(),
+        runs: args.runs,
+        zones: args.zones,
+    })
 }
 
 /// The hook measured.
@@ -75,33 +124,42 @@ enum Hook {
 }
 
 impl Hook {
-    fn native(self, s: &Snapshot) -> anyhow::Result<Vec<Step>> {
+    fn name(self) -> &'static str {
+        match self {
+            Hook::Place => "place",
+            Hook::Rebalance => "rebalance",
+        }
+    }
+
+    /// The native logic's answer; its refusal is the policy's, as from the component.
+    fn native(self, s: &Snapshot) -> Result<Vec<Step>, Error> {
         match self {
             Hook::Place => worker_policy_default::place(s),
             Hook::Rebalance => worker_policy_default::rebalance(s, None),
         }
-        .map_err(anyhow::Error::msg)
+        .map_err(Error::Refused)
     }
 
-    fn wasm(self, policy: &LoadedPolicy, s: &Snapshot) -> anyhow::Result<Vec<Step>> {
-        Ok(match self {
-            Hook::Place => policy.place(s)?,
-            Hook::Rebalance => policy.rebalance(s, None)?,
+    fn wasm(self, policy: &LoadedPolicy, s: &Snapshot) -> Result<Vec<Step>, Error> {
+        match self {
+            Hook::Place => policy.place(s),
+            Hook::Rebalance => policy.rebalance(s, None),
+        }
+    }
+
+    /// `snapshot` with `steps` applied through the host's invariant checker.
+    fn check(self, snapshot: &Snapshot, steps: &[Step]) -> Result<Snapshot, Error> {
+        PlanChecker::apply_steps(snapshot.clone(), steps).map_err(|violation| {
+            Error::Fault(PolicyFault::Violation {
+                hook: self.name(),
+                violation,
+            })
         })
     }
 }
 
-/// `snapshot` with `steps` applied, each checked by the host's invariant checker.
-fn check(snapshot: &Snapshot, steps: &[Step]) -> anyhow::Result<Snapshot> {
-    let mut checker = PlanChecker::new(snapshot.clone());
-    for s in steps {
-        checker.step(s)?;
-    }
-    Ok(checker.into_snapshot())
-}
-
 /// The median time of `runs` runs of `f`.
-fn median(runs: u32, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+fn median(runs: u32, mut f: impl FnMut() -> Result<(), Error>) -> Result<Duration, Error> {
     let mut times = Vec::new();
     for _ in 0..runs.max(1) {
         let start = Instant::now();
@@ -114,4 +172,62 @@ fn median(runs: u32, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Resul
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+impl Render for Timings {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "default policy, {} nodes in {} zones, {} partitions, replication {}; median of {} runs\n\n",
+            self.nodes, self.zones, self.partitions, self.replication, self.runs
+        );
+        out.push_str(&format!(
+            "{:<28} {:>12} {:>12} {:>10} {:>14}\n",
+            "hook", "native ms", "wasm ms", "wasm/native", "host check ms"
+        ));
+        for h in &self.hooks {
+            out.push_str(&format!(
+                "{:<28} {:>12.1} {:>12.1} {:>10.2}x {:>14.1}\n",
+                h.hook,
+                h.native_ms,
+                h.wasm_ms,
+                h.wasm_ms / h.native_ms.max(1e-6),
+                h.check_ms
+            ));
+        }
+        out.push_str("\nwasm: through the host, a fresh instance per call, the snapshot crossing the boundary once;\nhost check: the invariant checker on the answer.\n");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worker_policy::ErrorClass;
+
+    #[test]
+    fn the_native_policy_refusing_is_a_refusal_not_a_host_error() {
+        let replication = Replication::parse("{zone: 3, node: 3}").unwrap();
+        let two_zones = generate(&ClusterShape::new(vec![2, 2], 4, replication));
+        let error = Hook::Place.native(&two_zones).unwrap_err();
+        assert_eq!(error.class(), ErrorClass::Refused, "{error}");
+    }
+
+    #[test]
+    fn json_keys_are_sorted() {
+        let timings = Timings {
+            hooks: vec![HookTiming {
+                check_ms: 1.0,
+                hook: "place (nothing placed)",
+                native_ms: 2.0,
+                wasm_ms: 5.0,
+            }],
+            nodes: 30,
+            partitions: 300,
+            replication: "{zone: 3, node: 3}".into(),
+            runs: 1,
+            zones: 3,
+        };
+        crate::output::tests::assert_keys_sorted(&timings);
+        assert!(timings.table().contains("2.50x"));
+    }
 }

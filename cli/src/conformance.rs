@@ -1,50 +1,217 @@
 //! `worker-policy conformance`: certifies a policy component against the safety properties,
-//! prints one line per property with the smallest counterexample of each failure (written to
+//! shows one line per property with the smallest counterexample of each failure (written to
 //! files the user can replay), then the quality scorecard. Exit 0 only when every safety
 //! property passes; 3 (the policy-fault class) when one fails.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
 
-use serde_json::{json, Value};
+use clap::Args;
+use serde::Serialize;
 use worker_policy::conformance::{self, Counterexample, Options, QualityRow, Report};
 use worker_policy::ErrorClass;
-use worker_policy_model::quality::{Balance, Quality};
 
-use crate::args::{ConformanceArgs, Format};
-use crate::render;
+use crate::output::{OutputOptions, Render};
+use crate::policy_options::PolicyOptions;
+use crate::view::policy::PolicyView;
+use crate::view::quality::QualityView;
 
-/// Runs `conformance`.
-pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+/// Options of `conformance`.
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    #[command(flatten)]
+    pub policy: PolicyOptions,
+    /// Seed of the generated clusters and shuffles: the same seed checks the same clusters.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Generated clusters to check besides the fixed scenarios.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub cases: u32,
+    /// Where to write the counterexamples (snapshot files) when a property fails.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "worker-policy-counterexamples"
+    )]
+    pub counterexamples: PathBuf,
+    #[command(flatten)]
+    pub render: OutputOptions,
+}
+
+/// The suite's verdict on the policy, property by property, and its scorecard.
+#[derive(Debug, Serialize)]
+pub struct Certified {
+    /// Generated clusters checked.
+    pub cases: u32,
+    /// Checks run.
+    pub checks: usize,
+    /// Fuel per call and fuel used.
+    pub fuel: Fuel,
+    /// Whether every safety property passes.
+    pub passed: bool,
+    /// The policy.
+    pub policy: PolicyView,
+    /// Every property, by id.
+    pub properties: Vec<PropertyVerdict>,
+    /// The quality scorecard.
+    pub quality: Vec<ScoreRow>,
+    /// Clusters checked, fixed and generated.
+    pub scenarios: usize,
+    /// The seed of the generated clusters.
+    pub seed: u64,
+}
+
+/// The fuel the suite ran with.
+#[derive(Debug, Serialize)]
+pub struct Fuel {
+    /// Fuel per hook call (`null`: not metered).
+    pub per_call: Option<u64>,
+    /// Fuel the whole suite used.
+    pub used: u64,
+}
+
+/// One property's verdict.
+#[derive(Debug, Serialize)]
+pub struct PropertyVerdict {
+    /// The smallest counterexample of a failure.
+    pub counterexample: Option<CounterexampleView>,
+    /// Failing checks.
+    pub failures: u32,
+    /// The property's number.
+    pub id: u8,
+    /// The property's name.
+    pub name: &'static str,
+    /// Whether it holds.
+    pub passed: bool,
+    /// What it asks, in one sentence.
+    pub rule: &'static str,
+    /// `{id} {name}` (table only).
+    #[serde(skip)]
+    pub label: String,
+}
+
+/// A counterexample as the output shows it.
+#[derive(Debug, Serialize)]
+pub struct CounterexampleView {
+    /// What the policy answered.
+    pub answer: String,
+    /// The snapshot files written.
+    pub files: Vec<String>,
+    /// The command line that shows it again.
+    pub replay: String,
+    /// What the policy was asked.
+    pub request: String,
+    /// The scenario and what shrinking left of it.
+    pub scenario: String,
+    /// Why the answer breaks the property.
+    pub why: String,
+}
+
+/// One scorecard row: scored, or why the run failed.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ScoreRow {
+    /// A converged run.
+    Scored {
+        /// Its quality.
+        quality: QualityView,
+        /// Rounds to converge.
+        rounds: u32,
+        /// The shape and the change.
+        shape: String,
+    },
+    /// A run that failed.
+    Failed {
+        /// Why.
+        error: String,
+        /// The shape and the change.
+        shape: String,
+    },
+}
+
+/// Runs `conformance`; the counterexamples are written before anything is shown.
+pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<Certified> {
     let options = Options {
         seed: args.seed,
         cases: args.cases,
-        fuel: args.policy.fuel.unwrap_or(conformance::DEFAULT_FUEL),
+        fuel: args
+            .policy
+            .sandbox
+            .fuel
+            .unwrap_or(conformance::DEFAULT_FUEL),
     };
     let policy = args
         .policy
-        .load_with(options.limits(args.policy.limits()))?;
-    let source = args.policy.source_name();
+        .load_with(options.limits(args.policy.sandbox.limits()))?;
     let mut report = conformance::run(&policy, &options);
-    render::print_logs(&policy, verbose);
+    crate::logs::print_logs(&policy, verbose);
     if !report.passed() {
         report.write_counterexamples(&args.counterexamples)?;
     }
-    match args.format {
-        Format::Json => {
-            let mut out = report_json(&report, args);
-            out["policy"] = render::policy_json(&policy, &source);
-            print!("{}", render::to_json_text(&out));
-        }
-        Format::Table => {
-            println!("{}", render::policy_line(&policy, &source));
-            print!("{}", report_table(&report, args));
-        }
+    let policy = PolicyView::new(&policy, args.policy.source_name());
+    Ok(certified(&report, policy, args))
+}
+
+/// The report as the output shows it.
+fn certified(report: &Report, policy: PolicyView, args: &ConformanceArgs) -> Certified {
+    let properties = report
+        .properties
+        .iter()
+        .map(|r| PropertyVerdict {
+            counterexample: r
+                .counterexample
+                .as_ref()
+                .map(|c| counterexample_view(c, report, args)),
+            failures: r.failures,
+            id: r.property.id(),
+            name: r.property.name(),
+            passed: r.passed(),
+            rule: r.property.rule(),
+            label: r.property.to_string(),
+        })
+        .collect();
+    Certified {
+        cases: report.options.cases,
+        checks: report.checks,
+        fuel: Fuel {
+            per_call: report.fuel_per_call,
+            used: report.fuel_used,
+        },
+        passed: report.passed(),
+        policy,
+        properties,
+        quality: report.quality.iter().map(score_row).collect(),
+        scenarios: report.scenarios,
+        seed: report.options.seed,
     }
-    Ok(if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(ErrorClass::PolicyFault.exit_code())
-    })
+}
+
+fn counterexample_view(
+    c: &Counterexample,
+    report: &Report,
+    args: &ConformanceArgs,
+) -> CounterexampleView {
+    CounterexampleView {
+        answer: c.answer.clone(),
+        files: c.files.iter().map(|f| f.display().to_string()).collect(),
+        replay: replay_command(c, report, args),
+        request: c.request.clone(),
+        scenario: c.scenario.clone(),
+        why: c.why.clone(),
+    }
+}
+
+fn score_row(row: &QualityRow) -> ScoreRow {
+    match &row.result {
+        Ok(scored) => ScoreRow::Scored {
+            quality: QualityView::from(&scored.quality),
+            rounds: scored.rounds,
+            shape: row.shape.clone(),
+        },
+        Err(error) => ScoreRow::Failed {
+            error: error.clone(),
+            shape: row.shape.clone(),
+        },
+    }
 }
 
 /// The command line that shows a counterexample again, under the suite's fuel.
@@ -68,126 +235,102 @@ fn replay_command(example: &Counterexample, report: &Report, args: &ConformanceA
     words.join(" ")
 }
 
-/// What the suite ran.
-fn suite_line(report: &Report) -> String {
-    let fuel = report.fuel_per_call.map_or("not metered".into(), |f| {
-        format!("{f} per call, {} used", report.fuel_used)
-    });
-    format!(
-        "suite     seed {}: {} cluster(s) ({} generated), {} check(s); fuel {fuel}",
-        report.options.seed, report.scenarios, report.options.cases, report.checks
-    )
+impl Certified {
+    /// What the suite ran.
+    fn suite_line(&self) -> String {
+        let fuel = self.fuel.per_call.map_or("not metered".into(), |f| {
+            format!("{f} per call, {} used", self.fuel.used)
+        });
+        format!(
+            "suite     seed {}: {} cluster(s) ({} generated), {} check(s); fuel {fuel}\n",
+            self.seed, self.scenarios, self.cases, self.checks
+        )
+    }
+
+    /// The verdict over every property.
+    fn result_line(&self) -> String {
+        let failed = self.properties.iter().filter(|p| !p.passed).count();
+        if failed == 0 {
+            "\nresult    PASS: every safety property holds\n".to_string()
+        } else {
+            format!(
+                "\nresult    FAIL: {failed} of {} safety properties fail\n",
+                self.properties.len()
+            )
+        }
+    }
 }
 
-/// The report as aligned text: properties, verdict, scorecard.
-fn report_table(report: &Report, args: &ConformanceArgs) -> String {
-    let mut out = format!("{}\n\n  {:<26} result\n", suite_line(report), "property");
-    for result in &report.properties {
-        let name = result.property.to_string();
-        let Some(example) = &result.counterexample else {
-            out.push_str(&format!("  {name:<26} PASS\n"));
-            continue;
+impl PropertyVerdict {
+    /// PASS, or FAIL with the counterexample below it.
+    fn table(&self) -> String {
+        let name = &self.label;
+        let Some(example) = &self.counterexample else {
+            return format!("  {name:<26} PASS\n");
         };
-        out.push_str(&format!(
+        let mut out = format!(
             "  {name:<26} FAIL  ({} failing check(s); smallest counterexample below)\n",
-            result.failures
-        ));
-        let files: Vec<String> = example
-            .files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect();
+            self.failures
+        );
         for (label, text) in [
-            ("scenario", example.scenario.clone()),
-            ("request", example.request.clone()),
-            ("answer", example.answer.clone()),
-            ("why", example.why.clone()),
-            ("file", files.join(", ")),
-            ("replay", replay_command(example, report, args)),
+            ("scenario", &example.scenario),
+            ("request", &example.request),
+            ("answer", &example.answer),
+            ("why", &example.why),
+            ("file", &example.files.join(", ")),
+            ("replay", &example.replay),
         ] {
             out.push_str(&format!("      {label:<9} {text}\n"));
         }
+        out
     }
-    let failed = report.failed();
-    out.push_str(&if failed.is_empty() {
-        "\nresult    PASS: every safety property holds\n".to_string()
-    } else {
-        format!(
-            "\nresult    FAIL: {} of {} safety properties fail\n",
-            failed.len(),
-            report.properties.len()
-        )
-    });
-    out.push_str("\nquality   scored, not pass/fail\n");
-    for row in &report.quality {
-        out.push_str(&format!("  {}\n      {}\n", row.shape, quality_line(row)));
-    }
-    out
 }
 
-/// One scorecard row as text.
-fn quality_line(row: &QualityRow) -> String {
-    let scored = match &row.result {
-        Ok(scored) => scored,
-        Err(error) => return format!("failed: {error}"),
-    };
-    let q: &Quality = &scored.quality;
-    let balance = |what: &str, b: &Balance| {
-        format!(
-            "{what} {}..{} per node (fair share {:.2}..{:.2}), {} outside band",
-            b.min, b.max, b.fair_min, b.fair_max, b.outside_band
-        )
-    };
-    let bound = q.lower_bound.value();
-    let ratio = if bound == 0 {
-        String::new()
-    } else {
-        format!(", {:.2}x", q.moves as f64 / bound as f64)
-    };
-    format!(
-        "rounds {}; {}; {}; moves {} (lower bound {bound}{ratio})",
-        scored.rounds,
-        balance("replicas", &q.replicas),
-        balance("leaders", &q.leaders),
-        q.moves
-    )
+impl ScoreRow {
+    /// The shape, and its figures on the next line.
+    fn table(&self) -> String {
+        let (shape, figures) = match self {
+            ScoreRow::Failed { error, shape } => (shape, format!("failed: {error}")),
+            ScoreRow::Scored {
+                quality: q,
+                rounds,
+                shape,
+            } => {
+                let bound = q.lower_bound.value;
+                let ratio = if bound == 0 {
+                    String::new()
+                } else {
+                    format!(", {:.2}x", q.moves as f64 / bound as f64)
+                };
+                let figures = format!(
+                    "rounds {rounds}; {}; {}; moves {} (lower bound {bound}{ratio})",
+                    q.replicas.short("replicas"),
+                    q.leaders.short("leaders"),
+                    q.moves
+                );
+                (shape, figures)
+            }
+        };
+        format!("  {shape}\n      {figures}\n")
+    }
 }
 
-/// The report as JSON (the caller adds `policy`).
-fn report_json(report: &Report, args: &ConformanceArgs) -> Value {
-    let properties: Vec<Value> = report
-        .properties
-        .iter()
-        .map(|r| {
-            let counterexample = r.counterexample.as_ref().map(|c| {
-                json!({
-                    "scenario": c.scenario, "request": c.request, "answer": c.answer, "why": c.why,
-                    "files": c.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-                    "replay": replay_command(c, report, args),
-                })
-            });
-            json!({
-                "id": r.property.id(), "name": r.property.name(), "rule": r.property.rule(),
-                "passed": r.passed(), "failures": r.failures, "counterexample": counterexample,
-            })
-        })
-        .collect();
-    let quality: Vec<Value> = report
-        .quality
-        .iter()
-        .map(|row| match &row.result {
-            Ok(s) => json!({ "shape": row.shape, "rounds": s.rounds, "quality": render::quality_json(&s.quality) }),
-            Err(error) => json!({ "shape": row.shape, "error": error }),
-        })
-        .collect();
-    json!({
-        "passed": report.passed(),
-        "seed": report.options.seed,
-        "cases": report.options.cases,
-        "scenarios": report.scenarios,
-        "checks": report.checks,
-        "fuel": { "per_call": report.fuel_per_call, "used": report.fuel_used },
-        "properties": properties,
-        "quality": quality,
-    })
+impl Render for Certified {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "{}{}\n  {:<26} result\n",
+            self.policy.line(),
+            self.suite_line(),
+            "property"
+        );
+        out.extend(self.properties.iter().map(PropertyVerdict::table));
+        out.push_str(&self.result_line());
+        out.push_str("\nquality   scored, not pass/fail\n");
+        out.extend(self.quality.iter().map(ScoreRow::table));
+        out
+    }
+
+    fn failure(&self) -> Option<ErrorClass> {
+        (!self.passed).then_some(ErrorClass::PolicyFault)
+    }
 }

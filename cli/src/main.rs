@@ -1,56 +1,53 @@
 //! `worker-policy`: load a policy component (the embedded default, or any file) and ask it what
-//! to do with a cluster snapshot. One module per verb; the host library does the work.
+//! to do with a cluster snapshot. One module per verb: each owns its arguments and returns its
+//! result as a value; [`output`] renders it and writes it to stdout. The host library does the
+//! work.
 
 mod args;
 mod bench;
 mod conformance;
+mod error;
 mod evaluate;
 mod generate;
 mod inspect;
-mod render;
+mod logs;
+mod output;
+mod policy_options;
 mod scenarios;
 mod simulate;
 mod transition;
+mod values;
+mod view;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use worker_policy::ErrorClass;
 
 use crate::args::{Cli, Command};
+use crate::output::emit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Evaluate(a) => evaluate::run(a, cli.verbose),
-        Command::Transition(a) => transition::run(a, cli.verbose),
-        Command::Simulate(a) => simulate::run(a, cli.verbose),
-        Command::Inspect(a) => inspect::run(a),
-        Command::Scenarios(a) => scenarios::run(a, cli.verbose),
-        Command::Bench(a) => bench::run(a),
-        Command::Generate(a) => generate::run(a),
-        Command::Conformance(a) => conformance::run(a, cli.verbose),
-    };
-    match result {
+    match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(exit_class(&error).exit_code())
+            output::write_stderr_line(&format!("error: {error:#}"));
+            ExitCode::from(error::exit_class(&error).exit_code())
         }
     }
 }
 
-/// The class of the first typed error in the chain; anything untyped is a host error.
-fn exit_class(error: &anyhow::Error) -> ErrorClass {
-    error
-        .chain()
-        .find_map(|e| e.downcast_ref::<worker_policy::Error>())
-        .map(worker_policy::Error::class)
-        .or_else(|| {
-            error
-                .chain()
-                .find_map(|e| e.downcast_ref::<worker_policy::error::SnapshotError>())
-                .map(|_| ErrorClass::BadInput)
-        })
-        .unwrap_or(ErrorClass::Host)
+/// Runs the verb and prints its result.
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let verbose = cli.verbose;
+    match cli.command {
+        Command::Evaluate(a) => emit(&evaluate::run(&a, verbose)?, a.render.format),
+        Command::Transition(a) => emit(&transition::run(&a, verbose)?, a.render.format),
+        Command::Simulate(a) => emit(&simulate::run(&a, verbose)?, a.render.format),
+        Command::Inspect(a) => emit(&inspect::run(&a)?, a.render.format),
+        Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
+        Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
+        Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
+        Command::Generate(a) => generate::run(&a),
+    }
 }

@@ -6,105 +6,146 @@
 //! Without `--zones` it runs the shapes the peers are measured on (3 zones of 4 and of 33 hosts,
 //! 10,000 and 256 partitions, RF 3 with one replica per zone), which the README's table reports.
 
-use std::process::ExitCode;
-
 use anyhow::Context;
-use serde_json::{json, Value};
-use worker_policy::conformance::{score, Change, Scored};
+use clap::Args;
+use serde::Serialize;
+use worker_policy::conformance::{score, Change};
 use worker_policy::LoadedPolicy;
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::{Replication, Snapshot};
 
-use crate::args::{Format, ScenariosArgs};
-use crate::render;
+use crate::output::{OutputOptions, Render};
+use crate::policy_options::PolicyOptions;
+use crate::values::{self, ZoneSizes};
+use crate::view::nodes::node_counts;
+use crate::view::policy::PolicyView;
+use crate::view::quality::QualityView;
 
-/// One measured run.
-struct Row {
-    shape: String,
-    partitions: u32,
-    /// None: placing every partition from nothing.
-    change: Option<Change>,
-    scored: Scored,
-    /// Most replicas on one eligible node over the mean.
-    max_over_mean: f64,
+/// The most partitions `scenarios` places (each shape runs four evaluate-and-apply loops).
+pub const MAX_PARTITIONS: u32 = 1_000_000;
+
+/// Options of `scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    #[command(flatten)]
+    pub policy: PolicyOptions,
+    /// Hosts per zone, comma-separated (`4,4,4`; 100,000 hosts at most); without it, the
+    /// standard shapes: 3 zones of 4 and of 33 hosts, with 10,000 and 256 partitions.
+    #[arg(long, value_name = "N,N,...", value_parser = values::zone_sizes)]
+    pub zones: Option<ZoneSizes>,
+    /// Partitions, with `--zones` (1,000,000 at most).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_PARTITIONS)))]
+    pub partitions: u32,
+    /// The replication property.
+    #[arg(long, value_name = "PROPERTY", default_value = "{zone: 3, node: 3}", value_parser = values::replication)]
+    pub replication: Replication,
+    /// Picks the node that is drained, lost or joined by the new one.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub render: OutputOptions,
 }
 
-impl Row {
-    fn change_name(&self) -> &'static str {
-        self.change.map_or("place all", Change::name)
-    }
+/// One measured run.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    /// `place all`, or the change measured.
+    pub change: &'static str,
+    /// Most replicas on one eligible node over the mean.
+    pub max_over_mean: f64,
+    /// Moves over the lower bound.
+    pub moves_over_bound: f64,
+    /// Partitions of the shape.
+    pub partitions: u32,
+    /// Balance and moves of the change.
+    pub quality: QualityView,
+    /// Rounds to converge.
+    pub rounds: u32,
+    /// The shape.
+    pub shape: String,
+}
 
-    /// Moves over the lower bound; 1 when both are 0.
-    fn moves_over_bound(&self) -> f64 {
-        let q = &self.scored.quality;
-        match (q.lower_bound.value(), q.moves) {
-            (0, 0) => 1.0,
-            (0, _) => f64::INFINITY,
-            (bound, moves) => moves as f64 / bound as f64,
-        }
-    }
+/// Every run; the output is the list of rows.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Measured {
+    /// The runs, shape by shape.
+    pub rows: Vec<Row>,
+    /// The policy (table only).
+    #[serde(skip)]
+    pub policy: PolicyView,
+    /// The property every shape used (table only).
+    #[serde(skip)]
+    pub replication: Replication,
 }
 
 /// Runs `scenarios`.
-pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<Measured> {
     let policy = args.policy.load()?;
-    let replication = Replication::parse(&args.replication)
-        .map_err(|e| worker_policy::Error::PolicyFile(format!("--replication: {e}")))?;
-    let shapes: Vec<(Vec<u32>, u32)> = if args.zones.is_empty() {
-        [(4, 10_000), (33, 10_000), (4, 256), (33, 256)]
+    let shapes: Vec<(Vec<u32>, u32)> = match &args.zones {
+        None => [(4, 10_000), (33, 10_000), (4, 256), (33, 256)]
             .map(|(hosts, partitions)| (vec![hosts; 3], partitions))
-            .to_vec()
-    } else {
-        vec![(args.zones.clone(), args.partitions)]
+            .to_vec(),
+        Some(zones) => vec![(zones.hosts.clone(), args.partitions)],
     };
     let mut rows = Vec::new();
     for (zones, partitions) in shapes {
         let shape = ClusterShape {
             seed: args.seed,
-            ..ClusterShape::new(zones.clone(), partitions, replication)
+            ..ClusterShape::new(zones.clone(), partitions, args.replication)
         };
-        let label = describe(&zones);
-        let (scored, placed) =
-            score(&policy, &generate(&shape)).with_context(|| format!("{label}: placing"))?;
-        rows.push(Row {
-            shape: label.clone(),
-            partitions,
-            change: None,
-            max_over_mean: max_over_mean(&placed),
-            scored,
-        });
-        let pick = SplitMix64::new(args.seed).below(placed.nodes.len());
-        for change in Change::ALL {
-            let (scored, after) = score(&policy, &change.apply(&placed, pick))
-                .with_context(|| format!("{label}: {}", change.name()))?;
-            rows.push(Row {
-                shape: label.clone(),
-                partitions,
-                change: Some(change),
-                max_over_mean: max_over_mean(&after),
-                scored,
-            });
-        }
-        render::print_logs(&policy, verbose);
+        rows.extend(measure_shape(
+            &policy,
+            &shape,
+            &describe(&zones),
+            args.seed,
+        )?);
+        crate::logs::print_logs(&policy, verbose);
     }
-    match args.format {
-        Format::Json => print!(
-            "{}",
-            render::to_json_text(&Value::Array(rows.iter().map(row_json).collect()))
-        ),
-        Format::Table => print!(
-            "{}",
-            table(&rows, &policy, &args.policy.source_name(), &replication)
-        ),
+    Ok(Measured {
+        rows,
+        policy: PolicyView::new(&policy, args.policy.source_name()),
+        replication: args.replication,
+    })
+}
+
+/// Placing `shape` from nothing, then each change to the placed cluster.
+fn measure_shape(
+    policy: &LoadedPolicy,
+    shape: &ClusterShape,
+    label: &str,
+    seed: u64,
+) -> anyhow::Result<Vec<Row>> {
+    let row =
+        |change: &'static str, scored: worker_policy::conformance::Scored, after: &Snapshot| {
+            let quality = QualityView::from(&scored.quality);
+            Row {
+                change,
+                max_over_mean: max_over_mean(after),
+                moves_over_bound: quality.moves_over_bound(),
+                partitions: shape.partitions,
+                quality,
+                rounds: scored.rounds,
+                shape: label.to_string(),
+            }
+        };
+    let (scored, placed) =
+        score(policy, &generate(shape)).with_context(|| format!("{label}: placing"))?;
+    let mut rows = vec![row("place all", scored, &placed)];
+    let pick = SplitMix64::new(seed).below(placed.nodes.len());
+    for change in Change::ALL {
+        let (scored, after) = score(policy, &change.apply(&placed, pick))
+            .with_context(|| format!("{label}: {}", change.name()))?;
+        rows.push(row(change.name(), scored, &after));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(rows)
 }
 
 /// Most replicas held by one eligible node over the mean of the eligible nodes.
 fn max_over_mean(snapshot: &Snapshot) -> f64 {
-    let counts: Vec<u32> = render::node_counts(snapshot)
+    let counts: Vec<u32> = node_counts(snapshot)
         .into_iter()
-        .filter(|row| row.node.is_placement_candidate())
+        .filter(|row| row.eligible)
         .map(|row| row.replicas)
         .collect();
     let mean = f64::from(counts.iter().sum::<u32>()) / counts.len().max(1) as f64;
@@ -116,7 +157,7 @@ fn max_over_mean(snapshot: &Snapshot) -> f64 {
     }
 }
 
-/// `3 zones x 4` for equal zones, else the list.
+/// `3 zones x 4 hosts` for equal zones, else the list.
 fn describe(zones: &[u32]) -> String {
     match zones {
         [first, rest @ ..] if rest.iter().all(|z| z == first) => {
@@ -133,50 +174,39 @@ fn describe(zones: &[u32]) -> String {
     }
 }
 
-fn table(rows: &[Row], policy: &LoadedPolicy, source: &str, replication: &Replication) -> String {
-    let mut out = format!(
-        "{}\nreplication {replication}\n\n",
-        render::policy_line(policy, source)
-    );
-    out.push_str(&format!(
-        "{:<20} {:>10}  {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
-        "shape",
-        "partitions",
-        "change",
-        "rounds",
-        "max/mean",
-        "outside",
-        "leaders",
-        "moves",
-        "bound",
-        "moves/bound"
-    ));
-    for r in rows {
+impl Render for Measured {
+    fn table(&self) -> String {
+        let mut out = format!("{}replication {}\n\n", self.policy.line(), self.replication);
         out.push_str(&format!(
-            "{:<20} {:>10}  {:<14} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
-            r.shape,
-            r.partitions,
-            r.change_name(),
-            r.scored.rounds,
-            r.max_over_mean,
-            r.scored.quality.replicas.outside_band,
-            format!(
-                "{}..{}",
-                r.scored.quality.leaders.min, r.scored.quality.leaders.max
-            ),
-            r.scored.quality.moves,
-            r.scored.quality.lower_bound.value(),
-            r.moves_over_bound()
+            "{:<20} {:>10}  {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
+            "shape",
+            "partitions",
+            "change",
+            "rounds",
+            "max/mean",
+            "outside",
+            "leaders",
+            "moves",
+            "bound",
+            "moves/bound"
         ));
+        for r in &self.rows {
+            let q = &r.quality;
+            out.push_str(&format!(
+                "{:<20} {:>10}  {:<14} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
+                r.shape,
+                r.partitions,
+                r.change,
+                r.rounds,
+                r.max_over_mean,
+                q.replicas.outside_band,
+                format!("{}..{}", q.leaders.min, q.leaders.max),
+                q.moves,
+                q.lower_bound.value,
+                r.moves_over_bound
+            ));
+        }
+        out.push_str("\nmax/mean: most replicas on one node over the mean; outside: nodes outside floor..ceil of\ntheir fair share; leaders: fewest..most leaderships per node; bound: the fewest moves any\npolicy needs (see model/src/quality.rs).\n");
+        out
     }
-    out.push_str("\nmax/mean: most replicas on one node over the mean; outside: nodes outside floor..ceil of\ntheir fair share; leaders: fewest..most leaderships per node; bound: the fewest moves any\npolicy needs (see model/src/quality.rs).\n");
-    out
-}
-
-fn row_json(r: &Row) -> Value {
-    json!({
-        "shape": r.shape, "partitions": r.partitions, "change": r.change_name(), "rounds": r.scored.rounds,
-        "max_over_mean": r.max_over_mean, "moves_over_bound": r.moves_over_bound(),
-        "quality": render::quality_json(&r.scored.quality),
-    })
 }

@@ -1,60 +1,97 @@
 //! `worker-policy simulate`: evaluate and apply, round after round, until the plan is empty;
-//! prints each round, the final per-node counts and the quality of the whole change.
+//! shows each round, the final per-node counts and the quality of the whole change.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
 
-use serde_json::json;
+use clap::Args;
+use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
+use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy_model::quality;
 
-use crate::args::{read_snapshot, Format, SimulateArgs};
-use crate::render;
+use crate::output::{OutputOptions, Render};
+use crate::policy_options::PolicyOptions;
+use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
+use crate::view::plan::PlanView;
+use crate::view::policy::PolicyView;
+use crate::view::quality::QualityView;
+use crate::view::snapshot::snapshot_line;
 
-/// Runs `simulate`.
-pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
-    let file = read_snapshot(&args.snapshot)?;
+/// Options of `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The cluster snapshot (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyOptions,
+    /// At most this many replicas added per round.
+    #[arg(long, value_name = "N")]
+    pub max_moves: Option<u32>,
+    /// Give up after this many rounds.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rounds: u32,
+    /// Write the final snapshot here, in the input's format (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub render: OutputOptions,
+}
+
+/// The rounds to convergence, where every node ends up, and the quality of the whole change.
+#[derive(Debug, Serialize)]
+pub struct Simulated {
+    /// Per-node counts of the final snapshot.
+    pub nodes: Vec<NodeCounts>,
+    /// The policy.
+    pub policy: PolicyView,
+    /// Quality of the whole change, first snapshot to last.
+    pub quality: QualityView,
+    /// Each round's plan.
+    pub rounds: Vec<PlanView>,
+    /// The first snapshot in one line (table only).
+    #[serde(skip)]
+    pub snapshot: String,
+    /// Where the final snapshot was written (table only).
+    #[serde(skip)]
+    pub written: Option<PathBuf>,
+}
+
+/// Runs `simulate`; the final snapshot is written before anything is shown.
+pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
+    let file = SnapshotFile::read(&args.snapshot)?;
     let policy = args.policy.load()?;
-    let source = args.policy.source_name();
     let result = worker_policy::simulate(&policy, &file.snapshot, args.max_moves, args.max_rounds);
-    render::print_logs(&policy, verbose);
+    crate::logs::print_logs(&policy, verbose);
     let simulation = result?;
-    let q = quality::measure(&file.snapshot, &simulation.last);
     if let Some(path) = &args.output {
         write_atomically(path, file.to_json(&simulation.last).as_bytes())?;
     }
-    match args.format {
-        Format::Json => {
-            let rounds: Vec<_> = simulation.rounds.iter().map(render::plan_json).collect();
-            print!(
-                "{}",
-                render::to_json_text(&json!({
-                    "policy": render::policy_json(&policy, &source),
-                    "rounds": rounds,
-                    "nodes": render::node_counts_json(&simulation.last),
-                    "quality": render::quality_json(&q),
-                }))
-            );
+    Ok(Simulated {
+        nodes: node_counts(&simulation.last),
+        policy: PolicyView::new(&policy, args.policy.source_name()),
+        quality: QualityView::from(&quality::measure(&file.snapshot, &simulation.last)),
+        rounds: simulation.rounds.iter().map(PlanView::from).collect(),
+        snapshot: snapshot_line(&args.snapshot.display().to_string(), &file.snapshot),
+        written: args.output.clone(),
+    })
+}
+
+impl Render for Simulated {
+    fn table(&self) -> String {
+        let mut out = format!("{}{}\n", self.policy.line(), self.snapshot);
+        for (i, plan) in self.rounds.iter().enumerate() {
+            out.push_str(&format!("round {:<3} {}\n", i + 1, plan.summary()));
         }
-        Format::Table => {
-            println!("{}", render::policy_line(&policy, &source));
-            println!(
-                "{}",
-                render::snapshot_line(&args.snapshot.display().to_string(), &file.snapshot)
-            );
-            println!();
-            for (i, plan) in simulation.rounds.iter().enumerate() {
-                println!("round {:<3} {}", i + 1, render::plan_summary(plan));
-            }
-            println!(
-                "converged after {} round(s): the plan is empty",
-                simulation.rounds.len()
-            );
-            print!("{}", render::node_counts_table(&simulation.last));
-            print!("{}", render::quality_table(&q));
-            if let Some(path) = &args.output {
-                println!("\nwrote     {}", path.display());
-            }
+        out.push_str(&format!(
+            "converged after {} round(s): the plan is empty\n",
+            self.rounds.len()
+        ));
+        out.push_str(&node_counts_table(&self.nodes));
+        out.push_str(&self.quality.table());
+        if let Some(path) = &self.written {
+            out.push_str(&format!("\nwrote     {}\n", path.display()));
         }
+        out
     }
-    Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //! messages that name the file and field, and files written whole or not at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -172,7 +172,7 @@ fn an_allowed_transition_exits_0_and_writes_the_new_state() {
 }
 
 #[test]
-fn an_unknown_node_is_bad_input() {
+fn an_unknown_node_is_bad_input_naming_the_flag_the_file_and_its_nodes() {
     let snapshot = example("three-zones-draining.json");
     let out = run(&[
         "transition",
@@ -184,7 +184,238 @@ fn an_unknown_node_is_bad_input() {
         "draining",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("N42"));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--node N42: no such node in")
+            && stderr.contains("three-zones-draining.json")
+            && stderr.contains("N1, N2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_argument_values_are_usage_errors_naming_the_flag() {
+    for (args, flag) in [
+        (
+            &[
+                "transition",
+                "--snapshot",
+                "x.json",
+                "--node",
+                "X1",
+                "--to",
+                "active",
+            ][..],
+            "--node",
+        ),
+        (
+            &[
+                "transition",
+                "--snapshot",
+                "x.json",
+                "--node",
+                "1",
+                "--to",
+                "gone",
+            ],
+            "--to",
+        ),
+        (&["generate", "--zones", "4294967295,4294967295"], "--zones"),
+        (
+            &["generate", "--zones", "4,4,4", "--partitions", "4000000000"],
+            "--partitions",
+        ),
+        (
+            &["generate", "--zones", "4,4,4", "--dead", "4294967295"],
+            "--dead",
+        ),
+        (
+            &["generate", "--zones", "4,4,4", "--replication", "{rack: 3}"],
+            "--replication",
+        ),
+        (&["scenarios", "--zones", "99999,99999"], "--zones"),
+        (&["scenarios", "--partitions", "4000000000"], "--partitions"),
+    ] {
+        let out = run(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?} names {flag}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Reads any JSON and fails unless every object's keys come in alphabetical order; holds how
+/// many keys it saw.
+struct SortedKeys(usize);
+
+impl<'de> serde::Deserialize<'de> for SortedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SortedKeys, D::Error> {
+        d.deserialize_any(SortedKeysVisitor)
+    }
+}
+
+struct SortedKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SortedKeysVisitor {
+    type Value = SortedKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SortedKeys, A::Error> {
+        let (mut seen, mut last) = (0, None::<String>);
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(previous) = last.filter(|previous| *previous >= key) {
+                return Err(serde::de::Error::custom(format!(
+                    "`{key}` after `{previous}`"
+                )));
+            }
+            seen += 1 + map.next_value::<SortedKeys>()?.0;
+            last = Some(key);
+        }
+        Ok(SortedKeys(seen))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<SortedKeys, A::Error> {
+        let mut seen = 0;
+        while let Some(inner) = seq.next_element::<SortedKeys>()? {
+            seen += inner.0;
+        }
+        Ok(SortedKeys(seen))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+    fn visit_unit<E>(self) -> Result<SortedKeys, E> {
+        Ok(SortedKeys(0))
+    }
+}
+
+/// Runs `args` with a stdout whose reader is already gone.
+fn run_into_closed_pipe(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error_for_any_verb_or_format() {
+    let snapshot = example("three-zones-draining.json");
+    let snapshot = snapshot.to_str().unwrap();
+    let dir = scratch("closed-pipe");
+    let counterexamples = dir.to_str().unwrap();
+    let verbs: [&[&str]; 8] = [
+        &["evaluate", "--snapshot", snapshot],
+        &[
+            "transition",
+            "--snapshot",
+            snapshot,
+            "--node",
+            "N1",
+            "--to",
+            "active",
+        ],
+        &["simulate", "--snapshot", snapshot],
+        &["inspect"],
+        &[
+            "conformance",
+            "--cases",
+            "0",
+            "--counterexamples",
+            counterexamples,
+        ],
+        &["scenarios", "--zones", "3,3,3", "--partitions", "30"],
+        &[
+            "bench",
+            "--nodes",
+            "9",
+            "--zones",
+            "3",
+            "--partitions",
+            "30",
+            "--runs",
+            "1",
+        ],
+        &["generate", "--zones", "4,4,4", "--partitions", "100000"],
+    ];
+    for verb in verbs {
+        let formats: &[&[&str]] = if verb[0] == "generate" {
+            &[&[]]
+        } else {
+            &[&["--format", "table"], &["--format", "json"]]
+        };
+        for format in formats {
+            let args = [verb, format].concat();
+            let out = run_into_closed_pipe(&args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+            assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn json_output_has_its_keys_in_alphabetical_order_as_it_always_had() {
+    let snapshot = example("scale-out-provisioning.json");
+    let snapshot = snapshot.to_str().unwrap();
+    for verb in [
+        &["evaluate", "--snapshot", snapshot][..],
+        &[
+            "transition",
+            "--snapshot",
+            snapshot,
+            "--node",
+            "N2",
+            "--to",
+            "draining",
+        ],
+        &["simulate", "--snapshot", snapshot],
+        &["inspect"],
+        &["conformance", "--cases", "1"],
+        &["scenarios", "--zones", "3,3,3", "--partitions", "30"],
+        &[
+            "bench",
+            "--nodes",
+            "9",
+            "--zones",
+            "3",
+            "--partitions",
+            "30",
+            "--runs",
+            "1",
+        ],
+    ] {
+        let out = run(&[verb, &["--format", "json"]].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{verb:?}: {}",
+            text(&out.stderr)
+        );
+        let keys: SortedKeys = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{verb:?}: {e}");
+        });
+        assert!(keys.0 > 0, "{verb:?}: no object");
+    }
 }
 
 #[test]
@@ -318,6 +549,8 @@ const BAD_SNAPSHOTS: &[(&str, &str, &str)] = &[
     ("negative-id.json", "nodes[0].id", "negative"),
     ("id-too-large.json", "nodes[0].id", "larger than"),
     ("deeply-nested.json", "", "recursion limit exceeded"),
+    ("missing-nodes.json", "nodes", "missing"),
+    ("missing-partitions.json", "partitions", "missing"),
 ];
 
 #[test]

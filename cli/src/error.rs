@@ -1,0 +1,53 @@
+//! The CLI's own errors, and the exit class of any error a verb returns.
+
+use std::path::PathBuf;
+
+use worker_policy::error::SnapshotError;
+use worker_policy::ErrorClass;
+
+/// What the command line itself refuses (the library's errors carry their own class).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Arguments that parse one by one but do not fit together or with the input.
+    #[error("{0}")]
+    Argument(String),
+    /// A `--policy` file that cannot be read.
+    #[error("{}: cannot be read: {error}; check the --policy path", path.display())]
+    PolicyUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be read (said in the message, so not repeated as a source).
+        error: std::io::Error,
+    },
+}
+
+/// The class of the first typed error in the chain; anything untyped is a host error.
+pub fn exit_class(error: &anyhow::Error) -> ErrorClass {
+    error
+        .chain()
+        .find_map(|e| {
+            if e.is::<CliError>() || e.is::<SnapshotError>() {
+                Some(ErrorClass::BadInput)
+            } else {
+                e.downcast_ref::<worker_policy::Error>()
+                    .map(worker_policy::Error::class)
+            }
+        })
+        .unwrap_or(ErrorClass::Host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worker_policy_model::PolicyError;
+
+    #[test]
+    fn each_error_keeps_its_class_through_context() {
+        let argument = anyhow::Error::new(CliError::Argument("--node".into())).context("while");
+        assert_eq!(exit_class(&argument), ErrorClass::BadInput);
+        let refused =
+            anyhow::Error::new(worker_policy::Error::Refused(PolicyError::UnknownNode(7)));
+        assert_eq!(exit_class(&refused), ErrorClass::Refused);
+        assert_eq!(exit_class(&anyhow::anyhow!("untyped")), ErrorClass::Host);
+    }
+}

@@ -1,0 +1,10 @@
+//! The pieces several verbs' results share, each with its JSON form (`Serialize`, keys in
+//! alphabetical order) and its table form: the policy, a plan, quality figures, per-node
+//! counts and a one-line snapshot summary.
+
+pub mod names;
+pub mod nodes;
+pub mod plan;
+pub mod policy;
+pub mod quality;
+pub mod snapshot;
