@@ -108,61 +108,85 @@ impl Snapshot {
     }
 
     fn check(&self, leaders: Leaders) -> Result<(), Inconsistency> {
-        let known = self.check_node_ids()?;
-        let mut first_of = Vec::with_capacity(self.partitions.len());
-        first_of.extend(self.partitions.iter().enumerate().map(|(i, p)| (p.id, i)));
-        first_of.sort_unstable();
-        let duplicate = first_of
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| w[1].1)
-            .min();
+        if let Some((at, first)) = first_repeat(self.nodes.iter().map(|n| n.id)) {
+            return Err(Inconsistency {
+                field: format!("nodes[{at}].id"),
+                problem: Problem::DuplicateNode {
+                    id: self.nodes[at].id,
+                    first,
+                },
+            });
+        }
+        let known = KnownNodes::new(self);
+        let repeated_partition = first_repeat(self.partitions.iter().map(|p| p.id));
         for (i, p) in self.partitions.iter().enumerate() {
             let field = |name: &str| format!("partitions[{i}].{name}");
-            if duplicate == Some(i) {
-                let first = first_of[first_of.partition_point(|&(id, _)| id < p.id)].1;
-                let problem = Problem::DuplicatePartition { id: p.id, first };
-                return Err(Inconsistency {
-                    field: field("id"),
-                    problem,
-                });
+            let fail = |field: String, problem| Err(Inconsistency { field, problem });
+            if let Some((_, first)) = repeated_partition.filter(|&(at, _)| at == i) {
+                return fail(field("id"), Problem::DuplicatePartition { id: p.id, first });
             }
-            check_set(&p.replicas, &known, &field("replicas"))?;
-            if let Some(next) = &p.next {
-                check_set(next, &known, &field("next"))?;
+            if let Err((j, problem)) = check_set(&p.replicas, &known) {
+                return fail(format!("{}[{j}]", field("replicas")), problem);
+            }
+            if let Err((j, problem)) = check_set(p.next.as_deref().unwrap_or(&[]), &known) {
+                return fail(format!("{}[{j}]", field("next")), problem);
             }
             if leaders == Leaders::Checked {
-                check_leader(p, &known).map_err(|problem| Inconsistency {
-                    field: field("leader"),
-                    problem,
-                })?;
+                if let Err(problem) = check_leader(p, &known) {
+                    return fail(field("leader"), problem);
+                }
             }
         }
         Ok(())
     }
+}
 
-    /// The node ids, sorted, once each; the first node whose id an earlier node has is an error.
-    fn check_node_ids(&self) -> Result<Vec<NodeId>, Inconsistency> {
-        let mut first_of: Vec<(NodeId, usize)> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id, i))
-            .collect();
-        first_of.sort_unstable();
-        let repeated = first_of
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| (w[1].1, w[0].1))
-            .min();
-        if let Some((at, first)) = repeated {
-            let id = self.nodes[at].id;
-            return Err(Inconsistency {
-                field: format!("nodes[{at}].id"),
-                problem: Problem::DuplicateNode { id, first },
-            });
+/// The first position whose id an earlier position has, with that earlier position. Ids in
+/// ascending order (the canonical form) are seen to be distinct without sorting them.
+fn first_repeat<T: Ord>(ids: impl Iterator<Item = T> + Clone) -> Option<(usize, usize)> {
+    if ids.clone().zip(ids.clone().skip(1)).all(|(a, b)| a < b) {
+        return None;
+    }
+    let mut sorted: Vec<(T, usize)> = ids.zip(0..).collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[1].1, w[0].1))
+        .min()
+}
+
+/// The node ids of a snapshot, for membership tests: a table indexed by id when the ids are
+/// dense enough (they usually count from 1), else the ids sorted.
+enum KnownNodes {
+    /// Per id up to the largest: whether a node has it.
+    Dense(Vec<bool>),
+    /// The ids, sorted.
+    Sparse(Vec<NodeId>),
+}
+
+impl KnownNodes {
+    fn new(snapshot: &Snapshot) -> KnownNodes {
+        let ids = snapshot.nodes.iter().map(|n| n.id);
+        let largest = ids.clone().max().map_or(0, |id| id as usize);
+        if largest <= 4 * snapshot.nodes.len() + 1024 {
+            let mut table = vec![false; largest + 1];
+            for id in ids {
+                table[id as usize] = true;
+            }
+            KnownNodes::Dense(table)
+        } else {
+            let mut sorted: Vec<NodeId> = ids.collect();
+            sorted.sort_unstable();
+            KnownNodes::Sparse(sorted)
         }
-        Ok(first_of.into_iter().map(|(id, _)| id).collect())
+    }
+
+    fn contains(&self, id: NodeId) -> bool {
+        match self {
+            KnownNodes::Dense(table) => table.get(id as usize).copied().unwrap_or(false),
+            KnownNodes::Sparse(sorted) => sorted.binary_search(&id).is_ok(),
+        }
     }
 }
 
@@ -170,34 +194,32 @@ impl Snapshot {
 /// snapshot has them) through a hash set.
 const SMALL_SET: usize = 32;
 
-/// Checks that a replica or `next` set names known nodes (`known` sorted), each once.
-fn check_set(set: &[NodeId], known: &[NodeId], field: &str) -> Result<(), Inconsistency> {
-    let mut seen = HashSet::new();
+/// Checks that a replica or `next` set names known nodes, each once; an error is the position
+/// in the set and what is wrong there.
+fn check_set(set: &[NodeId], known: &KnownNodes) -> Result<(), (usize, Problem)> {
+    let mut seen: Option<HashSet<NodeId>> = None;
     for (j, &id) in set.iter().enumerate() {
         let repeated = if set.len() <= SMALL_SET {
             set[..j].contains(&id)
         } else {
-            !seen.insert(id)
+            !seen.get_or_insert_with(HashSet::new).insert(id)
         };
-        let problem = if known.binary_search(&id).is_err() {
+        let problem = if !known.contains(id) {
             Problem::UnknownMember(id)
         } else if repeated {
             Problem::RepeatedMember(id)
         } else {
             continue;
         };
-        return Err(Inconsistency {
-            field: format!("{field}[{j}]"),
-            problem,
-        });
+        return Err((j, problem));
     }
     Ok(())
 }
 
 /// Checks that partition `p`'s leader, if any, is a known node among its replicas.
-fn check_leader(p: &Partition, known: &[NodeId]) -> Result<(), Problem> {
+fn check_leader(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
     match p.leader {
-        Some(l) if known.binary_search(&l).is_err() => Err(Problem::UnknownLeader(l)),
+        Some(l) if !known.contains(l) => Err(Problem::UnknownLeader(l)),
         Some(l) if !p.replicas.contains(&l) => Err(Problem::LeaderNotReplica(l)),
         _ => Ok(()),
     }
@@ -308,6 +330,15 @@ mod tests {
                 .field,
             "partitions[0].next[1]"
         );
+    }
+
+    #[test]
+    fn sparse_ids_are_looked_up_as_well_as_dense_ones() {
+        let sparse = [4_000_000_000, 7];
+        let s = snapshot(&sparse, vec![partition(0, &[7, 4_000_000_000], Some(7))]);
+        assert_eq!(s.check_consistency(), Ok(()));
+        let s = snapshot(&sparse, vec![partition(0, &[7, 9], Some(7))]);
+        assert_eq!(error(&s), "field `partitions[0].replicas[1]`: N9 is not in `nodes`; add the node or remove it from the set");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::plan::{Step, StepOp, Transition};
 use crate::removal::RemovalHazard;
-use crate::snapshot::{node_label, NodeId, PartitionId, Snapshot, WorkerState};
+use crate::snapshot::{NodeId, NodeLabel, PartitionId, Snapshot, WorkerState};
 
 /// A rule a plan must not break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -244,7 +244,7 @@ impl PlanChecker {
             at,
             detail,
         };
-        let label = node_label(t.node);
+        let label = NodeLabel(t.node);
         let Some(&ni) = self.node_index.get(&t.node) else {
             return Err(fail(
                 Invariant::KnownNode,
@@ -296,7 +296,7 @@ impl PlanChecker {
 
     /// Checks a step and applies it when it keeps every invariant.
     fn check_step(&mut self, s: &Step) -> Result<(), (Invariant, String)> {
-        let label = node_label(s.node);
+        let label = NodeLabel(s.node);
         let Some(&ni) = self.node_index.get(&s.node) else {
             return Err((
                 Invariant::KnownNode,
@@ -341,7 +341,7 @@ impl PlanChecker {
     /// An `add-replica` goes to an alive, active worker without a replica of the partition.
     fn check_add(&self, s: &Step, ni: usize, pi: usize) -> Result<(), (Invariant, String)> {
         let node = &self.snapshot.nodes[ni];
-        let label = node_label(s.node);
+        let label = NodeLabel(s.node);
         if !node.is_placement_candidate() {
             return Err((
                 Invariant::EligibleTarget,
@@ -369,7 +369,7 @@ impl PlanChecker {
     /// A `remove-replica` takes a held replica that no longer leads, safely.
     fn check_remove(&self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
         let partition = &self.snapshot.partitions[pi];
-        let label = node_label(s.node);
+        let label = NodeLabel(s.node);
         if !partition.is_held_by(s.node) {
             return Err((
                 Invariant::RemoveOnlyHeld,
@@ -395,7 +395,7 @@ impl PlanChecker {
         ni: usize,
         pi: usize,
     ) -> Result<(), (Invariant, String)> {
-        let label = node_label(s.node);
+        let label = NodeLabel(s.node);
         if !self.leaders_set.insert(s.partition) {
             return Err((
                 Invariant::NoContradictorySteps,

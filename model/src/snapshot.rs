@@ -161,12 +161,23 @@ impl Node {
         self.alive && self.worker_state != WorkerState::Disabled
     }
 
-    /// The node's domain at `scope`: the region (before the first dot of the location), the zone
-    /// (the whole location) or the node itself.
+    /// The node's region: the part of its location before the first dot.
+    #[inline]
+    pub fn region(&self) -> &str {
+        self.location.split('.').next().unwrap_or("")
+    }
+
+    /// The node's zone: its whole location.
+    #[inline]
+    pub fn zone(&self) -> &str {
+        &self.location
+    }
+
+    /// The node's domain at `scope`: its region, its zone or the node itself.
     pub fn domain(&self, scope: Scope) -> Domain<'_> {
         match scope {
-            Scope::Region => Domain::Named(self.location.split('.').next().unwrap_or("")),
-            Scope::Zone => Domain::Named(&self.location),
+            Scope::Region => Domain::Named(self.region()),
+            Scope::Zone => Domain::Named(self.zone()),
             Scope::Node => Domain::Node(self.id),
         }
     }
@@ -307,9 +318,20 @@ impl NodeUsage {
     }
 }
 
+/// A node id as Restate prints it (`N3`), written straight into a message without an
+/// allocation of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeLabel(pub NodeId);
+
+impl fmt::Display for NodeLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "N{}", self.0)
+    }
+}
+
 /// Formats a node id as Restate prints it: `N3`.
 pub fn node_label(id: NodeId) -> String {
-    format!("N{id}")
+    NodeLabel(id).to_string()
 }
 
 /// Parses a node id written as `N3`, `n3` or `3`.

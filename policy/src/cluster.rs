@@ -6,28 +6,15 @@
 //! searches. Building it is also where a self-contradicting snapshot is rejected, by the model's
 //! rules ([`Snapshot::check_replica_sets`]).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use std::collections::BTreeMap;
 
-use worker_policy_model::replication::Scope;
-use worker_policy_model::snapshot::Domain;
+use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::{
     Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
 };
 
 /// A node's position in [`Cluster::nodes`].
 pub(crate) type Ix = u32;
-
-/// A node as Restate prints it (`N3`), written straight into a message without an allocation
-/// of its own (a placement can have hundreds of thousands of steps, each with a reason).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Label(pub NodeId);
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "N{}", self.0)
-    }
-}
 
 /// One partition, with node indices instead of ids.
 #[derive(Debug, Clone)]
@@ -46,17 +33,11 @@ impl PartitionView {
     /// The view of partition `p`, with `ids` the node ids sorted; `p`'s sets must name known
     /// nodes (see [`Snapshot::check_replica_sets`]).
     fn new(p: &Partition, ids: &[NodeId]) -> PartitionView {
-        let ix = |id: NodeId| ids.binary_search(&id).ok().map(|i| i as Ix);
-        let sorted = |set: &mut dyn Iterator<Item = NodeId>| {
-            let mut out: Vec<Ix> = set.filter_map(ix).collect();
-            out.sort_unstable();
-            out
-        };
         PartitionView {
             id: p.id,
-            replicas: sorted(&mut p.replicas.iter().copied()),
-            next_only: sorted(&mut p.pending_next()),
-            leader: p.leader.and_then(ix),
+            replicas: indices(p.replicas.iter().copied(), ids),
+            next_only: indices(p.pending_next(), ids),
+            leader: p.leader.and_then(|l| index(l, ids)),
         }
     }
 
@@ -133,8 +114,8 @@ impl<'a> Cluster<'a> {
     }
 
     /// Node `ix` as Restate prints it.
-    pub fn label(&self, ix: Ix) -> Label {
-        Label(self.id(ix))
+    pub fn label(&self, ix: Ix) -> NodeLabel {
+        NodeLabel(self.id(ix))
     }
 
     /// The index of node `id`, if the snapshot has it.
@@ -166,20 +147,38 @@ impl<'a> Cluster<'a> {
     }
 }
 
+/// The index of node `id` among `ids` (sorted), if it is there.
+fn index(id: NodeId, ids: &[NodeId]) -> Option<Ix> {
+    ids.binary_search(&id).ok().map(|i| i as Ix)
+}
+
+/// The indices of the nodes `set` names among `ids` (sorted), sorted.
+fn indices(set: impl Iterator<Item = NodeId>, ids: &[NodeId]) -> Vec<Ix> {
+    let mut out: Vec<Ix> = set.filter_map(|id| index(id, ids)).collect();
+    out.sort_unstable();
+    out
+}
+
 /// Numbers the zones and regions of `nodes` in the order of their names: per node its zone,
 /// and per zone its region.
 fn intern_domains(nodes: &[&Node]) -> (Vec<u32>, Vec<u32>) {
-    let number = |scope: Scope| -> BTreeMap<Domain<'_>, u32> {
-        let names: BTreeSet<Domain<'_>> = nodes.iter().map(|n| n.domain(scope)).collect();
-        names.into_iter().zip(0..).collect()
+    let number = |name: fn(&Node) -> &str| {
+        let mut numbers: BTreeMap<&str, u32> = BTreeMap::new();
+        for n in nodes {
+            numbers.insert(name(n), 0);
+        }
+        for (i, v) in numbers.values_mut().enumerate() {
+            *v = i as u32;
+        }
+        numbers
     };
-    let (zones, regions) = (number(Scope::Zone), number(Scope::Region));
+    let (zones, regions) = (number(Node::zone), number(Node::region));
     let mut zone_region = vec![0; zones.len()];
     let zone = nodes
         .iter()
         .map(|n| {
-            let z = zones[&n.domain(Scope::Zone)];
-            zone_region[z as usize] = regions[&n.domain(Scope::Region)];
+            let z = zones[n.zone()];
+            zone_region[z as usize] = regions[n.region()];
             z
         })
         .collect();
