@@ -3,13 +3,21 @@
 
 use worker_policy_model as model;
 
-wasmtime::component::bindgen!({
-    path: "../wit",
-    world: "worker-policy",
-});
+/// What wasmtime's `bindgen!` generates from the contract.
+#[allow(
+    missing_docs,
+    reason = "generated from wit/, whose comments document the contract"
+)]
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "worker-policy",
+    });
+}
 
-pub use self::worker_policy::policy::logging;
-pub use self::worker_policy::policy::types as wit;
+pub use generated::worker_policy::policy::logging;
+pub use generated::worker_policy::policy::types as wit;
+pub use generated::{WorkerPolicy, WorkerPolicyPre};
 
 /// The contract package this host speaks, with its version.
 pub const CONTRACT_PACKAGE: &str = "worker-policy:policy";
@@ -72,32 +80,7 @@ fn roles_to_wit(roles: model::Roles) -> wit::Roles {
         .fold(wit::Roles::empty(), |acc, (_, flag)| acc | flag)
 }
 
-/// Both directions between a model enum and the contract's enum of the same variants, from
-/// one list: each direction is an exhaustive `match`, so a variant missing on either side does
-/// not compile.
-macro_rules! mirror_enum {
-    ($what:literal, $to:ident, $from:ident, $model:ty, $wit:ty, [$($variant:ident),+ $(,)?]) => {
-        #[doc = concat!("The contract's form of a ", $what, ".")]
-        pub fn $to(value: $model) -> $wit {
-            type Model = $model;
-            type Wit = $wit;
-            match value {
-                $(Model::$variant => Wit::$variant,)+
-            }
-        }
-
-        #[doc = concat!("The model's form of a ", $what, ".")]
-        pub fn $from(value: $wit) -> $model {
-            type Model = $model;
-            type Wit = $wit;
-            match value {
-                $(Wit::$variant => Model::$variant,)+
-            }
-        }
-    };
-}
-
-mirror_enum!(
+worker_policy_model::mirror_enum!(
     "scope",
     scope_to_wit,
     scope_from_wit,
@@ -105,7 +88,7 @@ mirror_enum!(
     wit::Scope,
     [Region, Zone, Node]
 );
-mirror_enum!(
+worker_policy_model::mirror_enum!(
     "worker state",
     state_to_wit,
     state_from_wit,
@@ -113,7 +96,7 @@ mirror_enum!(
     wit::WorkerState,
     [Provisioning, Active, Draining, Disabled]
 );
-mirror_enum!(
+worker_policy_model::mirror_enum!(
     "step operation",
     step_op_to_wit,
     step_op_from_wit,

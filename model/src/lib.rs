@@ -12,6 +12,7 @@ pub mod consistency;
 pub mod fair_share;
 pub mod generate;
 pub mod invariants;
+mod mirror;
 pub mod plan;
 pub mod quality;
 pub mod removal;

@@ -59,10 +59,9 @@ pub fn apply_transitions(snapshot: &Snapshot, transitions: &[Transition]) -> Sna
 /// the steps add at most `max_moves` replicas, when given.
 pub fn apply(snapshot: &Snapshot, steps: &[Step], max_moves: Option<u32>) -> Snapshot {
     if let Some(max) = max_moves {
-        assert!(
-            adds(steps) <= max as usize,
-            "over the budget of {max}: {steps:?}"
-        );
+        PlanChecker::new(snapshot.clone())
+            .check_budget(steps, max)
+            .unwrap_or_else(|v| panic!("{v}"));
     }
     PlanChecker::apply_steps(snapshot.clone(), steps).unwrap_or_else(|v| panic!("{v}"))
 }

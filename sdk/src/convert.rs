@@ -45,32 +45,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
     })
 }
 
-/// Both directions between a model enum and the contract's enum of the same variants, from
-/// one list: each direction is an exhaustive `match`, so a variant missing on either side does
-/// not compile.
-macro_rules! mirror_enum {
-    ($what:literal, $to:ident, $from:ident, $model:ty, $wit:ty, [$($variant:ident),+ $(,)?]) => {
-        #[doc = concat!("The contract's form of a ", $what, ".")]
-        pub fn $to(value: $model) -> $wit {
-            type Model = $model;
-            type Wit = $wit;
-            match value {
-                $(Model::$variant => Wit::$variant,)+
-            }
-        }
-
-        #[doc = concat!("The model's form of a ", $what, ".")]
-        pub fn $from(value: $wit) -> $model {
-            type Model = $model;
-            type Wit = $wit;
-            match value {
-                $(Wit::$variant => Model::$variant,)+
-            }
-        }
-    };
-}
-
-mirror_enum!(
+worker_policy_model::mirror_enum!(
     "scope",
     scope_to_wit,
     scope_from_wit,
@@ -78,7 +53,7 @@ mirror_enum!(
     wit::Scope,
     [Region, Zone, Node]
 );
-mirror_enum!(
+worker_policy_model::mirror_enum!(
     "worker state",
     state_to_wit,
     state_from_wit,
