@@ -55,6 +55,14 @@ const EXAMPLES: [(&str, &str); 4] = [
 
 /// The fixed scenarios, in the order the suite runs them.
 pub(crate) fn fixed() -> Vec<Scenario> {
+    let mut out = examples();
+    out.extend(shaped());
+    out.extend(edited());
+    out
+}
+
+/// The example snapshots, and the first one again under a move budget.
+fn examples() -> Vec<Scenario> {
     let mut out: Vec<Scenario> = EXAMPLES
         .iter()
         .map(|(name, text)| {
@@ -70,11 +78,17 @@ pub(crate) fn fixed() -> Vec<Scenario> {
             ..draining.clone()
         });
     }
+    out
+}
+
+/// Clusters the generator makes from a shape: lifecycle events on 3 zones of 3 nodes, and the
+/// shapes where the property is tight (one node per zone, two regions, uneven zones, RF 1).
+fn shaped() -> Vec<Scenario> {
     let zone3 = property("{zone: 3, node: 3}");
     let nine = || vec![3, 3, 3];
-    let shaped = |name: &str, shape: ClusterShape| Scenario::new(name, generate(&shape));
-    out.extend([
-        shaped(
+    let scenario = |name: &str, shape: ClusterShape| Scenario::new(name, generate(&shape));
+    vec![
+        scenario(
             "new cluster with a draining and a provisioning node",
             ClusterShape {
                 draining: 1,
@@ -83,7 +97,7 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(nine(), 12, zone3)
             },
         ),
-        shaped(
+        scenario(
             "two nodes drained at once",
             ClusterShape {
                 placed: true,
@@ -92,7 +106,7 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(nine(), 18, zone3)
             },
         ),
-        shaped(
+        scenario(
             "a dead node",
             ClusterShape {
                 placed: true,
@@ -101,7 +115,7 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(nine(), 18, zone3)
             },
         ),
-        shaped(
+        scenario(
             "scale-out: three provisioning nodes join",
             ClusterShape {
                 placed: true,
@@ -110,14 +124,14 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(nine(), 18, zone3)
             },
         ),
-        shaped(
+        scenario(
             "one node per zone: no drain is safe",
             ClusterShape {
                 placed: true,
                 ..ClusterShape::new(vec![1, 1, 1], 6, zone3)
             },
         ),
-        shaped(
+        scenario(
             "unsatisfiable once a node drains",
             ClusterShape {
                 placed: true,
@@ -126,7 +140,7 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(vec![1, 1, 1], 6, zone3)
             },
         ),
-        shaped(
+        scenario(
             "two regions, one node draining",
             ClusterShape {
                 placed: true,
@@ -140,11 +154,11 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 )
             },
         ),
-        shaped(
+        scenario(
             "uneven zones 4, 2, 1",
             ClusterShape::new(vec![4, 2, 1], 12, zone3),
         ),
-        shaped(
+        scenario(
             "one replica per partition, a node draining",
             ClusterShape {
                 placed: true,
@@ -153,27 +167,29 @@ pub(crate) fn fixed() -> Vec<Scenario> {
                 ..ClusterShape::new(vec![4], 8, property("1"))
             },
         ),
-    ]);
-    let mut growing = generate(&ClusterShape {
-        placed: true,
-        draining: 1,
-        seed: 9,
-        ..ClusterShape::new(nine(), 12, zone3)
-    });
+    ]
+}
+
+/// Generated clusters edited after the fact: new partitions, and `next` sets in flight, each
+/// while a node drains.
+fn edited() -> Vec<Scenario> {
+    let zone3 = property("{zone: 3, node: 3}");
+    let draining = |partitions: u32, seed: u64| {
+        generate(&ClusterShape {
+            placed: true,
+            draining: 1,
+            seed,
+            ..ClusterShape::new(vec![3, 3, 3], partitions, zone3)
+        })
+    };
+    let mut growing = draining(12, 9);
     add_unplaced(&mut growing, 6);
-    out.push(Scenario::new("new partitions while a node drains", growing));
-    let mut in_flight = generate(&ClusterShape {
-        placed: true,
-        draining: 1,
-        seed: 8,
-        ..ClusterShape::new(nine(), 18, zone3)
-    });
+    let mut in_flight = draining(18, 8);
     add_next_sets(&mut in_flight, &mut SplitMix64::new(8), 2);
-    out.push(Scenario::new(
-        "next sets in flight, a node draining",
-        in_flight,
-    ));
-    out
+    vec![
+        Scenario::new("new partitions while a node drains", growing),
+        Scenario::new("next sets in flight, a node draining", in_flight),
+    ]
 }
 
 /// Generated case `case` of the suite's `seed`: the model's random cluster of a seed drawn
