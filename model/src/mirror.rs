@@ -3,25 +3,34 @@
 //! side converts from one list of variants, and a variant missing on either side fails to compile.
 
 /// Defines `$to(model) -> wit` and `$from(wit) -> model` for two enums with the same variants,
-/// as exhaustive `match`es over `[$variant, ...]`; `$what` names the type in the doc comments.
+/// as exhaustive `match`es over `[$variant, ...]` (`$what` names the type in the doc comments),
+/// and a test module named `$to` that round-trips every value of the model's `ALL`.
 #[macro_export]
 macro_rules! mirror_enum {
     ($what:literal, $to:ident, $from:ident, $model:ty, $wit:ty, [$($variant:ident),+ $(,)?]) => {
-        #[doc = concat!("The contract's form of a ", $what, ".")]
-        pub fn $to(value: $model) -> $wit {
-            type Model = $model;
-            type Wit = $wit;
-            match value {
-                $(Model::$variant => Wit::$variant,)+
+        $crate::mirror_enum!(@one concat!("The contract's form of a ", $what, "."), $to, $model, $wit, [$($variant),+]);
+        $crate::mirror_enum!(@one concat!("The model's form of a ", $what, "."), $from, $wit, $model, [$($variant),+]);
+
+        #[cfg(test)]
+        mod $to {
+            #[allow(unused_imports, reason = "the type paths of the macro's caller")]
+            use super::*;
+
+            #[test]
+            fn every_value_round_trips() {
+                for value in <$model>::ALL {
+                    assert_eq!(super::$from(super::$to(value)), value);
+                }
             }
         }
-
-        #[doc = concat!("The model's form of a ", $what, ".")]
-        pub fn $from(value: $wit) -> $model {
-            type Model = $model;
-            type Wit = $wit;
+    };
+    (@one $doc:expr, $name:ident, $in:ty, $out:ty, [$($variant:ident),+]) => {
+        #[doc = $doc]
+        pub fn $name(value: $in) -> $out {
+            type In = $in;
+            type Out = $out;
             match value {
-                $(Wit::$variant => Model::$variant,)+
+                $(In::$variant => Out::$variant,)+
             }
         }
     };

@@ -30,6 +30,9 @@ pub enum StepOp {
 }
 
 impl StepOp {
+    /// Every operation, in the contract's order.
+    pub const ALL: [StepOp; 3] = [StepOp::AddReplica, StepOp::RemoveReplica, StepOp::SetLeader];
+
     /// The kebab-case name used in JSON output.
     pub fn name(self) -> &'static str {
         match self {
