@@ -1,31 +1,21 @@
 //! `worker-policy evaluate`: the plan the policy decides for a snapshot.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
-use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy_model::quality;
 
 use crate::output::{OutputOptions, Render};
-use crate::policy_options::PolicyOptions;
+use crate::plan_input::PlanInput;
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
-use crate::view::snapshot::snapshot_line;
 
 /// Options of `evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
     #[command(flatten)]
-    pub policy: PolicyOptions,
-    /// At most this many replicas added by the rebalance; later rounds finish the work.
-    #[arg(long, value_name = "N")]
-    pub max_moves: Option<u32>,
+    pub input: PlanInput,
     #[command(flatten)]
     pub render: OutputOptions,
 }
@@ -47,16 +37,16 @@ pub struct Evaluated {
 
 /// Runs `evaluate`.
 pub fn run(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<Evaluated> {
-    let file = SnapshotFile::read(&args.snapshot)?;
-    let policy = args.policy.load()?;
-    let result = worker_policy::evaluate(&policy, &file.snapshot, args.max_moves);
+    let (file, policy) = args.input.load()?;
+    let result = worker_policy::evaluate(&policy, &file.snapshot, args.input.max_moves);
     crate::logs::print_logs(&policy, verbose);
-    let evaluation = result.with_context(|| format!("evaluating {}", args.snapshot.display()))?;
+    let evaluation =
+        result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))?;
     Ok(Evaluated {
-        policy: PolicyView::new(&policy, args.policy.source_name()),
+        policy: PolicyView::new(&policy, args.input.policy.source_name()),
         quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
         plan: PlanView::from(&evaluation.plan),
-        snapshot: snapshot_line(&args.snapshot.display().to_string(), &file.snapshot),
+        snapshot: args.input.snapshot_line(&file),
     })
 }
 

@@ -3,6 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 use worker_policy::sandbox::Limits;
+use worker_policy::PolicyMetadata;
 
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
@@ -19,24 +20,11 @@ pub struct InspectArgs {
 /// What the component is and says about itself.
 #[derive(Debug, Serialize)]
 pub struct Inspected {
-    /// The contract it implements.
-    pub contract: String,
-    /// What the policy does.
-    pub description: String,
-    /// What the component exports.
-    pub exports: Vec<String>,
-    /// What the component imports.
-    pub imports: Vec<String>,
-    /// The policy's name.
-    pub name: String,
-    /// The SHA-256 of the component, in hex.
-    pub sha256: String,
-    /// The component's size in bytes.
-    pub size: usize,
+    /// What the policy says about itself and what the component is.
+    #[serde(flatten)]
+    pub metadata: PolicyMetadata,
     /// Its file, or the embedded default.
     pub source: String,
-    /// The policy's version.
-    pub version: String,
     /// The sandbox it was loaded into (table only).
     #[serde(skip)]
     pub limits: Limits,
@@ -45,17 +33,9 @@ pub struct Inspected {
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> anyhow::Result<Inspected> {
     let policy = args.policy.load()?;
-    let m = policy.metadata().clone();
     Ok(Inspected {
-        contract: m.contract,
-        description: m.description,
-        exports: m.exports,
-        imports: m.imports,
-        name: m.name,
-        sha256: m.sha256,
-        size: m.size,
+        metadata: policy.metadata().clone(),
         source: args.policy.source_name(),
-        version: m.version,
         limits: *policy.limits(),
     })
 }
@@ -68,16 +48,17 @@ impl Render for Inspected {
             fuel,
         } = self.limits;
         let fuel = fuel.map_or("not metered".to_string(), |f| f.to_string());
+        let m = &self.metadata;
         [
             ("source", self.source.clone()),
-            ("name", self.name.clone()),
-            ("version", self.version.clone()),
-            ("description", self.description.clone()),
-            ("contract", self.contract.clone()),
-            ("imports", self.imports.join(", ")),
-            ("exports", self.exports.join(", ")),
-            ("sha256", self.sha256.clone()),
-            ("size", format!("{} bytes", self.size)),
+            ("name", m.name.clone()),
+            ("version", m.version.clone()),
+            ("description", m.description.clone()),
+            ("contract", m.contract.clone()),
+            ("imports", m.imports.join(", ")),
+            ("exports", m.exports.join(", ")),
+            ("sha256", m.sha256.clone()),
+            ("size", format!("{} bytes", m.size)),
             (
                 "sandbox",
                 format!(

@@ -12,6 +12,7 @@ mod generate;
 mod inspect;
 mod logs;
 mod output;
+mod plan_input;
 mod policy_options;
 mod scenarios;
 mod simulate;

@@ -29,8 +29,8 @@ pub struct OutputOptions {
     pub format: Format,
 }
 
-/// A verb's result. JSON is its `Serialize` form (field names and order are the output's:
-/// keep fields in alphabetical order, the order the output has always had); the table is
+/// A verb's result. JSON is its `Serialize` form, with the keys of every object sorted (the
+/// order the output has always had, whatever the order of the fields); the table is
 /// [`Render::table`].
 pub trait Render: Serialize {
     /// The result as aligned text for people.
@@ -49,7 +49,8 @@ impl Format {
         match self {
             Format::Table => Ok(value.table()),
             Format::Json => {
-                let mut text = serde_json::to_string_pretty(value)?;
+                // A `Value`'s objects are sorted maps: this sorts every object's keys.
+                let mut text = serde_json::to_string_pretty(&serde_json::to_value(value)?)?;
                 text.push('\n');
                 Ok(text)
             }

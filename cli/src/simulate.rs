@@ -6,28 +6,20 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
-use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy_model::quality;
 
 use crate::output::{OutputOptions, Render};
-use crate::policy_options::PolicyOptions;
+use crate::plan_input::PlanInput;
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
-use crate::view::snapshot::snapshot_line;
 
 /// Options of `simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
     #[command(flatten)]
-    pub policy: PolicyOptions,
-    /// At most this many replicas added per round.
-    #[arg(long, value_name = "N")]
-    pub max_moves: Option<u32>,
+    pub input: PlanInput,
     /// Give up after this many rounds.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rounds: u32,
@@ -59,9 +51,13 @@ pub struct Simulated {
 
 /// Runs `simulate`; the final snapshot is written before anything is shown.
 pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
-    let file = SnapshotFile::read(&args.snapshot)?;
-    let policy = args.policy.load()?;
-    let result = worker_policy::simulate(&policy, &file.snapshot, args.max_moves, args.max_rounds);
+    let (file, policy) = args.input.load()?;
+    let result = worker_policy::simulate(
+        &policy,
+        &file.snapshot,
+        args.input.max_moves,
+        args.max_rounds,
+    );
     crate::logs::print_logs(&policy, verbose);
     let simulation = result?;
     if let Some(path) = &args.output {
@@ -69,10 +65,10 @@ pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
     }
     Ok(Simulated {
         nodes: node_counts(&simulation.last),
-        policy: PolicyView::new(&policy, args.policy.source_name()),
+        policy: PolicyView::new(&policy, args.input.policy.source_name()),
         quality: QualityView::from(&quality::measure(&file.snapshot, &simulation.last)),
         rounds: simulation.rounds.iter().map(PlanView::from).collect(),
-        snapshot: snapshot_line(&args.snapshot.display().to_string(), &file.snapshot),
+        snapshot: args.input.snapshot_line(&file),
         written: args.output.clone(),
     })
 }

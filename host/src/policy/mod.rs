@@ -26,7 +26,7 @@ use crate::sandbox::{HostState, Limits, LogRecord};
 pub use pin::{check_pin, sha256_hex};
 
 /// What a policy says about itself and what the component is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PolicyMetadata {
     /// The policy's name.
     pub name: String,
