@@ -52,13 +52,11 @@ fn fault_of(behaviour: &str, limits: Limits) -> PolicyFault {
 
 #[test]
 fn an_endless_loop_is_stopped_at_the_deadline() {
-    match fault_of("loop", tight()) {
-        PolicyFault::Timeout { hook, limit } => {
-            assert_eq!(hook, "reconcile");
-            assert_eq!(limit, Duration::from_millis(300));
-        }
-        other => panic!("expected a timeout, got {other}"),
-    }
+    let fault = fault_of("loop", tight());
+    let PolicyFault::Timeout { hook, limit } = fault else {
+        panic!("expected a timeout, got {fault}");
+    };
+    assert_eq!((hook, limit), ("reconcile", Duration::from_millis(300)));
 }
 
 #[test]

@@ -167,21 +167,31 @@ pub struct PlanChecker {
     steps: usize,
 }
 
+/// Why `node` is not an alive, active worker (`draining and dead`, `active and not a worker`),
+/// or `None` when it is one.
+fn not_a_candidate(node: &crate::Node) -> Option<String> {
+    if node.is_placement_candidate() {
+        return None;
+    }
+    let dead = if node.alive { "" } else { " and dead" };
+    let role = if node.roles.contains(crate::Roles::WORKER) {
+        ""
+    } else {
+        " and not a worker"
+    };
+    Some(format!("{}{dead}{role}", node.worker_state))
+}
+
+/// Where each id stands in its list.
+fn positions(ids: impl Iterator<Item = u32>) -> HashMap<u32, usize> {
+    ids.enumerate().map(|(i, id)| (id, i)).collect()
+}
+
 impl PlanChecker {
     /// A checker that starts from `snapshot`.
     pub fn new(snapshot: Snapshot) -> PlanChecker {
-        let node_index = snapshot
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id, i))
-            .collect();
-        let partition_index = snapshot
-            .partitions
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id, i))
-            .collect();
+        let node_index = positions(snapshot.nodes.iter().map(|n| n.id));
+        let partition_index = positions(snapshot.partitions.iter().map(|p| p.id));
         PlanChecker {
             snapshot,
             node_index,
@@ -340,22 +350,9 @@ impl PlanChecker {
 
     /// An `add-replica` goes to an alive, active worker without a replica of the partition.
     fn check_add(&self, s: &Step, ni: usize, pi: usize) -> Result<(), (Invariant, String)> {
-        let node = &self.snapshot.nodes[ni];
         let label = NodeLabel(s.node);
-        if !node.is_placement_candidate() {
-            return Err((
-                Invariant::EligibleTarget,
-                format!(
-                    "{s}: {label} is {}{}{}",
-                    node.worker_state,
-                    if node.alive { "" } else { " and dead" },
-                    if node.roles.contains(crate::Roles::WORKER) {
-                        ""
-                    } else {
-                        " and not a worker"
-                    }
-                ),
-            ));
+        if let Some(why) = not_a_candidate(&self.snapshot.nodes[ni]) {
+            return Err((Invariant::EligibleTarget, format!("{s}: {label} is {why}")));
         }
         if self.snapshot.partitions[pi].replicas.contains(&s.node) {
             return Err((
@@ -408,16 +405,8 @@ impl PlanChecker {
                 format!("{s}: {label} holds no replica of the partition"),
             ));
         }
-        let node = &self.snapshot.nodes[ni];
-        if !node.is_placement_candidate() {
-            return Err((
-                Invariant::LeaderOnReplica,
-                format!(
-                    "{s}: {label} is {}{}",
-                    node.worker_state,
-                    if node.alive { "" } else { " and dead" }
-                ),
-            ));
+        if let Some(why) = not_a_candidate(&self.snapshot.nodes[ni]) {
+            return Err((Invariant::LeaderOnReplica, format!("{s}: {label} is {why}")));
         }
         Ok(())
     }

@@ -132,6 +132,14 @@ mod tests {
         validate_transition(&cluster(state, empty), 1, to).unwrap()
     }
 
+    /// Asserts `v` refuses, with a reason that says every one of `words`.
+    fn assert_refused(v: &Verdict, words: &[&str]) {
+        assert!(!v.allowed, "{}", v.reason);
+        for word in words {
+            assert!(v.reason.contains(word), "{word:?} not in: {}", v.reason);
+        }
+    }
+
     #[test]
     fn the_same_state_is_always_allowed() {
         for s in WorkerState::ALL {
@@ -152,40 +160,27 @@ mod tests {
     #[test]
     fn active_may_drain_but_not_go_back_to_provisioning() {
         assert!(verdict(Active, false, Draining).allowed);
-        let v = verdict(Active, false, Provisioning);
-        assert!(!v.allowed);
-        assert!(
-            v.reason.contains("N1") && v.reason.contains("provisioning"),
-            "{}",
-            v.reason
+        assert_refused(
+            &verdict(Active, false, Provisioning),
+            &["N1", "provisioning"],
         );
     }
 
     #[test]
-    fn active_may_be_disabled_only_when_empty() {
-        let v = verdict(Active, false, Disabled);
-        assert!(!v.allowed);
-        assert!(
-            v.reason.contains("1 partition(s) still hold it") && v.reason.contains("leads 1"),
-            "{}",
-            v.reason
-        );
-        assert!(verdict(Active, true, Disabled).allowed);
+    fn a_worker_may_be_disabled_only_once_empty() {
+        for (from, words) in [
+            (Active, ["1 partition(s) still hold it", "leads 1"]),
+            (Draining, ["has not finished draining", "1 partition(s)"]),
+        ] {
+            assert_refused(&verdict(from, false, Disabled), &words);
+            assert!(verdict(from, true, Disabled).allowed, "{from}");
+        }
     }
 
     #[test]
-    fn draining_may_return_to_active_or_be_disabled_once_empty() {
+    fn draining_may_return_to_active_but_not_to_provisioning() {
         assert!(verdict(Draining, false, Active).allowed);
         assert!(!verdict(Draining, false, Provisioning).allowed);
-        let v = verdict(Draining, false, Disabled);
-        assert!(!v.allowed);
-        assert!(
-            v.reason.contains("has not finished draining"),
-            "{}",
-            v.reason
-        );
-        assert!(v.reason.contains("1 partition(s)"), "{}", v.reason);
-        assert!(verdict(Draining, true, Disabled).allowed);
     }
 
     #[test]
