@@ -4,6 +4,7 @@
 //!
 //! - [`snapshot_file`] reads and writes the JSON snapshot format, with errors that name the field;
 //! - [`engine`] is the wasmtime engine policies run in, shareable between them;
+//! - [`compile`] compiles untrusted bytes under static limits, in process or in a worker process;
 //! - [`sandbox`] is the limits every policy call runs under, and its per-call store;
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
@@ -45,6 +46,7 @@
 
 pub mod atomic_file;
 pub mod bindings;
+pub mod compile;
 pub mod conformance;
 pub mod embedded;
 pub mod engine;

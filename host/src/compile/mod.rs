@@ -1,0 +1,175 @@
+//! Compiling untrusted bytes under bounds the operator can see and set.
+//!
+//! Before anything is compiled, the bytes are held against static [`CompileLimits`]: their size
+//! (WAT text is bounded before it is turned into binary), then the functions, locals, body sizes
+//! and control nesting of every core module inside the component. Then the component is
+//! compiled as the engine's [`Compiler`] says:
+//!
+//! - [`Isolation::InProcess`] (the library's default): in the calling process, with no bound on
+//!   the time or memory Cranelift takes; only the static limits protect the caller, so an
+//!   embedder loading components it does not trust should use a worker;
+//! - [`Isolation::Worker`]: in a child process ([`CompileWorker`]) that is killed at a deadline
+//!   and caps its own address space; the CLI always compiles this way, running itself.
+//!
+//! - `limits`: the static limits and a component's figures;
+//! - `scan`: counting the figures with `wasmparser`;
+//! - `job`: the worker's side of a compilation in a child process;
+//! - `worker`: the parent's side: start, deadline, outcome;
+//! - `scratch`: the private directory the two share.
+
+mod job;
+mod limits;
+mod scan;
+mod scratch;
+mod worker;
+
+use std::borrow::Cow;
+
+use wasmtime::component::Component;
+
+pub use job::{CompileJob, CompileJobError};
+pub use limits::{CompileFigures, CompileLimit, CompileLimits};
+pub use worker::CompileWorker;
+
+use crate::engine::PolicyEngine;
+use crate::error::{Error, PolicyFault};
+
+/// Where compilation runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// In the calling process: no bound on compile time or memory beyond the static limits.
+    #[default]
+    InProcess,
+    /// In a child process, under a deadline and a memory cap.
+    Worker(CompileWorker),
+}
+
+/// How a [`PolicyEngine`] compiles components: the static limits, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Compiler {
+    /// What a component may be before it is compiled.
+    pub limits: CompileLimits,
+    /// Where it is compiled.
+    pub isolation: Isolation,
+}
+
+impl Compiler {
+    /// Checks `bytes` (binary or WAT text) against the static limits, then compiles them for
+    /// `engine`. Returns the component and the figures it was checked on.
+    pub(crate) fn compile(
+        &self,
+        engine: &PolicyEngine,
+        bytes: &[u8],
+    ) -> Result<(Component, CompileFigures), Error> {
+        let size = bytes.len() as u64;
+        self.limits.check(&CompileFigures {
+            component_size: size,
+            ..CompileFigures::default()
+        })?;
+        let binary = to_binary(bytes)?;
+        let figures = CompileFigures {
+            component_size: size,
+            ..scan::scan(&binary).map_err(invalid)?
+        };
+        self.limits.check(&figures)?;
+        let component = match &self.isolation {
+            Isolation::InProcess => {
+                Component::new(engine.wasmtime(), &binary).map_err(PolicyFault::Invalid)?
+            }
+            Isolation::Worker(worker) => worker.compile(engine, &binary)?,
+        };
+        Ok((component, figures))
+    }
+}
+
+/// The binary form of `bytes`: themselves when binary, converted when WAT text.
+fn to_binary(bytes: &[u8]) -> Result<Cow<'_, [u8]>, PolicyFault> {
+    wat::parse_bytes(bytes).map_err(invalid)
+}
+
+/// A component that does not parse.
+fn invalid(error: impl std::error::Error + Send + Sync + 'static) -> PolicyFault {
+    PolicyFault::Invalid(wasmtime::Error::new(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component with one core function of `locals` locals and `depth` nested blocks, and
+    /// `extra` more empty functions.
+    fn component(locals: usize, depth: usize, extra: usize) -> String {
+        let body = format!(
+            "(local {}){}{}",
+            "i32 ".repeat(locals),
+            "(block ".repeat(depth),
+            ")".repeat(depth)
+        );
+        format!(
+            "(component (core module (func {body}){}))",
+            "(func)".repeat(extra)
+        )
+    }
+
+    fn refused_on(limits: CompileLimits, wat: &str) -> Option<CompileLimit> {
+        let engine = PolicyEngine::new(false).unwrap();
+        let compiler = Compiler {
+            limits,
+            isolation: Isolation::InProcess,
+        };
+        match compiler.compile(&engine, wat.as_bytes()) {
+            Ok(_) => None,
+            Err(Error::Fault(PolicyFault::OverCompileLimit { limit, .. })) => Some(limit),
+            Err(other) => panic!("expected a compile limit, got {other}"),
+        }
+    }
+
+    #[test]
+    fn a_component_inside_every_limit_compiles_and_reports_its_figures() {
+        let engine = PolicyEngine::new(false).unwrap();
+        let wat = component(3, 4, 2);
+        let (_, figures) = Compiler::default()
+            .compile(&engine, wat.as_bytes())
+            .unwrap();
+        assert_eq!(figures.component_size, wat.len() as u64);
+        assert_eq!(
+            (figures.functions, figures.max_locals, figures.max_nesting),
+            (3, 3, 4)
+        );
+    }
+
+    #[test]
+    fn each_limit_refuses_a_component_just_over_it() {
+        let tight = CompileLimits {
+            max_component_size: 10_000,
+            max_functions: 5,
+            max_locals: 10,
+            max_function_size: 200,
+            max_nesting: 8,
+        };
+        assert_eq!(refused_on(tight, &component(10, 8, 4)), None);
+        let cases = [
+            (
+                component(0, 0, 0) + &" ".repeat(10_000),
+                CompileLimit::ComponentSize,
+            ),
+            (component(0, 0, 5), CompileLimit::Functions),
+            (component(11, 0, 0), CompileLimit::Locals),
+            (component(0, 70, 0), CompileLimit::FunctionSize),
+            (component(0, 9, 0), CompileLimit::Nesting),
+        ];
+        for (wat, limit) in cases {
+            assert_eq!(refused_on(tight, &wat), Some(limit), "{limit:?}");
+        }
+    }
+
+    #[test]
+    fn wat_that_does_not_parse_is_invalid() {
+        let engine = PolicyEngine::new(false).unwrap();
+        let error = Compiler::default()
+            .compile(&engine, b"(component (core module (func (bogus))))")
+            .err()
+            .unwrap();
+        assert!(matches!(error, Error::Fault(PolicyFault::Invalid(_))));
+    }
+}
