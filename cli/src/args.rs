@@ -4,7 +4,10 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::{bench, conformance, evaluate, generate, inspect, scenarios, simulate, transition};
+use crate::{
+    bench, compile_worker, conformance, evaluate, generate, inspect, scenarios, simulate,
+    transition,
+};
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
 #[derive(Debug, Parser)]
@@ -45,6 +48,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// A synthetic cluster snapshot from a shape and a seed.
     Generate(generate::GenerateArgs),
+    /// Compile one policy component for the process that started this one (internal).
+    #[command(hide = true)]
+    CompileWorker(compile_worker::CompileWorkerArgs),
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! `worker-policy inspect`: what a policy component is.
+//! `worker-policy inspect`: what a policy component is, and the bounds it was compiled and runs
+//! under.
 
 use clap::Args;
 use serde::Serialize;
+use worker_policy::compile::{CompileLimit, Compiler, Isolation};
 use worker_policy::sandbox::Limits;
 use worker_policy::PolicyMetadata;
 
@@ -25,6 +27,9 @@ pub struct Inspected {
     pub metadata: PolicyMetadata,
     /// Its file, or the embedded default.
     pub source: String,
+    /// How it was compiled (table only).
+    #[serde(skip)]
+    pub compiler: Compiler,
     /// The sandbox it was loaded into (table only).
     #[serde(skip)]
     pub limits: Limits,
@@ -36,8 +41,47 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Inspected> {
     Ok(Inspected {
         metadata: policy.metadata().clone(),
         source: args.policy.source_name(),
+        compiler: policy.engine().compiler().clone(),
         limits: *policy.limits(),
     })
+}
+
+impl Inspected {
+    /// One row per static compile limit: the component's figure beside the limit.
+    fn compile_rows(&self) -> Vec<(&'static str, String)> {
+        CompileLimit::ALL
+            .into_iter()
+            .map(|limit| {
+                let label = match limit {
+                    CompileLimit::ComponentSize => "size",
+                    CompileLimit::Functions => "functions",
+                    CompileLimit::Locals => "locals",
+                    CompileLimit::FunctionSize => "body size",
+                    CompileLimit::Nesting => "nesting",
+                };
+                let value = format!(
+                    "{} {} (limit {}, {})",
+                    self.metadata.compile.get(limit),
+                    limit.what(),
+                    self.compiler.limits.get(limit),
+                    limit.flag()
+                );
+                (label, value)
+            })
+            .collect()
+    }
+
+    /// Where the component was compiled, and under which bounds.
+    fn compiled_in(&self) -> String {
+        match &self.compiler.isolation {
+            Isolation::InProcess => "in process, with no time or memory bound".to_string(),
+            Isolation::Worker(worker) => format!(
+                "in a worker process, {} ms deadline, {} MiB memory",
+                worker.timeout.as_millis(),
+                worker.memory_mib
+            ),
+        }
+    }
 }
 
 impl Render for Inspected {
@@ -49,7 +93,7 @@ impl Render for Inspected {
         } = self.limits;
         let fuel = fuel.map_or("not metered".to_string(), |f| f.to_string());
         let m = &self.metadata;
-        [
+        let mut rows = vec![
             ("source", self.source.clone()),
             ("name", m.name.clone()),
             ("version", m.version.clone()),
@@ -58,18 +102,19 @@ impl Render for Inspected {
             ("imports", m.imports.join(", ")),
             ("exports", m.exports.join(", ")),
             ("sha256", m.sha256.clone()),
-            ("size", format!("{} bytes", m.size)),
-            (
-                "sandbox",
-                format!(
-                    "{} ms per call, {} MiB memory, fuel {fuel}",
-                    timeout.as_millis(),
-                    max_memory >> 20
-                ),
+        ];
+        rows.extend(self.compile_rows());
+        rows.push(("compiled", self.compiled_in()));
+        rows.push((
+            "sandbox",
+            format!(
+                "{} ms per call, {} MiB memory, fuel {fuel}",
+                timeout.as_millis(),
+                max_memory >> 20
             ),
-        ]
-        .iter()
-        .map(|(label, value)| format!("{label:<12} {value}\n"))
-        .collect()
+        ));
+        rows.iter()
+            .map(|(label, value)| format!("{label:<12} {value}\n"))
+            .collect()
     }
 }

@@ -5,6 +5,7 @@
 
 mod args;
 mod bench;
+mod compile_worker;
 mod conformance;
 mod error;
 mod evaluate;
@@ -50,5 +51,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
         Command::Generate(a) => generate::run(&a),
+        Command::CompileWorker(a) => Ok(compile_worker::run(&a)),
     }
 }

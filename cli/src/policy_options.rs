@@ -1,13 +1,16 @@
 //! The options every verb that loads a policy shares: which policy (and the digest it must
-//! have), and the sandbox it runs in.
+//! have), how it is compiled, and the sandbox it runs in. The CLI always compiles a policy in a
+//! child process of its own binary (the hidden `compile-worker` verb), under a deadline and a
+//! memory cap.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use worker_policy::compile::{CompileLimits, CompileWorker, Compiler, Isolation};
 use worker_policy::embedded::{DEFAULT_POLICY, DEFAULT_POLICY_NAME};
-use worker_policy::{Limits, LoadedPolicy};
+use worker_policy::{Limits, LoadedPolicy, PolicyEngine};
 
 use crate::error::CliError;
 use crate::values;
@@ -22,7 +25,65 @@ pub struct PolicyOptions {
     #[arg(long, value_name = "HEX", value_parser = values::sha256)]
     pub policy_sha256: Option<String>,
     #[command(flatten)]
+    pub compile: CompileOptions,
+    #[command(flatten)]
     pub sandbox: SandboxOptions,
+}
+
+/// The bounds a policy is compiled under: static limits checked before compiling, and the
+/// deadline and memory of the compile worker.
+#[derive(Debug, Args)]
+pub struct CompileOptions {
+    /// Refuse a component (binary or WAT text) larger than this, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = CompileLimits::default().max_component_size)]
+    pub max_component_size: u64,
+    /// Refuse a component with more functions than this, over all its core modules.
+    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_functions)]
+    pub max_functions: u64,
+    /// Refuse a component with a function that declares more locals than this.
+    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_locals)]
+    pub max_locals: u64,
+    /// Refuse a component with a function body larger than this, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = CompileLimits::default().max_function_size)]
+    pub max_function_size: u64,
+    /// Refuse a component with blocks nested deeper than this in one function.
+    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_nesting)]
+    pub max_nesting: u64,
+    /// Deadline of compiling the policy, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = values::seconds)]
+    pub compile_timeout: Duration,
+    /// Address space the compile worker may use, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(16..=65536))]
+    pub compile_memory: u64,
+}
+
+impl CompileOptions {
+    /// The static limits these options ask for.
+    pub fn limits(&self) -> CompileLimits {
+        CompileLimits {
+            max_component_size: self.max_component_size,
+            max_functions: self.max_functions,
+            max_locals: self.max_locals,
+            max_function_size: self.max_function_size,
+            max_nesting: self.max_nesting,
+        }
+    }
+
+    /// A compiler that checks these limits, then compiles in a worker: this very program,
+    /// running its hidden `compile-worker` verb.
+    pub fn compiler(&self) -> anyhow::Result<Compiler> {
+        let program = std::env::current_exe()
+            .context("cannot find this program's own executable to compile the policy with")?;
+        Ok(Compiler {
+            limits: self.limits(),
+            isolation: Isolation::Worker(CompileWorker {
+                program,
+                args: vec![crate::compile_worker::VERB.into()],
+                timeout: self.compile_timeout,
+                memory_mib: self.compile_memory,
+            }),
+        })
+    }
 }
 
 /// The limits every policy call runs under.
@@ -76,7 +137,11 @@ impl PolicyOptions {
         if let Some(pin) = &self.policy_sha256 {
             worker_policy::policy::check_pin(&bytes, pin)?;
         }
-        LoadedPolicy::load(&bytes, limits)
+        let compiler = self.compile.compiler()?;
+        PolicyEngine::new(limits.fuel.is_some())
+            .and_then(|engine| {
+                LoadedPolicy::load_in(&engine.with_compiler(compiler), &bytes, limits)
+            })
             .with_context(|| format!("cannot load the policy {}", self.source_name()))
     }
 }
