@@ -127,28 +127,6 @@ pub enum PolicyFault {
     /// A component that does not compile or link.
     #[error("the component is not valid")]
     Invalid(#[source] wasmtime::Error),
-    /// A component over a static compile limit, refused before compiling.
-    #[error("the component has {found} {}, over the limit of {max}; refused before compiling (raise it with {})", .limit.what(), .limit.flag())]
-    OverCompileLimit {
-        /// The limit.
-        limit: crate::compile::CompileLimit,
-        /// The component's figure.
-        found: u64,
-        /// The limit's value.
-        max: u64,
-    },
-    /// Compiling the component took longer than the compile timeout.
-    #[error("compiling the component took longer than the compile timeout of {} s and was stopped (raise it with --compile-timeout)", .limit.as_secs_f64())]
-    CompileTimeout {
-        /// The compile timeout.
-        limit: Duration,
-    },
-    /// Compiling the component needed more memory than the compile worker may use.
-    #[error("compiling the component needed more than the compile memory bound of {limit_mib} MiB and was stopped (raise it with --compile-memory)")]
-    CompileOutOfMemory {
-        /// The compile memory bound, in MiB.
-        limit_mib: u64,
-    },
     /// A component built for another version of the contract, or for another contract.
     #[error("the component exports {found}, this host speaks {expected}; rebuild the policy against wit/ of this host")]
     WrongContract {
@@ -201,12 +179,12 @@ pub enum PolicyFault {
         /// The fuel it had.
         fuel: u64,
     },
-    /// The policy tried to grow its memory past the cap.
-    #[error("the policy tried to grow its memory to {requested} bytes in `{hook}`, over the cap of {limit} bytes, and was stopped")]
+    /// The policy tried to grow its memories and tables, all together, past the cap.
+    #[error("the policy tried to grow its memory and tables to {requested} bytes in all in `{hook}`, over the cap of {limit} bytes, and was stopped")]
     OutOfMemory {
         /// The hook.
         hook: Hook,
-        /// The size it asked for.
+        /// The total size it asked for, over every memory and table of the call.
         requested: usize,
         /// The cap.
         limit: usize,
@@ -219,6 +197,18 @@ pub enum PolicyFault {
         /// Items returned.
         items: usize,
         /// The most that make sense.
+        limit: usize,
+    },
+    /// The policy answered with a string longer than any string a policy may hand the host.
+    #[error("the policy answered `{hook}` with `{field}` of {size} bytes, over the cap of {limit} bytes")]
+    OversizedText {
+        /// The hook.
+        hook: Hook,
+        /// Where the string is in the answer, such as `steps[3].reason`.
+        field: String,
+        /// Its length in bytes.
+        size: usize,
+        /// The cap ([`MAX_POLICY_TEXT`](crate::sandbox::MAX_POLICY_TEXT)).
         limit: usize,
     },
     /// Round after round, the plans lead back to a snapshot seen before.
@@ -244,3 +234,51 @@ pub enum PolicyFault {
         violation: Violation,
     },
 }
+
+/// The most bytes of untrusted text (a policy's strings, WAT source, a file's contents) an error
+/// message quotes.
+pub const EXCERPT_BYTES: usize = 200;
+
+/// The start of untrusted `text`, at most [`EXCERPT_BYTES`] bytes, saying how much was left out.
+pub fn excerpt(text: &str) -> String {
+    if text.len() <= EXCERPT_BYTES {
+        return text.to_string();
+    }
+    let mut cut = EXCERPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… [{} more bytes]", &text[..cut], text.len() - cut)
+}
+
+/// A wasmtime error whose message may quote untrusted input (a WAT line, a policy's string):
+/// displayed as an [`excerpt`] of its whole chain, with the error itself kept whole inside.
+/// Wrap such an error with [`BoundedCause::wrap`] before keeping it as a fault's source.
+#[derive(Debug)]
+pub struct BoundedCause {
+    message: String,
+    error: wasmtime::Error,
+}
+
+impl BoundedCause {
+    /// `error` as a wasmtime error whose message, and chain, is at most an excerpt long; the
+    /// original stays reachable with `downcast_ref::<BoundedCause>()` and [`BoundedCause::error`].
+    pub fn wrap(error: wasmtime::Error) -> wasmtime::Error {
+        let message = excerpt(&format!("{error:#}"));
+        wasmtime::Error::new(BoundedCause { message, error })
+    }
+
+    /// The error as wasmtime reported it, unbounded.
+    pub fn error(&self) -> &wasmtime::Error {
+        &self.error
+    }
+}
+
+impl fmt::Display for BoundedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// No source: the message already sums up the chain, whose links may quote the input in full.
+impl std::error::Error for BoundedCause {}

@@ -8,6 +8,14 @@
 //! fixed-seed random source, and stdout and stderr that go to the log.
 //!
 //! A store traps on the first call after a trap, so every hook call gets its own store.
+//!
+//! What a policy can make the host hold is bounded: its linear memories and tables together up
+//! to [`Limits::max_memory`]; every string it hands over up to [`MAX_POLICY_TEXT`] bytes (longer
+//! answers are refused, longer log messages cut); the data copied out of it in one crossing (an
+//! answer, or one log call) up to [`MAX_CROSSING_BYTES`], past which wasmtime fails the call
+//! before copying; at most [`MAX_LOG_RECORDS`] log records per call and [`MAX_OUTPUT_BYTES`] of
+//! stdout and of stderr. A call's peak host memory is therefore at most about `max_memory` plus
+//! `MAX_CROSSING_BYTES` twice over (the copy, and the model's form made from it).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -21,14 +29,22 @@ use worker_policy_model::generate::SplitMix64;
 
 use crate::bindings::logging;
 use crate::engine::EPOCH_TICK;
-/// The longest message a policy may log; longer ones are cut.
-const MAX_LOG_MESSAGE: usize = 4096;
+/// The longest string a policy may hand the host, in bytes: a reason, an `info` field, the
+/// message of an error; an answer with a longer one is refused, and a longer log message is cut
+/// to this length.
+pub const MAX_POLICY_TEXT: usize = 4096;
 /// The most messages a policy may log in one call; later ones are counted, not kept.
-const MAX_LOG_RECORDS: usize = 1000;
-/// The most bytes a WASI policy may write to stdout or stderr in one call.
-const MAX_OUTPUT_BYTES: usize = 64 << 10;
-/// The most elements a table of a policy may grow to.
-const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+pub const MAX_LOG_RECORDS: usize = 1000;
+/// The most bytes a WASI policy may write to stdout, and to stderr, in one call; past it the
+/// stream is closed to the policy.
+pub const MAX_OUTPUT_BYTES: usize = 64 << 10;
+/// The most bytes a policy may hand the host in one crossing (a hook's whole answer, or one
+/// log call), counted by wasmtime's hostcall fuel as the host's copy is made; past it the call
+/// fails before the copy. Large enough for the answers to the largest clusters `generate` and
+/// `bench` make, and for a log message far over [`MAX_POLICY_TEXT`] to be cut, not fail.
+pub const MAX_CROSSING_BYTES: usize = 128 << 20;
+/// What one table element costs against [`Limits::max_memory`] (a reference, 8 bytes).
+pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// The seed of the virtual WASI random source: the same bytes for every call of every policy.
 const RANDOM_SEED: u64 = 0x5EED_0FC0_FFEE;
 
@@ -37,7 +53,9 @@ const RANDOM_SEED: u64 = 0x5EED_0FC0_FFEE;
 pub struct Limits {
     /// Wall-clock time per hook call.
     pub timeout: Duration,
-    /// Bytes of linear memory per instance.
+    /// Bytes of linear memory and tables per hook call, summed over every memory and table of
+    /// every core instance of the component (each table element counts
+    /// [`TABLE_ELEMENT_BYTES`]).
     pub max_memory: usize,
     /// Instructions' worth of fuel per hook call, for reproducible runs; `None` meters nothing.
     pub fuel: Option<u64>,
@@ -62,15 +80,39 @@ pub struct LogRecord {
     pub message: String,
 }
 
+/// What a policy's log lost in one call: records dropped past [`MAX_LOG_RECORDS`], bytes cut
+/// from messages over [`MAX_POLICY_TEXT`], and output streams that reached
+/// [`MAX_OUTPUT_BYTES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogLosses {
+    /// Records dropped because the call had logged [`MAX_LOG_RECORDS`] already.
+    pub dropped_records: usize,
+    /// Messages cut to [`MAX_POLICY_TEXT`] bytes.
+    pub cut_messages: usize,
+    /// Bytes cut from those messages.
+    pub cut_bytes: usize,
+    /// Output streams (stdout, stderr) that reached [`MAX_OUTPUT_BYTES`] and were closed.
+    pub full_outputs: usize,
+}
+
+impl LogLosses {
+    /// Whether nothing was lost.
+    pub fn is_empty(&self) -> bool {
+        *self == LogLosses::default()
+    }
+}
+
 /// The state of one store: the memory cap and what the policy logged.
 pub struct HostState {
     max_memory: usize,
-    /// The size a policy tried to grow its memory to beyond the cap, if it did.
+    /// Bytes of memories and tables the store's instances hold now.
+    memory_in_use: usize,
+    /// The total a policy asked for beyond the cap, if it did.
     pub(crate) memory_refused: Option<usize>,
     /// What the policy logged.
     pub logs: Vec<LogRecord>,
-    /// Messages dropped past the log limit.
-    pub dropped_logs: usize,
+    /// What the log lost.
+    pub losses: LogLosses,
     wasi: WasiCtx,
     table: ResourceTable,
     stdout: MemoryOutputPipe,
@@ -95,9 +137,10 @@ impl HostState {
             .build();
         HostState {
             max_memory: limits.max_memory,
+            memory_in_use: 0,
             memory_refused: None,
             logs: Vec::new(),
-            dropped_logs: 0,
+            losses: LogLosses::default(),
             wasi,
             table: ResourceTable::new(),
             stdout,
@@ -113,6 +156,9 @@ impl HostState {
             (self.stderr.clone(), logging::Level::Warn),
         ] {
             let bytes = pipe.contents();
+            if bytes.len() >= MAX_OUTPUT_BYTES {
+                self.losses.full_outputs += 1;
+            }
             for line in String::from_utf8_lossy(&bytes)
                 .lines()
                 .filter(|l| !l.trim().is_empty())
@@ -167,27 +213,42 @@ impl WasiView for HostState {
     }
 }
 
+impl HostState {
+    /// Grants growing one memory or table from `current` to `desired` bytes when the store's
+    /// total stays within the cap, and keeps the total; records the total asked for otherwise.
+    fn grow(&mut self, current: usize, desired: usize) -> bool {
+        let total = (self.memory_in_use - current.min(self.memory_in_use)).saturating_add(desired);
+        if total > self.max_memory {
+            self.memory_refused = Some(total);
+            return false;
+        }
+        self.memory_in_use = total;
+        true
+    }
+}
+
+/// Memories and tables of every instance in the store count against one cap, so a component
+/// cannot multiply it with more memories, tables or core instances.
 impl ResourceLimiter for HostState {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max_memory {
-            self.memory_refused = Some(desired);
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(self.grow(current, desired))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        Ok(self.grow(
+            current.saturating_mul(TABLE_ELEMENT_BYTES),
+            desired.saturating_mul(TABLE_ELEMENT_BYTES),
+        ))
     }
 
     fn instances(&self) -> usize {
@@ -209,16 +270,19 @@ impl crate::bindings::wit::Host for HostState {}
 impl logging::Host for HostState {
     fn log(&mut self, level: logging::Level, mut message: String) {
         if self.logs.len() >= MAX_LOG_RECORDS {
-            self.dropped_logs += 1;
+            self.losses.dropped_records += 1;
             return;
         }
-        if message.len() > MAX_LOG_MESSAGE {
-            let mut cut = MAX_LOG_MESSAGE;
+        if message.len() > MAX_POLICY_TEXT {
+            let mut cut = MAX_POLICY_TEXT;
             while !message.is_char_boundary(cut) {
                 cut -= 1;
             }
+            self.losses.cut_messages += 1;
+            self.losses.cut_bytes += message.len() - cut;
             message.truncate(cut);
             message.push_str(" [cut]");
+            message.shrink_to_fit();
         }
         self.logs.push(LogRecord { level, message });
     }
@@ -235,6 +299,7 @@ pub(crate) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<
         .max(1);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
     store.epoch_deadline_trap();
+    store.set_hostcall_fuel(MAX_CROSSING_BYTES);
     if let Some(fuel) = limits.fuel {
         store.set_fuel(fuel)?;
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use worker_policy_model::snapshot::parse_node_id;
 use worker_policy_model::{Node, NodeId, Partition, Replication, Roles, Snapshot, WorkerState};
 
-use crate::error::SnapshotError;
+use crate::error::{excerpt, SnapshotError};
 
 /// The largest snapshot file the host reads.
 pub const MAX_FILE_BYTES: u64 = 512 << 20;
@@ -81,12 +81,12 @@ impl SnapshotFile {
             let problem = if inner.is_eof() {
                 format!("the JSON ends too early ({inner}); the file looks truncated")
             } else {
-                inner.to_string()
+                bounded_problem(inner.to_string())
             };
             error(if field == "." { String::new() } else { field }, problem)
         })?;
-        let replication =
-            parse_replication(&doc.replication).map_err(|p| error("replication".into(), p))?;
+        let replication = parse_replication(&doc.replication)
+            .map_err(|p| error("replication".into(), bounded_problem(p)))?;
         let replication_doc = doc.replication.clone();
         let snapshot = doc
             .into_snapshot(replication)
@@ -144,7 +144,8 @@ fn parse_replication(value: &Value) -> Result<Replication, String> {
         }
         other => {
             return Err(format!(
-                "`{other}` is not a replication property; write a replica count such as 3, or \"{{zone: 3, node: 3}}\""
+                "`{}` is not a replication property; write a replica count such as 3, or \"{{zone: 3, node: 3}}\"",
+                excerpt(&other.to_string())
             ))
         }
     };
@@ -287,9 +288,12 @@ impl<'de> Deserialize<'de> for NodeIdDoc {
                     .and_then(|v| self.visit_u64(v))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeIdDoc, E> {
-                parse_node_id(v)
-                    .map(NodeIdDoc)
-                    .ok_or_else(|| E::custom(format!("`{v}` is not a node id; write 3 or \"N3\"")))
+                parse_node_id(v).map(NodeIdDoc).ok_or_else(|| {
+                    E::custom(format!(
+                        "`{}` is not a node id; write 3 or \"N3\"",
+                        excerpt(v)
+                    ))
+                })
             }
         }
         d.deserialize_any(IdVisitor)
@@ -332,6 +336,19 @@ impl SnapshotDoc {
 /// An example of the `nodes` list, for the message when it is missing.
 const NODES_EXAMPLE: &str =
     r#""nodes": [{"id": 1, "location": "eu.a", "worker_state": "active"}, ...]"#;
+/// The longest problem said whole: the parser's messages and the replication property's quote
+/// values from the file, so a longer one is quoted as an excerpt.
+const LONGEST_WHOLE_PROBLEM: usize = 1024;
+
+/// `problem`, or an excerpt of it when it is longer than [`LONGEST_WHOLE_PROBLEM`].
+fn bounded_problem(problem: String) -> String {
+    if problem.len() > LONGEST_WHOLE_PROBLEM {
+        excerpt(&problem)
+    } else {
+        problem
+    }
+}
+
 /// An example of the `partitions` list, for the message when it is missing.
 const PARTITIONS_EXAMPLE: &str = r#""partitions": [{"id": 0, "replicas": [1, 2, 3]}, ...]"#;
 
@@ -413,6 +430,26 @@ mod tests {
         let e = parse(text).expect_err("the snapshot must be refused");
         assert_eq!(e.file, Path::new("cluster.json"));
         (e.field, e.problem)
+    }
+
+    #[test]
+    fn values_from_the_file_are_quoted_as_excerpts() {
+        let huge = "x".repeat(10 << 20);
+        for text in [
+            format!(r#"{{"replication": 1, "nodes": [{{"id": "{huge}"}}], "partitions": []}}"#),
+            format!(
+                r#"{{"replication": 1, "nodes": [{{"id": 1, "worker_state": "{huge}"}}], "partitions": []}}"#
+            ),
+            format!(r#"{{"replication": "{{{huge}: 3}}", "nodes": [], "partitions": []}}"#),
+            format!(r#"{{"replication": ["{huge}"], "nodes": [], "partitions": []}}"#),
+        ] {
+            let error = SnapshotFile::parse(&text, Path::new("big.json")).expect_err("refused");
+            assert!(
+                error.to_string().len() < 1024,
+                "{} bytes",
+                error.to_string().len()
+            );
+        }
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! What went wrong in a hook call, in the host's terms: a wasmtime error becomes a timeout, fuel
 //! exhaustion, a memory refusal or a trap (with the panic message the policy logged, if any).
+//! What the policy wrote (its panic message, and whatever wasmtime's error quotes of it) is
+//! quoted as an excerpt.
 
 use wasmtime::Trap;
 
-use crate::error::{Hook, PolicyFault};
+use crate::error::{excerpt, BoundedCause, Hook, PolicyFault};
 use crate::sandbox::Limits;
 
 /// What the store saw besides the error itself.
 pub(crate) struct CallEvidence {
-    /// The memory size the policy asked for beyond the cap, if it did.
+    /// The total of memories and tables the policy asked for beyond the cap, if it did.
     pub memory_refused: Option<usize>,
     /// The last error-level message the policy logged (a panic's message).
     pub panic: Option<String>,
@@ -21,6 +23,7 @@ pub(crate) fn classify(
     limits: &Limits,
     evidence: CallEvidence,
 ) -> PolicyFault {
+    let panic = evidence.panic.as_deref().map(excerpt);
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PolicyFault::Timeout {
             hook,
@@ -37,15 +40,15 @@ pub(crate) fn classify(
         },
         Some(trap) => {
             let mut message = trap.to_string();
-            if let Some(panic) = evidence.panic {
+            if let Some(panic) = panic {
                 message = format!("{message} (the policy logged: {panic})");
             }
             PolicyFault::Trap { hook, message }
         }
         None => PolicyFault::CallFailed {
             hook,
-            source: error,
-            panic: evidence.panic,
+            source: BoundedCause::wrap(error),
+            panic,
         },
     }
 }

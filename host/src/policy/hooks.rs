@@ -1,15 +1,17 @@
 //! The contract's hooks as methods of a loaded policy. Every call runs in a fresh store and
 //! instance; its answer is converted to the model's types, and an answer with more items than
-//! the snapshot could need is refused before anything else looks at it.
+//! the snapshot could need, or with a string longer than
+//! [`MAX_POLICY_TEXT`](crate::sandbox::MAX_POLICY_TEXT), is refused before anything else looks
+//! at it.
 
 use wasmtime::Store;
 use worker_policy_model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
 
 use super::fault::{classify, CallEvidence};
-use super::{HookLog, LoadedPolicy};
+use super::{CallLog, LoadedPolicy};
 use crate::bindings::{self, logging, wit, WorkerPolicy};
 use crate::error::{Error, Hook, PolicyFault};
-use crate::sandbox::{self, HostState};
+use crate::sandbox::{self, HostState, MAX_POLICY_TEXT};
 
 /// A hook's raw answer: the value or the policy's typed error.
 type Answer<T> = Result<T, wit::PolicyError>;
@@ -31,6 +33,11 @@ impl LoadedPolicy {
                 bindings::state_to_wit(to),
             )
         })?;
+        check_text(
+            "validate-transition",
+            || "verdict.reason".into(),
+            &verdict.reason,
+        )?;
         Ok(Verdict {
             allowed: verdict.allowed,
             reason: verdict.reason,
@@ -45,6 +52,13 @@ impl LoadedPolicy {
                 .call_reconcile(store, &input)
         })?;
         check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
+        for (i, transition) in transitions.iter().enumerate() {
+            check_text(
+                "reconcile",
+                || format!("transitions[{i}].reason"),
+                &transition.reason,
+            )?;
+        }
         Ok(transitions
             .into_iter()
             .map(bindings::transition_from_wit)
@@ -76,9 +90,17 @@ impl LoadedPolicy {
 
     /// The policy's info, asked once at load.
     pub(super) fn info(&self) -> Result<wit::PolicyInfo, Error> {
-        self.call("info", |store, p| {
+        let info = self.call("info", |store, p| {
             p.worker_policy_policy_policy().call_info(store)
-        })
+        })?;
+        for (field, text) in [
+            ("info.name", &info.name),
+            ("info.version", &info.version),
+            ("info.description", &info.description),
+        ] {
+            check_text("info", || field.into(), text)?;
+        }
+        Ok(info)
     }
 
     /// Runs a hook whose answer may be the policy's typed error, which becomes a refusal.
@@ -87,8 +109,7 @@ impl LoadedPolicy {
         hook: Hook,
         run: impl FnOnce(&mut Store<HostState>, &WorkerPolicy) -> wasmtime::Result<Answer<T>>,
     ) -> Result<T, Error> {
-        self.call(hook, run)?
-            .map_err(|e| Error::Refused(bindings::error_from_wit(e)))
+        self.call(hook, run)?.map_err(|error| refusal(hook, error))
     }
 
     /// Runs one hook in a fresh store and instance, keeps what the policy logged, and turns
@@ -119,14 +140,29 @@ impl LoadedPolicy {
                 .find(|r| r.level == logging::Level::Error)
                 .map(|r| r.message.clone()),
         };
-        self.logs.lock().unwrap_or_else(|e| e.into_inner()).extend(
-            state
-                .logs
-                .into_iter()
-                .map(|record| HookLog { hook, record }),
-        );
+        if !state.logs.is_empty() || !state.losses.is_empty() {
+            self.logs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(CallLog {
+                    hook,
+                    records: state.logs,
+                    losses: state.losses,
+                });
+        }
         result.map_err(|error| classify(hook, error, &self.limits, evidence).into())
     }
+}
+
+/// The refusal the policy's typed error to `hook` amounts to, or a fault when its message is
+/// longer than [`MAX_POLICY_TEXT`].
+fn refusal(hook: Hook, error: wit::PolicyError) -> Error {
+    if let wit::PolicyError::InvalidSnapshot(why) = &error {
+        if let Err(fault) = check_text(hook, || "error.invalid-snapshot".into(), why) {
+            return fault.into();
+        }
+    }
+    Error::Refused(bindings::error_from_wit(error))
 }
 
 /// The model's steps of an answer to `hook` on `snapshot`, refused when there are more than any
@@ -137,6 +173,9 @@ fn steps_from_wit(
     snapshot: &Snapshot,
 ) -> Result<Vec<Step>, Error> {
     check_size(hook, steps.len(), step_limit(snapshot))?;
+    for (i, step) in steps.iter().enumerate() {
+        check_text(hook, || format!("steps[{i}].reason"), &step.reason)?;
+    }
     Ok(steps.into_iter().map(bindings::step_from_wit).collect())
 }
 
@@ -156,6 +195,19 @@ fn step_limit(snapshot: &Snapshot) -> usize {
 fn check_size(hook: Hook, items: usize, limit: usize) -> Result<(), PolicyFault> {
     if items > limit {
         return Err(PolicyFault::OversizedAnswer { hook, items, limit });
+    }
+    Ok(())
+}
+
+/// Refuses an answer whose string at `field` is longer than [`MAX_POLICY_TEXT`].
+fn check_text(hook: Hook, field: impl FnOnce() -> String, text: &str) -> Result<(), PolicyFault> {
+    if text.len() > MAX_POLICY_TEXT {
+        return Err(PolicyFault::OversizedText {
+            hook,
+            field: field(),
+            size: text.len(),
+            limit: MAX_POLICY_TEXT,
+        });
     }
     Ok(())
 }

@@ -17,11 +17,12 @@ pub mod pin;
 
 use std::sync::Mutex;
 
+use wasmtime::component::Component;
+
 use crate::bindings::WorkerPolicyPre;
-use crate::compile::CompileFigures;
 use crate::engine::PolicyEngine;
-use crate::error::{Error, Hook};
-use crate::sandbox::{HostState, Limits, LogRecord};
+use crate::error::{Error, Hook, PolicyFault};
+use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
 pub use pin::{check_pin, sha256_hex};
 
 /// What a policy says about itself and what the component is.
@@ -43,17 +44,17 @@ pub struct PolicyMetadata {
     pub sha256: String,
     /// The component's size in bytes.
     pub size: usize,
-    /// What the component was checked on against the engine's static compile limits.
-    pub compile: CompileFigures,
 }
 
-/// A log record with the hook that wrote it.
+/// What one hook call logged, and what its log lost to the sandbox's bounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookLog {
-    /// The hook that logged it.
+pub struct CallLog {
+    /// The hook called.
     pub hook: Hook,
-    /// The record.
-    pub record: LogRecord,
+    /// The records kept, in the order logged.
+    pub records: Vec<LogRecord>,
+    /// The records dropped and the bytes cut.
+    pub losses: LogLosses,
 }
 
 /// A policy component ready to be called (the host's side; a policy author implements the SDK's
@@ -63,7 +64,7 @@ pub struct LoadedPolicy {
     limits: Limits,
     pre: WorkerPolicyPre<HostState>,
     metadata: PolicyMetadata,
-    logs: Mutex<Vec<HookLog>>,
+    logs: Mutex<Vec<CallLog>>,
     fuel_used: Mutex<u64>,
 }
 
@@ -76,10 +77,8 @@ impl LoadedPolicy {
     }
 
     /// Loads a component from its bytes (binary, or WAT text) into `engine`: checks that it is
-    /// a component within the engine's compile limits, compiles it as the engine's
-    /// [`Compiler`](crate::compile::Compiler) says, checks that it is for this contract and
-    /// imports nothing else, pre-links it, and asks for its info. `engine` must meter fuel
-    /// exactly when `limits.fuel` is set.
+    /// a component for this contract that imports nothing else, compiles and pre-links it, and
+    /// asks for its info. `engine` must meter fuel exactly when `limits.fuel` is set.
     pub fn load_in(
         engine: &PolicyEngine,
         bytes: &[u8],
@@ -91,7 +90,7 @@ impl LoadedPolicy {
             });
         }
         component_checks::check_header(bytes)?;
-        let (component, compile) = engine.compiler().compile(engine, bytes)?;
+        let component = Component::new(engine.wasmtime(), bytes).map_err(PolicyFault::Invalid)?;
         let ty = component.component_type();
         let imports: Vec<String> = ty
             .imports(engine.wasmtime())
@@ -116,7 +115,6 @@ impl LoadedPolicy {
                 exports,
                 sha256: sha256_hex(bytes),
                 size: bytes.len(),
-                compile,
             },
             logs: Mutex::new(Vec::new()),
             fuel_used: Mutex::new(0),
@@ -143,8 +141,9 @@ impl LoadedPolicy {
         &self.engine
     }
 
-    /// Takes the log records written so far.
-    pub fn take_logs(&self) -> Vec<HookLog> {
+    /// Takes what the calls so far logged (calls that logged nothing and lost nothing are left
+    /// out).
+    pub fn take_logs(&self) -> Vec<CallLog> {
         std::mem::take(&mut *self.logs.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
@@ -160,7 +159,6 @@ mod tests {
 
     use super::*;
     use crate::embedded::DEFAULT_POLICY;
-    use crate::error::PolicyFault;
 
     #[test]
     fn policies_share_one_engine_when_its_metering_matches() {
