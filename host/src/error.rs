@@ -127,6 +127,28 @@ pub enum PolicyFault {
     /// A component that does not compile or link.
     #[error("the component is not valid")]
     Invalid(#[source] wasmtime::Error),
+    /// A component over a static compile limit, refused before compiling.
+    #[error("the component has {found} {}, over the limit of {max}; refused before compiling (raise it with {})", .limit.what(), .limit.flag())]
+    OverCompileLimit {
+        /// The limit.
+        limit: crate::compile::CompileLimit,
+        /// The component's figure.
+        found: u64,
+        /// The limit's value.
+        max: u64,
+    },
+    /// Compiling the component took longer than the compile timeout.
+    #[error("compiling the component took longer than the compile timeout of {} s and was stopped (raise it with --compile-timeout)", .limit.as_secs_f64())]
+    CompileTimeout {
+        /// The compile timeout.
+        limit: Duration,
+    },
+    /// Compiling the component needed more memory than the compile worker may use.
+    #[error("compiling the component needed more than the compile memory bound of {limit_mib} MiB and was stopped (raise it with --compile-memory)")]
+    CompileOutOfMemory {
+        /// The compile memory bound, in MiB.
+        limit_mib: u64,
+    },
     /// A component built for another version of the contract, or for another contract.
     #[error("the component exports {found}, this host speaks {expected}; rebuild the policy against wit/ of this host")]
     WrongContract {

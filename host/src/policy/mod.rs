@@ -17,11 +17,10 @@ pub mod pin;
 
 use std::sync::Mutex;
 
-use wasmtime::component::Component;
-
 use crate::bindings::WorkerPolicyPre;
+use crate::compile::CompileFigures;
 use crate::engine::PolicyEngine;
-use crate::error::{Error, Hook, PolicyFault};
+use crate::error::{Error, Hook};
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
 pub use pin::{check_pin, sha256_hex};
 
@@ -44,6 +43,8 @@ pub struct PolicyMetadata {
     pub sha256: String,
     /// The component's size in bytes.
     pub size: usize,
+    /// What the component was checked on against the engine's static compile limits.
+    pub compile: CompileFigures,
 }
 
 /// What one hook call logged, and what its log lost to the sandbox's bounds.
@@ -77,8 +78,10 @@ impl LoadedPolicy {
     }
 
     /// Loads a component from its bytes (binary, or WAT text) into `engine`: checks that it is
-    /// a component for this contract that imports nothing else, compiles and pre-links it, and
-    /// asks for its info. `engine` must meter fuel exactly when `limits.fuel` is set.
+    /// a component within the engine's compile limits, compiles it as the engine's
+    /// [`Compiler`](crate::compile::Compiler) says, checks that it is for this contract and
+    /// imports nothing else, pre-links it, and asks for its info. `engine` must meter fuel
+    /// exactly when `limits.fuel` is set.
     pub fn load_in(
         engine: &PolicyEngine,
         bytes: &[u8],
@@ -90,7 +93,7 @@ impl LoadedPolicy {
             });
         }
         component_checks::check_header(bytes)?;
-        let component = Component::new(engine.wasmtime(), bytes).map_err(PolicyFault::Invalid)?;
+        let (component, compile) = engine.compiler().compile(engine, bytes)?;
         let ty = component.component_type();
         let imports: Vec<String> = ty
             .imports(engine.wasmtime())
@@ -115,6 +118,7 @@ impl LoadedPolicy {
                 exports,
                 sha256: sha256_hex(bytes),
                 size: bytes.len(),
+                compile,
             },
             logs: Mutex::new(Vec::new()),
             fuel_used: Mutex::new(0),
@@ -159,6 +163,7 @@ mod tests {
 
     use super::*;
     use crate::embedded::DEFAULT_POLICY;
+    use crate::error::PolicyFault;
 
     #[test]
     fn policies_share_one_engine_when_its_metering_matches() {
