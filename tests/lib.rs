@@ -2,6 +2,8 @@
 //! test policies built from `tests/policies/`, loaded through the host exactly as the CLI loads
 //! them.
 
+pub mod wat_policy;
+
 use std::path::{Path, PathBuf};
 
 use worker_policy::embedded::DEFAULT_POLICY;

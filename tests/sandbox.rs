@@ -6,6 +6,7 @@ use std::time::Duration;
 use worker_policy::error::PolicyFault;
 use worker_policy::{evaluate, Error, ErrorClass, Limits, LoadedPolicy};
 use worker_policy_model::{Replication, Snapshot, WorkerState};
+use worker_policy_tests::wat_policy::WatPolicy;
 use worker_policy_tests::{default_policy, example, HOSTILE_POLICY, WASI_PROBE_POLICY};
 
 /// Tight limits so the tests are quick: a 300 ms deadline, 64 MiB of memory.
@@ -224,7 +225,8 @@ fn a_wasi_policy_sees_a_frozen_empty_world_and_its_output_is_logged() {
     let logs: Vec<String> = probe
         .take_logs()
         .into_iter()
-        .map(|l| l.record.message)
+        .flat_map(|call| call.records)
+        .map(|record| record.message)
         .collect();
     assert!(
         logs.iter().any(|m| m == "probe: looking around"),
@@ -234,4 +236,149 @@ fn a_wasi_policy_sees_a_frozen_empty_world_and_its_output_is_logged() {
         logs.iter().any(|m| m == "probe: this goes to stderr"),
         "{logs:?}"
     );
+}
+
+/// `error` and its causes, as the CLI prints them.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        message.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    message
+}
+
+/// The fault loading `wat` under `limits` fails with.
+fn load_fault(wat: &str, limits: Limits) -> PolicyFault {
+    match LoadedPolicy::load(wat.as_bytes(), limits) {
+        Err(Error::Fault(fault)) => fault,
+        Err(other) => panic!("expected a policy fault, got {other}"),
+        Ok(_) => panic!("the component must be refused"),
+    }
+}
+
+#[test]
+fn wasm_features_no_policy_needs_are_refused_at_load() {
+    let refused = [
+        ("multiple memories", "(memory 1) (memory 1)"),
+        ("memory64", "(memory i64 1)"),
+        ("threads", "(memory 1 1 shared)"),
+        ("tail calls", "(func (return_call 0))"),
+        ("exceptions", "(tag)"),
+        ("gc", "(type (struct))"),
+        ("function references", "(type $f (func)) (func (param (ref $f)))"),
+        ("relaxed SIMD", "(func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0)))"),
+        ("wide arithmetic", "(func (param i64) (result i64 i64) (i64.add128 (local.get 0) (local.get 0) (local.get 0) (local.get 0)))"),
+        ("custom page sizes", "(memory 1 (pagesize 1))"),
+    ];
+    for (feature, module) in refused {
+        let wat = format!("(component (core module {module}))");
+        match load_fault(&wat, Limits::default()) {
+            fault @ PolicyFault::Invalid(_) => {
+                let message = chain(&fault);
+                assert!(message.contains(feature), "{feature}: {message}");
+            }
+            other => panic!("{feature}: expected an invalid component, got {other}"),
+        }
+    }
+    // WebAssembly 2.0 (SIMD, bulk memory, tables) and extended constants compile: such a
+    // component is refused only later, for exporting nothing.
+    let allowed =
+        "(component (core module (memory 1) (global i32 (i32.add (i32.const 1) (i32.const 2)))
+        (func (param v128) (memory.fill (i32.const 0) (i32.const 0) (i32.const 0)))
+        (table 1 funcref)))";
+    match load_fault(allowed, Limits::default()) {
+        PolicyFault::WrongContract { .. } => {}
+        other => panic!("WebAssembly 2.0 must compile, got {other:?}"),
+    }
+}
+
+/// A core module with a memory of `mib` MiB.
+fn memory_module(mib: u32) -> String {
+    format!("(memory {})", mib * 16)
+}
+
+#[test]
+fn the_memory_cap_is_on_every_memory_of_every_core_instance_together() {
+    // The issue's attack: three more memories of 937 MiB each beside the policy's own, every
+    // one under the default cap of 1024 MiB on its own.
+    let policy = WatPolicy {
+        extra_modules: vec![memory_module(937); 3],
+        ..WatPolicy::default()
+    };
+    let limit = Limits::default().max_memory;
+    match load_fault(&policy.wat(), Limits::default()) {
+        PolicyFault::OutOfMemory {
+            hook,
+            requested,
+            limit: cap,
+        } => {
+            assert_eq!((hook, cap), ("info", limit));
+            assert!(requested > 2 * (937 << 20), "{requested}");
+        }
+        other => panic!("expected out of memory, got {other}"),
+    }
+    // One more memory that fits beside the policy's is fine.
+    let one = WatPolicy {
+        extra_modules: vec![memory_module(30)],
+        ..WatPolicy::default()
+    };
+    let loaded = LoadedPolicy::load(one.wat().as_bytes(), tight()).expect("within the cap");
+    assert!(loaded.place(&asking("calm")).expect("answers").is_empty());
+}
+
+#[test]
+fn tables_count_against_the_memory_cap() {
+    // 10,000,000 elements of 8 bytes: 76 MiB, over a 64 MiB cap.
+    let policy = WatPolicy {
+        extra_modules: vec!["(table 10000000 funcref)".into()],
+        ..WatPolicy::default()
+    };
+    match load_fault(&policy.wat(), tight()) {
+        PolicyFault::OutOfMemory { requested, .. } => assert!(requested > 80_000_000),
+        other => panic!("expected out of memory, got {other}"),
+    }
+}
+
+#[test]
+fn a_reason_over_the_cap_is_refused_naming_the_field() {
+    let policy = WatPolicy {
+        reason_len: Some(5000),
+        ..WatPolicy::default()
+    };
+    let loaded = LoadedPolicy::load(policy.wat().as_bytes(), tight()).expect("loads");
+    match loaded.place(&asking("calm")) {
+        Err(Error::Fault(PolicyFault::OversizedText {
+            hook,
+            field,
+            size,
+            limit,
+        })) => {
+            assert_eq!(
+                (hook, field.as_str(), size, limit),
+                ("place", "steps[0].reason", 5000, 4096)
+            );
+        }
+        other => panic!("expected an oversized text, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_info_field_over_the_cap_is_refused_at_load() {
+    let policy = WatPolicy {
+        name_len: 4097,
+        ..WatPolicy::default()
+    };
+    match load_fault(&policy.wat(), tight()) {
+        PolicyFault::OversizedText { hook, field, .. } => {
+            assert_eq!((hook, field.as_str()), ("info", "info.name"));
+        }
+        other => panic!("expected an oversized text, got {other}"),
+    }
+    let at_the_cap = WatPolicy {
+        name_len: 4096,
+        ..WatPolicy::default()
+    };
+    LoadedPolicy::load(at_the_cap.wat().as_bytes(), tight()).expect("a name of 4096 bytes is fine");
 }

@@ -1,5 +1,6 @@
 //! A hostile policy for the sandbox tests. Every hook but `info` reads the name of the node with
-//! the lowest id and misbehaves as it says: `loop`, `alloc`, `panic`, `recurse`, `huge-output`;
+//! the lowest id and misbehaves as it says: `loop`, `alloc`, `panic`, `recurse`, `huge-output`,
+//! `log-flood` (one 100 MiB log message, then 1,000,000 of 4 KiB, then a normal answer);
 //! any other name answers like a well-behaved policy that has nothing to do.
 //!
 //! One component for every behaviour keeps the test build to a single wasm crate.
@@ -47,6 +48,13 @@ fn misbehave(snapshot: &Snapshot) {
             }
         }
         "panic" => panic!("the hostile policy panics on purpose"),
+        "log-flood" => {
+            log(Level::Info, &"x".repeat(100 << 20));
+            let line = "y".repeat(4 << 10);
+            for _ in 0..1_000_000 {
+                log(Level::Info, &line);
+            }
+        }
         "recurse" => {
             std::hint::black_box(recurse(std::hint::black_box(1)));
         }
