@@ -32,7 +32,7 @@ pub use limits::{CompileFigures, CompileLimit, CompileLimits};
 pub use worker::CompileWorker;
 
 use crate::engine::PolicyEngine;
-use crate::error::{Error, PolicyFault};
+use crate::error::{BoundedCause, Error, PolicyFault};
 
 /// Where compilation runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,9 +73,8 @@ impl Compiler {
         };
         self.limits.check(&figures)?;
         let component = match &self.isolation {
-            Isolation::InProcess => {
-                Component::new(engine.wasmtime(), &binary).map_err(PolicyFault::Invalid)?
-            }
+            Isolation::InProcess => Component::new(engine.wasmtime(), &binary)
+                .map_err(|error| PolicyFault::Invalid(BoundedCause::wrap(error)))?,
             Isolation::Worker(worker) => worker.compile(engine, &binary)?,
         };
         Ok((component, figures))
@@ -87,9 +86,10 @@ fn to_binary(bytes: &[u8]) -> Result<Cow<'_, [u8]>, PolicyFault> {
     wat::parse_bytes(bytes).map_err(invalid)
 }
 
-/// A component that does not parse.
+/// A component that does not parse; the parser's message may quote the input (a WAT line), so
+/// it is kept as a bounded excerpt.
 fn invalid(error: impl std::error::Error + Send + Sync + 'static) -> PolicyFault {
-    PolicyFault::Invalid(wasmtime::Error::new(error))
+    PolicyFault::Invalid(BoundedCause::wrap(wasmtime::Error::new(error)))
 }
 
 #[cfg(test)]
@@ -164,12 +164,17 @@ mod tests {
     }
 
     #[test]
-    fn wat_that_does_not_parse_is_invalid() {
+    fn wat_that_does_not_parse_is_invalid_and_quoted_in_part() {
         let engine = PolicyEngine::new(false).unwrap();
+        let line = format!("(component (core module (func {})))", "x".repeat(1 << 20));
         let error = Compiler::default()
-            .compile(&engine, b"(component (core module (func (bogus))))")
+            .compile(&engine, line.as_bytes())
             .err()
             .unwrap();
-        assert!(matches!(error, Error::Fault(PolicyFault::Invalid(_))));
+        let Error::Fault(PolicyFault::Invalid(cause)) = error else {
+            panic!("expected an invalid component, got {error}");
+        };
+        let quoted = format!("{cause:#}");
+        assert!(quoted.len() < 1000, "{} bytes quoted", quoted.len());
     }
 }

@@ -14,12 +14,11 @@ use wasmtime::component::Component;
 use super::job::{CompileJob, EXIT_COMPILED, EXIT_INVALID, EXIT_OUT_OF_MEMORY};
 use super::scratch::ScratchDir;
 use crate::engine::PolicyEngine;
-use crate::error::{Error, PolicyFault};
+use crate::error::{excerpt, Error, PolicyFault};
 
-/// How much of the worker's stderr is kept (the rest is read and dropped).
+/// How much of the worker's stderr is kept (the rest is read and dropped); an error message
+/// quotes an [`excerpt`] of it.
 const STDERR_KEPT: usize = 16 << 10;
-/// How much of the worker's stderr an error message quotes.
-const STDERR_QUOTED: usize = 1000;
 /// How often the parent looks whether the worker has finished.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -193,29 +192,43 @@ fn killed_for_cpu_time(status: ExitStatus) -> bool {
     }
 }
 
-/// The start of `text`, at most [`STDERR_QUOTED`] bytes, saying how much was left out.
-fn excerpt(text: &str) -> String {
-    if text.len() <= STDERR_QUOTED {
-        return text.to_string();
-    }
-    let mut cut = STDERR_QUOTED;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}… [{} more bytes]", &text[..cut], text.len() - cut)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
-    fn long_worker_messages_are_quoted_in_part() {
-        let long = "é".repeat(2000);
-        let quoted = excerpt(&long);
-        assert!(quoted.len() < STDERR_QUOTED + 40, "{}", quoted.len());
-        assert!(quoted.ends_with("… [3000 more bytes]"), "{quoted}");
-        assert_eq!(excerpt("short"), "short");
+    fn each_way_a_worker_ends_is_its_own_fault_and_its_stderr_is_quoted_in_part() {
+        use std::os::unix::process::ExitStatusExt;
+
+        let worker = CompileWorker {
+            program: "worker".into(),
+            args: Vec::new(),
+            timeout: Duration::from_secs(7),
+            memory_mib: 64,
+        };
+        let exited = |code: i32| ExitStatus::from_raw(code << 8);
+        let long = format!("invalid function body: {}", "x".repeat(10_000));
+        match classify_failure(exited(EXIT_INVALID), &long, &worker) {
+            Error::Fault(PolicyFault::Invalid(cause)) => {
+                let quoted = cause.to_string();
+                assert!(quoted.len() < 300, "{} bytes quoted", quoted.len());
+                assert!(cause.source().is_none());
+            }
+            other => panic!("expected an invalid component, got {other}"),
+        }
+        assert!(matches!(
+            classify_failure(exited(EXIT_OUT_OF_MEMORY), "", &worker),
+            Error::Fault(PolicyFault::CompileOutOfMemory { limit_mib: 64 })
+        ));
+        assert!(matches!(
+            classify_failure(ExitStatus::from_raw(libc::SIGXCPU), "", &worker),
+            Error::Fault(PolicyFault::CompileTimeout { limit }) if limit == worker.timeout
+        ));
+        assert!(matches!(
+            classify_failure(exited(2), "bad arguments", &worker),
+            Error::Io { .. }
+        ));
     }
 
     #[test]
