@@ -7,7 +7,9 @@ use worker_policy::error::PolicyFault;
 use worker_policy::{evaluate, Error, ErrorClass, Limits, LoadedPolicy};
 use worker_policy_model::{Replication, Snapshot, WorkerState};
 use worker_policy_tests::wat_policy::WatPolicy;
-use worker_policy_tests::{default_policy, example, HOSTILE_POLICY, WASI_PROBE_POLICY};
+use worker_policy_tests::{
+    default_policy, error_chain, example, HOSTILE_POLICY, WASI_PROBE_POLICY,
+};
 
 /// Tight limits so the tests are quick: a 300 ms deadline, 64 MiB of memory.
 fn tight() -> Limits {
@@ -238,17 +240,6 @@ fn a_wasi_policy_sees_a_frozen_empty_world_and_its_output_is_logged() {
     );
 }
 
-/// `error` and its causes, as the CLI prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        message.push_str(&format!(": {next}"));
-        cause = next.source();
-    }
-    message
-}
-
 /// The fault loading `wat` under `limits` fails with.
 fn load_fault(wat: &str, limits: Limits) -> PolicyFault {
     match LoadedPolicy::load(wat.as_bytes(), limits) {
@@ -276,7 +267,7 @@ fn wasm_features_no_policy_needs_are_refused_at_load() {
         let wat = format!("(component (core module {module}))");
         match load_fault(&wat, Limits::default()) {
             fault @ PolicyFault::Invalid(_) => {
-                let message = chain(&fault);
+                let message = error_chain(&fault);
                 assert!(message.contains(feature), "{feature}: {message}");
             }
             other => panic!("{feature}: expected an invalid component, got {other}"),

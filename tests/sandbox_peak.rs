@@ -10,7 +10,7 @@ use worker_policy::sandbox::LogLosses;
 use worker_policy::{Error, Limits, LoadedPolicy};
 use worker_policy_model::Snapshot;
 use worker_policy_tests::wat_policy::WatPolicy;
-use worker_policy_tests::{example, HOSTILE_POLICY};
+use worker_policy_tests::{error_chain, example, HOSTILE_POLICY};
 
 /// The most the process may ever hold: the test binary, one policy's memory (256 MiB here) and
 /// one crossing of at most 128 MiB, with room to spare; an unbounded copy of any of the attacks
@@ -47,17 +47,6 @@ fn assert_peak_bounded(attack: &str) {
     let peak = peak();
     eprintln!("after {attack}: peak {} MiB", peak >> 20);
     assert!(peak < PEAK_BOUND, "{attack}: peak {} MiB", peak >> 20);
-}
-
-/// `error` and its causes, as the CLI prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        message.push_str(&format!(": {next}"));
-        cause = next.source();
-    }
-    message
 }
 
 /// A snapshot whose lowest node is named `behaviour`, for the hostile policy.
@@ -135,7 +124,7 @@ fn a_wat_line_of_100_mib() {
         .err()
         .expect("a line of garbage is refused");
     assert!(matches!(error, Error::Fault(_)), "{error}");
-    let message = chain(&error);
+    let message = error_chain(&error);
     assert!(
         message.len() < 4096,
         "{} bytes of error message",

@@ -45,6 +45,26 @@ fn run(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+impl Run {
+    /// Asserts the run failed as a policy fault (exit 3) whose message says every one of
+    /// `words`, and that its peak memory stayed under `peak_mib`.
+    fn assert_refused(&self, words: &[&str], peak_mib: u64) {
+        assert_eq!(self.code, Some(3), "{}", self.stderr);
+        for word in words {
+            assert!(
+                self.stderr.contains(word),
+                "{word:?} not in: {}",
+                self.stderr
+            );
+        }
+        assert!(
+            self.peak_rss < peak_mib * MIB,
+            "peak {} MiB",
+            self.peak_rss / MIB
+        );
+    }
+}
+
 /// A fresh folder for the files a test writes.
 fn scratch(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -102,13 +122,7 @@ const INCREMENT: &str = "(func (param i32) (result i32) (i32.add (local.get 0) (
 fn the_locals_bomb_is_refused_before_compiling_with_the_default_limits() {
     let (dir, file) = bomb_file("locals-default", &locals_bomb());
     let out = run(&dir, &["inspect", "--policy", &file]);
-    assert_eq!(out.code, Some(3), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("5000 locals") && out.stderr.contains("--max-locals"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.peak_rss < 64 * MIB, "peak {} MiB", out.peak_rss / MIB);
+    out.assert_refused(&["5000 locals", "--max-locals"], 64);
 }
 
 #[test]
@@ -126,13 +140,7 @@ fn the_locals_bomb_is_stopped_at_the_compile_deadline_when_the_static_limits_let
         "512",
     ];
     let out = run(&dir, &args);
-    assert_eq!(out.code, Some(3), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("compile timeout of 0.5 s") && out.stderr.contains("--compile-timeout"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.peak_rss < 512 * MIB, "peak {} MiB", out.peak_rss / MIB);
+    out.assert_refused(&["compile timeout of 0.5 s", "--compile-timeout"], 512);
 }
 
 #[test]
@@ -142,16 +150,11 @@ fn two_hundred_thousand_functions_are_refused_before_compiling() {
         &dir,
         &["inspect", "--policy", &file, "--max-functions", "50000"],
     );
-    assert_eq!(out.code, Some(3), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("200000 functions")
-            && out.stderr.contains("limit of 50000")
-            && out.stderr.contains("--max-functions"),
-        "{}",
-        out.stderr
-    );
     // The parse and the count, nothing compiled: the 1.15 GB compile never starts.
-    assert!(out.peak_rss < 256 * MIB, "peak {} MiB", out.peak_rss / MIB);
+    out.assert_refused(
+        &["200000 functions", "limit of 50000", "--max-functions"],
+        256,
+    );
 }
 
 #[test]
@@ -161,15 +164,8 @@ fn compiling_past_the_memory_bound_stops_the_worker() {
         &dir,
         &["inspect", "--policy", &file, "--compile-memory", "64"],
     );
-    assert_eq!(out.code, Some(3), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("compile memory bound of 64 MiB")
-            && out.stderr.contains("--compile-memory"),
-        "{}",
-        out.stderr
-    );
     // The worker's address space is capped at 64 MiB; the CLI itself holds the text and its scan.
-    assert!(out.peak_rss < 128 * MIB, "peak {} MiB", out.peak_rss / MIB);
+    out.assert_refused(&["compile memory bound of 64 MiB", "--compile-memory"], 128);
 }
 
 #[test]
