@@ -3,7 +3,7 @@
 
 use clap::Args;
 use serde::Serialize;
-use worker_policy::compile::{CompileLimit, Compiler, Isolation};
+use worker_policy::compile::{CompileLimit, CompileLimits, Compiler, Isolation};
 use worker_policy::sandbox::Limits;
 use worker_policy::PolicyMetadata;
 
@@ -27,6 +27,8 @@ pub struct Inspected {
     pub metadata: PolicyMetadata,
     /// Its file, or the embedded default.
     pub source: String,
+    /// The static limits it was checked against before compiling.
+    pub compile_limits: CompileLimits,
     /// How it was compiled (table only).
     #[serde(skip)]
     pub compiler: Compiler,
@@ -41,6 +43,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Inspected> {
     Ok(Inspected {
         metadata: policy.metadata().clone(),
         source: args.policy.source_name(),
+        compile_limits: policy.engine().compiler().limits,
         compiler: policy.engine().compiler().clone(),
         limits: *policy.limits(),
     })
