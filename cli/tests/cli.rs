@@ -317,54 +317,47 @@ fn run_into_closed_pipe(args: &[&str]) -> Output {
     child.wait_with_output().expect("the binary ends")
 }
 
+/// One quick run of every verb on `snapshot` (`conformance` writes into `counterexamples`).
+fn every_verb(snapshot: &str, counterexamples: &str) -> Vec<Vec<String>> {
+    [
+        "evaluate --snapshot {snapshot}",
+        "transition --snapshot {snapshot} --node N1 --to active",
+        "simulate --snapshot {snapshot}",
+        "inspect",
+        "conformance --cases 0 --counterexamples {counterexamples}",
+        "scenarios --zones 3,3,3 --partitions 30",
+        "bench --nodes 9 --zones 3 --partitions 30 --runs 1",
+        "generate --zones 4,4,4 --partitions 100000",
+    ]
+    .iter()
+    .map(|line| {
+        line.split(' ')
+            .map(|word| {
+                word.replace("{snapshot}", snapshot)
+                    .replace("{counterexamples}", counterexamples)
+            })
+            .collect()
+    })
+    .collect()
+}
+
 #[test]
 fn a_reader_that_goes_away_is_not_an_error_for_any_verb_or_format() {
     let snapshot = example("three-zones-draining.json");
-    let snapshot = snapshot.to_str().unwrap();
     let dir = scratch("closed-pipe");
-    let counterexamples = dir.to_str().unwrap();
-    let verbs: [&[&str]; 8] = [
-        &["evaluate", "--snapshot", snapshot],
-        &[
-            "transition",
-            "--snapshot",
-            snapshot,
-            "--node",
-            "N1",
-            "--to",
-            "active",
-        ],
-        &["simulate", "--snapshot", snapshot],
-        &["inspect"],
-        &[
-            "conformance",
-            "--cases",
-            "0",
-            "--counterexamples",
-            counterexamples,
-        ],
-        &["scenarios", "--zones", "3,3,3", "--partitions", "30"],
-        &[
-            "bench",
-            "--nodes",
-            "9",
-            "--zones",
-            "3",
-            "--partitions",
-            "30",
-            "--runs",
-            "1",
-        ],
-        &["generate", "--zones", "4,4,4", "--partitions", "100000"],
-    ];
-    for verb in verbs {
+    for verb in every_verb(snapshot.to_str().unwrap(), dir.to_str().unwrap()) {
+        // `generate` writes a snapshot file, not a report: it has no --format.
         let formats: &[&[&str]] = if verb[0] == "generate" {
             &[&[]]
         } else {
             &[&["--format", "table"], &["--format", "json"]]
         };
         for format in formats {
-            let args = [verb, format].concat();
+            let args: Vec<&str> = verb
+                .iter()
+                .map(String::as_str)
+                .chain(format.iter().copied())
+                .collect();
             let out = run_into_closed_pipe(&args);
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
@@ -376,45 +369,27 @@ fn a_reader_that_goes_away_is_not_an_error_for_any_verb_or_format() {
 #[test]
 fn json_output_has_its_keys_in_alphabetical_order_as_it_always_had() {
     let snapshot = example("scale-out-provisioning.json");
-    let snapshot = snapshot.to_str().unwrap();
-    for verb in [
-        &["evaluate", "--snapshot", snapshot][..],
-        &[
-            "transition",
-            "--snapshot",
-            snapshot,
-            "--node",
-            "N2",
-            "--to",
-            "draining",
-        ],
-        &["simulate", "--snapshot", snapshot],
-        &["inspect"],
-        &["conformance", "--cases", "1"],
-        &["scenarios", "--zones", "3,3,3", "--partitions", "30"],
-        &[
-            "bench",
-            "--nodes",
-            "9",
-            "--zones",
-            "3",
-            "--partitions",
-            "30",
-            "--runs",
-            "1",
-        ],
-    ] {
-        let out = run(&[verb, &["--format", "json"]].concat());
+    let dir = scratch("sorted-keys");
+    for verb in every_verb(snapshot.to_str().unwrap(), dir.to_str().unwrap()) {
+        if verb[0] == "generate" {
+            continue;
+        }
+        let args: Vec<&str> = verb
+            .iter()
+            .map(String::as_str)
+            .chain(["--format", "json"])
+            .collect();
+        let out = run(&args);
         assert_eq!(
             out.status.code(),
             Some(0),
-            "{verb:?}: {}",
+            "{args:?}: {}",
             text(&out.stderr)
         );
         let keys: SortedKeys = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{verb:?}: {e}");
+            panic!("{args:?}: {e}");
         });
-        assert!(keys.0 > 0, "{verb:?}: no object");
+        assert!(keys.0 > 0, "{args:?}: no object");
     }
 }
 
