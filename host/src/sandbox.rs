@@ -40,8 +40,9 @@ pub const MAX_LOG_RECORDS: usize = 1000;
 pub const MAX_OUTPUT_BYTES: usize = 64 << 10;
 /// The most bytes a policy may hand the host in one crossing (a hook's whole answer, or one
 /// log call), counted by wasmtime's hostcall fuel as the host's copy is made; past it the call
-/// fails before the copy. Large enough for the answers to the largest clusters `generate` and
-/// `bench` make, and for a log message far over [`MAX_POLICY_TEXT`] to be cut, not fail.
+/// fails before the copy. Large enough for placing 100,000 partitions (`bench`'s default; about
+/// 400,000 steps) and for a log message far over [`MAX_POLICY_TEXT`] to be cut, not fail; a
+/// million partitions need more (sizing it from the snapshot is the performance issue's).
 pub const MAX_CROSSING_BYTES: usize = 128 << 20;
 /// What one table element costs against [`Limits::max_memory`] (a reference, 8 bytes).
 pub const TABLE_ELEMENT_BYTES: usize = 8;
