@@ -80,22 +80,7 @@ fn roles_to_wit(roles: model::Roles) -> wit::Roles {
         .fold(wit::Roles::empty(), |acc, (_, flag)| acc | flag)
 }
 
-worker_policy_model::mirror_enum!(
-    "scope",
-    scope_to_wit,
-    scope_from_wit,
-    model::Scope,
-    wit::Scope,
-    [Region, Zone, Node]
-);
-worker_policy_model::mirror_enum!(
-    "worker state",
-    state_to_wit,
-    state_from_wit,
-    model::WorkerState,
-    wit::WorkerState,
-    [Provisioning, Active, Draining, Disabled]
-);
+worker_policy_model::mirror_contract_enums!(wit);
 worker_policy_model::mirror_enum!(
     "step operation",
     step_op_to_wit,

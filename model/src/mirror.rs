@@ -35,3 +35,29 @@ macro_rules! mirror_enum {
         }
     };
 }
+
+/// The conversions every side of the contract needs, with the variant lists written once:
+/// `scope_to_wit`/`scope_from_wit` and `state_to_wit`/`state_from_wit` between the model's
+/// [`Scope`](crate::Scope) and [`WorkerState`](crate::WorkerState) and those of the bindings
+/// module `$wit` (a module in scope at the call site, such as `wit`).
+#[macro_export]
+macro_rules! mirror_contract_enums {
+    ($wit:ident) => {
+        $crate::mirror_enum!(
+            "scope",
+            scope_to_wit,
+            scope_from_wit,
+            $crate::Scope,
+            $wit::Scope,
+            [Region, Zone, Node]
+        );
+        $crate::mirror_enum!(
+            "worker state",
+            state_to_wit,
+            state_from_wit,
+            $crate::WorkerState,
+            $wit::WorkerState,
+            [Provisioning, Active, Draining, Disabled]
+        );
+    };
+}

@@ -45,22 +45,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
     })
 }
 
-worker_policy_model::mirror_enum!(
-    "scope",
-    scope_to_wit,
-    scope_from_wit,
-    model::Scope,
-    wit::Scope,
-    [Region, Zone, Node]
-);
-worker_policy_model::mirror_enum!(
-    "worker state",
-    state_to_wit,
-    state_from_wit,
-    model::WorkerState,
-    wit::WorkerState,
-    [Provisioning, Active, Draining, Disabled]
-);
+worker_policy_model::mirror_contract_enums!(wit);
 
 /// The contract's form of a step operation (a policy only sends them).
 fn step_op_to_wit(op: model::StepOp) -> wit::StepOp {
