@@ -10,7 +10,7 @@ use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{Plan, Snapshot};
 
 use crate::error::{Error, PolicyFault};
-use crate::policy::LoadedPolicy;
+use crate::hooks::PolicyHooks;
 
 /// The plan a policy decided for a snapshot, and the snapshot with the plan applied.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Evaluation {
 /// replicas in the rebalance), each on the snapshot the previous answer leads to. Every
 /// answer is checked against the invariants before the next hook is called.
 pub fn evaluate(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     max_moves: Option<u32>,
 ) -> Result<Evaluation, Error> {
@@ -70,7 +70,7 @@ pub struct Simulation {
 /// Evaluates and applies until the plan is empty. Fails when `max_rounds` rounds do not get
 /// there, or at once when a round leads back to a snapshot seen before (the policy loops).
 pub fn simulate(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     max_moves: Option<u32>,
     max_rounds: u32,

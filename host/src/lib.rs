@@ -7,6 +7,7 @@
 //! - [`compile`] compiles untrusted bytes under static limits, in process or in a worker process;
 //! - [`sandbox`] is the limits every policy call runs under, and its per-call store;
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
+//! - [`hooks`] is the contract's hooks as a trait, for a loaded component or native logic;
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
 //! - [`atomic_file`] writes output files whole or not at all;
@@ -48,10 +49,12 @@ pub mod atomic_file;
 pub mod bindings;
 pub mod compile;
 pub mod conformance;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod engine;
 pub mod error;
 pub mod evaluate;
+pub mod hooks;
 pub mod policy;
 pub mod sandbox;
 pub mod snapshot_file;
@@ -59,6 +62,7 @@ pub mod snapshot_file;
 pub use engine::PolicyEngine;
 pub use error::{Error, ErrorClass};
 pub use evaluate::{evaluate, simulate, Evaluation, Simulation};
+pub use hooks::{NativePolicy, PolicyHooks};
 pub use policy::{LoadedPolicy, PolicyMetadata};
 pub use sandbox::Limits;
 /// The cluster model the host speaks (snapshots, plans, invariants), re-exported for embedders.

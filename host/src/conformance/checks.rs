@@ -14,7 +14,7 @@ use super::rules::{expected, Expected};
 use super::Counterexample;
 use crate::error::{Error, PolicyFault};
 use crate::evaluate::evaluate;
-use crate::policy::LoadedPolicy;
+use crate::hooks::PolicyHooks;
 
 /// Rounds of evaluate-and-apply before a run without a move budget counts as not converging.
 pub(crate) const MAX_ROUNDS: u32 = 30;
@@ -134,7 +134,7 @@ pub(crate) enum Check {
 
 impl Check {
     /// Runs the check on `snapshot`; `None` when it passes.
-    pub fn run(&self, policy: &LoadedPolicy, snapshot: &Snapshot) -> Option<Finding> {
+    pub fn run(&self, policy: &dyn PolicyHooks, snapshot: &Snapshot) -> Option<Finding> {
         match *self {
             Check::Converge { max_moves } => converge(policy, snapshot, max_moves),
             Check::Determinism { seed, max_moves } => {
@@ -166,7 +166,7 @@ fn budget(max_moves: Option<u32>) -> String {
 /// capacity does not allow placing), checking every round and the settled cluster. Each round
 /// starts from the sorted form of the cluster, as the CLI reads it from a file, so the
 /// snapshot of a failing round replays exactly.
-fn converge(policy: &LoadedPolicy, start: &Snapshot, max_moves: Option<u32>) -> Option<Finding> {
+fn converge(policy: &dyn PolicyHooks, start: &Snapshot, max_moves: Option<u32>) -> Option<Finding> {
     let mut current = start.clone().canonical();
     let mut seen = HashMap::from([(current.clone(), 0u32)]);
     let evaluate_replay = Replay::Evaluate { max_moves };
@@ -345,7 +345,7 @@ type Decisions = (
 
 /// The answer to `evaluate`, as a comparable value: the plan, or the error's text.
 fn outcome(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     max_moves: Option<u32>,
 ) -> Result<Plan, String> {
@@ -394,7 +394,7 @@ fn describe(outcome: &Result<Plan, String>) -> String {
 
 /// The same input twice, then the same cluster shuffled: the same answers and decisions.
 fn determinism(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     seed: u64,
     max_moves: Option<u32>,
@@ -438,7 +438,7 @@ fn determinism(
 /// `validate-transition` against the documented rules; a node the snapshot does not have must
 /// be refused (or answered with unknown-node).
 fn transition(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     node: NodeId,
     to: WorkerState,

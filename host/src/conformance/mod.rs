@@ -21,7 +21,7 @@ use worker_policy_model::{Snapshot, WorkerState};
 
 use crate::atomic_file::write_atomically;
 use crate::error::Error;
-use crate::policy::{LoadedPolicy, PolicyMetadata};
+use crate::hooks::PolicyHooks;
 use crate::sandbox::Limits;
 use crate::snapshot_file::snapshot_to_json;
 use checks::Check;
@@ -107,8 +107,6 @@ pub struct Counterexample {
 /// Everything the suite found.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// The policy checked.
-    pub policy: PolicyMetadata,
     /// The options it ran with.
     pub options: Options,
     /// Clusters checked: the fixed scenarios and the generated ones.
@@ -166,8 +164,9 @@ impl Report {
     }
 }
 
-/// Runs the suite on `policy` (load it with [`Options::limits`] to meter fuel).
-pub fn run(policy: &LoadedPolicy, options: &Options) -> Report {
+/// Runs the suite on `policy`: a loaded component (load it with [`Options::limits`] to meter
+/// fuel), or native logic through [`NativePolicy`](crate::NativePolicy).
+pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
     let fuel_before = policy.fuel_used();
     let mut scenarios = scenarios::fixed();
     scenarios.extend((0..options.cases).map(|case| scenarios::generated(options.seed, case)));
@@ -205,13 +204,12 @@ pub fn run(policy: &LoadedPolicy, options: &Options) -> Report {
     }
     let quality = scorecard::scorecard(policy);
     Report {
-        policy: policy.metadata().clone(),
         options: *options,
         scenarios: scenarios.len(),
         checks,
         properties,
         quality,
-        fuel_per_call: policy.limits().fuel,
+        fuel_per_call: policy.fuel_per_call(),
         fuel_used: policy.fuel_used() - fuel_before,
     }
 }

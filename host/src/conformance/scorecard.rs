@@ -12,7 +12,7 @@ use worker_policy_model::{Node, Replication, Scope, Snapshot, WorkerState};
 use super::checks::MAX_ROUNDS;
 use crate::error::Error;
 use crate::evaluate::simulate;
-use crate::policy::LoadedPolicy;
+use crate::hooks::PolicyHooks;
 
 /// Partitions of every shape.
 const PARTITIONS: u32 = 256;
@@ -87,7 +87,7 @@ impl Change {
 
 /// Evaluates and applies from `start` until the plan is empty (30 rounds at most); scores the
 /// whole change and returns the settled cluster.
-pub fn score(policy: &LoadedPolicy, start: &Snapshot) -> Result<(Scored, Snapshot), Error> {
+pub fn score(policy: &dyn PolicyHooks, start: &Snapshot) -> Result<(Scored, Snapshot), Error> {
     let simulation = simulate(policy, start, None, MAX_ROUNDS)?;
     let scored = Scored {
         rounds: simulation.rounds.len() as u32,
@@ -97,7 +97,7 @@ pub fn score(policy: &LoadedPolicy, start: &Snapshot) -> Result<(Scored, Snapsho
 }
 
 /// Runs every shape of the scorecard.
-pub(crate) fn scorecard(policy: &LoadedPolicy) -> Vec<QualityRow> {
+pub(crate) fn scorecard(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
     let zone3 = Replication::from_counts(&[(Scope::Zone, 3), (Scope::Node, 3)])
         .unwrap_or_else(|e| panic!("the scorecard's property: {e}"));
     let from_nothing = |zones: Vec<u32>| generate(&ClusterShape::new(zones, PARTITIONS, zone3));

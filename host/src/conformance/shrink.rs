@@ -5,14 +5,14 @@
 use worker_policy_model::{NodeId, Snapshot, StepOp};
 
 use super::checks::{Check, Finding};
-use crate::policy::LoadedPolicy;
+use crate::hooks::PolicyHooks;
 
 /// The most smaller clusters tried for one failure.
 const ATTEMPTS: u32 = 80;
 
 /// The smallest cluster found on which `check` still fails as `found` does, and that failure.
 pub(crate) fn shrink(
-    policy: &LoadedPolicy,
+    policy: &dyn PolicyHooks,
     check: &Check,
     start: &Snapshot,
     found: Finding,
