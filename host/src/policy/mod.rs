@@ -157,7 +157,7 @@ impl LoadedPolicy {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use std::error::Error as _;
 
