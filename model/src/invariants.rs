@@ -22,6 +22,9 @@ pub enum Invariant {
     TransitionFromCurrent,
     /// A node is disabled only when no partition holds it (replicas or `next`) or is led by it.
     DisableOnlyWhenEmpty,
+    /// A policy's own transitions (`reconcile`) never take an alive active or provisioning node
+    /// out of service (to draining or disabled): that is the operator's decision.
+    ReconcileKeepsCapacity,
     /// New replicas go only to alive, active worker nodes that do not hold the partition yet.
     EligibleTarget,
     /// A replica is removed only from a node that holds it.
@@ -41,11 +44,12 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant, in the order they are documented.
-    pub const ALL: [Invariant; 11] = [
+    pub const ALL: [Invariant; 12] = [
         Invariant::KnownNode,
         Invariant::KnownPartition,
         Invariant::TransitionFromCurrent,
         Invariant::DisableOnlyWhenEmpty,
+        Invariant::ReconcileKeepsCapacity,
         Invariant::EligibleTarget,
         Invariant::RemoveOnlyHeld,
         Invariant::ReplicaFloor,
@@ -62,6 +66,7 @@ impl Invariant {
             Invariant::KnownPartition => "known-partition",
             Invariant::TransitionFromCurrent => "transition-from-current",
             Invariant::DisableOnlyWhenEmpty => "disable-only-when-empty",
+            Invariant::ReconcileKeepsCapacity => "reconcile-keeps-capacity",
             Invariant::EligibleTarget => "eligible-target",
             Invariant::RemoveOnlyHeld => "remove-only-held",
             Invariant::ReplicaFloor => "replica-floor",
@@ -82,6 +87,9 @@ impl Invariant {
             }
             Invariant::DisableOnlyWhenEmpty => {
                 "a node is disabled only when no replica set or next set holds it and it leads nothing"
+            }
+            Invariant::ReconcileKeepsCapacity => {
+                "reconcile reacts to lifecycle events and never takes an alive active or provisioning node out of service (to draining or disabled); that is the operator's decision"
             }
             Invariant::EligibleTarget => {
                 "new replicas go only to alive, active workers that do not hold the partition yet"
@@ -169,7 +177,7 @@ pub struct PlanChecker {
 
 /// Why `node` is not an alive, active worker (`draining and dead`, `active and not a worker`),
 /// or `None` when it is one.
-fn not_a_candidate(node: &crate::Node) -> Option<String> {
+pub(crate) fn not_a_candidate(node: &crate::Node) -> Option<String> {
     if node.is_placement_candidate() {
         return None;
     }
@@ -245,52 +253,97 @@ impl PlanChecker {
         self.leaders_set.clear();
     }
 
-    /// Checks and applies a transition.
+    /// Checks and applies a transition the policy makes by itself (`reconcile`'s): every
+    /// transition invariant, [`Invariant::ReconcileKeepsCapacity`] included.
     pub fn transition(&mut self, t: &Transition) -> Result<(), Violation> {
+        self.check_transition(t, true)
+    }
+
+    /// Checks and applies a transition an operator asked for: every transition invariant but
+    /// [`Invariant::ReconcileKeepsCapacity`], since taking capacity away is the operator's to
+    /// decide.
+    pub fn requested_transition(&mut self, t: &Transition) -> Result<(), Violation> {
+        self.check_transition(t, false)
+    }
+
+    /// Checks and applies a transition; `by_policy` when the policy made it by itself.
+    fn check_transition(&mut self, t: &Transition, by_policy: bool) -> Result<(), Violation> {
         let at = Location::Transition(self.transitions);
         self.transitions += 1;
-        let fail = |invariant, detail: String| Violation {
+        let fail = |(invariant, detail)| Violation {
             invariant,
             at,
             detail,
         };
         let label = NodeLabel(t.node);
         let Some(&ni) = self.node_index.get(&t.node) else {
-            return Err(fail(
+            return Err(fail((
                 Invariant::KnownNode,
                 format!("{label} is not in the snapshot"),
-            ));
+            )));
         };
         let current = self.snapshot.nodes[ni].worker_state;
         if current != t.from {
-            return Err(fail(
+            return Err(fail((
                 Invariant::TransitionFromCurrent,
                 format!(
                     "{label} is {current}, the transition starts from {}",
                     t.from
                 ),
-            ));
+            )));
         }
         if !self.transitioned.insert(t.node) {
-            return Err(fail(
+            return Err(fail((
                 Invariant::TransitionFromCurrent,
                 format!("{label} already changed state in this plan"),
-            ));
+            )));
         }
-        if t.to == WorkerState::Disabled && t.from != WorkerState::Disabled {
-            let usage = self.snapshot.usage(t.node);
-            if !usage.is_idle() {
-                return Err(fail(
-                    Invariant::DisableOnlyWhenEmpty,
-                    format!(
-                        "{label} still holds {} partition(s) and leads {}",
-                        usage.holds, usage.leads
-                    ),
-                ));
-            }
+        if by_policy {
+            self.check_keeps_capacity(t, ni).map_err(fail)?;
         }
+        self.check_disable(t).map_err(fail)?;
         self.snapshot.nodes[ni].worker_state = t.to;
         Ok(())
+    }
+
+    /// A policy's own transition never takes an alive active or provisioning node out of
+    /// service.
+    fn check_keeps_capacity(&self, t: &Transition, ni: usize) -> Result<(), (Invariant, String)> {
+        use WorkerState::{Active, Disabled, Draining, Provisioning};
+        let in_service = matches!(t.from, Active | Provisioning);
+        let out_of_service = matches!(t.to, Draining | Disabled);
+        if in_service && out_of_service && self.snapshot.nodes[ni].alive {
+            return Err((
+                Invariant::ReconcileKeepsCapacity,
+                format!(
+                    "{} is {} and alive; the policy moves it to {} by itself",
+                    NodeLabel(t.node),
+                    t.from,
+                    t.to
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A node is disabled only when nothing holds it or is led by it.
+    fn check_disable(&self, t: &Transition) -> Result<(), (Invariant, String)> {
+        if t.to != WorkerState::Disabled || t.from == WorkerState::Disabled {
+            return Ok(());
+        }
+        let usage = self.snapshot.usage(t.node);
+        if usage.is_idle() {
+            return Ok(());
+        }
+        Err((
+            Invariant::DisableOnlyWhenEmpty,
+            format!(
+                "{} still holds {} partition(s) and leads {}",
+                NodeLabel(t.node),
+                usage.holds,
+                usage.leads
+            ),
+        ))
     }
 
     /// Checks and applies a step.
@@ -547,6 +600,45 @@ mod tests {
         s.partitions[0].next = None;
         assert!(PlanChecker::new(s)
             .transition(&disable(WorkerState::Draining))
+            .is_ok());
+    }
+
+    #[test]
+    fn reconcile_never_takes_an_alive_worker_out_of_service() {
+        use WorkerState::{Active, Disabled, Draining, Provisioning};
+        let mut s = two_zones();
+        s.nodes[3].worker_state = Provisioning;
+        let t = |node, from, to| Transition {
+            node,
+            from,
+            to,
+            reason: String::new(),
+        };
+        let refused = |s: &Snapshot, t: Transition| {
+            PlanChecker::new(s.clone())
+                .transition(&t)
+                .err()
+                .map(|v| v.invariant)
+        };
+        let keeps = Some(Invariant::ReconcileKeepsCapacity);
+        assert_eq!(refused(&s, t(2, Active, Disabled)), keeps);
+        assert_eq!(refused(&s, t(2, Active, Draining)), keeps);
+        assert_eq!(refused(&s, t(4, Provisioning, Disabled)), keeps);
+        assert_eq!(refused(&s, t(4, Provisioning, Active)), None);
+        // A dead worker may be drained by the policy; an operator may drain a live one.
+        s.nodes[1].alive = false;
+        assert_eq!(refused(&s, t(2, Active, Draining)), None);
+        assert_eq!(refused(&s, t(2, Active, Disabled)), None);
+        s.nodes[1].alive = true;
+        let v = PlanChecker::new(s.clone())
+            .transition(&t(2, Active, Disabled))
+            .unwrap_err();
+        assert_eq!(
+            v.to_string(),
+            "transition 1 breaks invariant `reconcile-keeps-capacity` (reconcile reacts to lifecycle events and never takes an alive active or provisioning node out of service (to draining or disabled); that is the operator's decision): N2 is active and alive; the policy moves it to disabled by itself"
+        );
+        assert!(PlanChecker::new(s)
+            .requested_transition(&t(2, Active, Disabled))
             .is_ok());
     }
 }

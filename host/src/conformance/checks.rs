@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use worker_policy_model::generate::permute;
+use worker_policy_model::settled::UnsettledKind;
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{NodeId, Plan, PolicyError, Snapshot, StepOp, Transition, WorkerState};
 
@@ -262,79 +263,26 @@ fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(Stri
     None
 }
 
-/// What is wrong with a cluster the policy has nothing more to do for, if anything: a draining
-/// node still in use, a partition unplaced, in flight, on nodes that may not keep it, short of
-/// replicas or domains (property 4), or without a leader on an eligible replica (property 5).
+/// What is wrong with a cluster the policy has nothing more to do for, if anything: the first
+/// of the model's [`Snapshot::unsettled`] problems, a failure of leader placement (property 5)
+/// when it is about a leader and of convergence (property 4) otherwise.
 fn unsettled(s: &Snapshot) -> Option<(Property, String)> {
+    let first = s.unsettled().into_iter().next()?;
+    if first.kind() == UnsettledKind::LeaderOffEligibleReplica {
+        return Some((
+            Property::LeaderPlacement,
+            format!("the plan is empty, yet {first}"),
+        ));
+    }
     let short = if capacity_allows(s) {
         ""
     } else {
         "; the eligible workers cannot satisfy the replication property, so the policy must answer insufficient nodes instead"
     };
-    let convergence = |why: String| {
-        Some((
-            Property::Convergence,
-            format!("the plan is empty, yet {why}{short}"),
-        ))
-    };
-    for n in s
-        .nodes
-        .iter()
-        .filter(|n| n.worker_state == WorkerState::Draining)
-    {
-        let usage = s.usage(n.id);
-        if !usage.is_idle() {
-            return convergence(format!(
-                "draining {} still holds {} partition(s) and leads {}",
-                node_label(n.id),
-                usage.holds,
-                usage.leads
-            ));
-        }
-    }
-    let factor = s.replication.factor() as usize;
-    for p in &s.partitions {
-        let members: Vec<_> = p.replicas.iter().filter_map(|&id| s.node(id)).collect();
-        let problem = if p.is_unplaced() {
-            Some("it is unplaced".to_string())
-        } else if p.next.is_some() {
-            Some("its next set is still in flight".into())
-        } else if let Some(n) = members.iter().find(|n| !n.may_keep_replicas()) {
-            Some(format!(
-                "it has a replica on {}, which is {}{} and may not keep it",
-                node_label(n.id),
-                n.worker_state,
-                if n.alive { "" } else { " and dead" }
-            ))
-        } else if members.len() != factor {
-            Some(format!(
-                "it has {} replica(s), the replication factor is {factor}",
-                members.len()
-            ))
-        } else {
-            s.replication
-                .shortfall(members.iter().copied())
-                .map(|shortfall| format!("its replicas fall short: {shortfall}"))
-        };
-        if let Some(problem) = problem {
-            return convergence(format!("partition {}: {problem}", p.id));
-        }
-    }
-    s.partitions.iter().find_map(|p| {
-        let on_eligible_replica = p.leader.is_some_and(|l| {
-            p.replicas.contains(&l) && s.node(l).is_some_and(|n| n.is_placement_candidate())
-        });
-        (!on_eligible_replica).then(|| {
-            (
-                Property::LeaderPlacement,
-                format!(
-                    "the plan is empty, yet partition {} is led by {}, not by a replica on an alive, active worker",
-                    p.id,
-                    p.leader.map_or("nobody".into(), node_label)
-                ),
-            )
-        })
-    })
+    Some((
+        Property::Convergence,
+        format!("the plan is empty, yet {first}{short}"),
+    ))
 }
 
 /// What a plan decides, without the reasons: transitions and steps in order.

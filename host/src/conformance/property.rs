@@ -69,7 +69,7 @@ impl Property {
                 "new replicas go only to alive, active workers; provisioning, draining, disabled and dead nodes never receive one"
             }
             Property::TransitionRules => {
-                "transitions follow the documented rules; a node holding or leading anything is never disabled; a change that makes the replication property unsatisfiable is refused"
+                "transitions follow the documented rules; a node holding or leading anything is never disabled; a change that makes the replication property unsatisfiable is refused; reconcile never takes an alive active or provisioning node out of service"
             }
             Property::MakeBeforeBreak => {
                 "applied step by step, a plan never leaves a partition with fewer serving replicas than the factor or less domain spread than the property"
@@ -96,7 +96,9 @@ impl Property {
     pub fn of_invariant(invariant: Invariant) -> Property {
         match invariant {
             Invariant::EligibleTarget => Property::PlacementEligibility,
-            Invariant::DisableOnlyWhenEmpty => Property::TransitionRules,
+            Invariant::DisableOnlyWhenEmpty | Invariant::ReconcileKeepsCapacity => {
+                Property::TransitionRules
+            }
             Invariant::ReplicaFloor | Invariant::DomainSpread => Property::MakeBeforeBreak,
             Invariant::LeaderOnReplica => Property::LeaderPlacement,
             Invariant::KnownNode

@@ -2,7 +2,8 @@
 //! policy must give: the suite's oracle for property 2, applied both to `validate-transition`
 //! answers and to the transitions `reconcile` makes by itself.
 //!
-//! Deliberately independent of the default policy's rules: it shares model facts, not policy code.
+//! Deliberately independent of the default policy's rules: it shares model facts (the model's
+//! transition hazards, a node's usage, the replication property's shortfall), not policy code.
 
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{Node, Snapshot, WorkerState};
@@ -16,42 +17,22 @@ pub(crate) enum Expected {
     Refuse(String),
 }
 
-/// The verdict the rules give to moving `node` of `snapshot` to `to`.
+/// The verdict the rules give to moving `node` of `snapshot` to `to`: refused exactly when the
+/// model's [`Snapshot::transition_hazard`] finds what no policy may ever allow (the one home of
+/// those rules, which the host also enforces on verdicts); every other request is allowed
+/// (same -> same, provisioning -> any, active -> draining, draining -> active, disabled ->
+/// active, and -> disabled once the node is idle).
 pub(crate) fn expected(snapshot: &Snapshot, node: &Node, to: WorkerState) -> Expected {
-    use WorkerState::{Active, Disabled, Draining, Provisioning};
+    if let Some(hazard) = snapshot.transition_hazard(node.id, to) {
+        return Expected::Refuse(hazard.to_string());
+    }
     let from = node.worker_state;
-    let label = node_label(node.id);
-    if from == to {
-        return Expected::Allow(format!("same -> same ({label} is already {to}) is allowed"));
-    }
-    match (from, to) {
-        (_, Provisioning) => {
-            return Expected::Refuse(format!(
-                "{from} -> provisioning is refused: a node never goes back to provisioning"
-            ))
-        }
-        (Disabled, Draining) => {
-            return Expected::Refuse(
-                "disabled -> draining is refused: a disabled node has nothing to drain".into(),
-            )
-        }
-        _ => {}
-    }
-    let usage = snapshot.usage(node.id);
-    if to == Disabled && !usage.is_idle() {
-        return Expected::Refuse(format!(
-            "{label} may be disabled only when nothing holds or is led by it, and {} partition(s) hold it and it leads {}",
-            usage.holds, usage.leads
-        ));
-    }
-    if to != Active && node.is_placement_candidate() {
-        if let Some(shortfall) = snapshot.shortfall_without(Some(node.id)) {
-            return Expected::Refuse(format!(
-                "the safety check must refuse it: without {label}, {shortfall}"
-            ));
-        }
-    }
-    Expected::Allow(format!(
-        "{from} -> {to} is allowed by the documented rules and passes the safety check"
-    ))
+    Expected::Allow(if from == to {
+        format!(
+            "same -> same ({} is already {to}) is allowed",
+            node_label(node.id)
+        )
+    } else {
+        format!("{from} -> {to} is allowed by the documented rules and passes the safety check")
+    })
 }
