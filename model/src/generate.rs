@@ -9,12 +9,16 @@
 use crate::replication::Replication;
 use crate::snapshot::{Node, NodeId, Partition, Roles, Snapshot, WorkerState};
 
+pub mod features;
 pub mod random;
 
+pub use features::{
+    renumber_nodes, DeadPosition, Features, NodeIds, PartitionIds, LARGEST_NODE_ID,
+};
 pub use random::{add_next_sets, add_unplaced, Oddities, RandomCluster};
 
 /// The shape of a synthetic cluster: how many nodes in which zones and regions, how many
-/// partitions, and how many nodes start draining, provisioning or dead.
+/// partitions, and how many nodes start draining, provisioning, dead or disabled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterShape {
     /// Worker nodes per zone, one entry per zone.
@@ -27,7 +31,7 @@ pub struct ClusterShape {
     /// The replication property of the snapshot.
     pub replication: Replication,
     /// `false`: every partition is unplaced. `true`: partitions start on a simple striped layout
-    /// over the nodes that are not provisioning (valid for the property where the nodes allow
+    /// over the nodes that are neither provisioning nor disabled (valid for the property where the nodes allow
     /// it, but not balanced by any policy's definition: the model cannot run a policy).
     pub placed: bool,
     /// Nodes that start draining.
@@ -36,7 +40,9 @@ pub struct ClusterShape {
     pub provisioning: u32,
     /// Nodes that start dead (active but not alive).
     pub dead: u32,
-    /// Picks which nodes are draining, provisioning and dead.
+    /// Nodes that start disabled (alive, holding nothing).
+    pub disabled: u32,
+    /// Picks which nodes are draining, provisioning, dead and disabled.
     pub seed: u64,
 }
 
@@ -52,6 +58,7 @@ impl ClusterShape {
             draining: 0,
             provisioning: 0,
             dead: 0,
+            disabled: 0,
             seed: 0,
         }
     }
@@ -140,6 +147,11 @@ pub fn generate(shape: &ClusterShape) -> Snapshot {
             nodes[i].alive = false;
         }
     }
+    for _ in 0..shape.disabled {
+        if let Some(i) = picked.next() {
+            nodes[i].worker_state = WorkerState::Disabled;
+        }
+    }
     let partitions = if shape.placed {
         striped(shape, &nodes)
     } else {
@@ -158,14 +170,20 @@ pub fn generate(shape: &ClusterShape) -> Snapshot {
 }
 
 /// Partition `i`'s replicas go to zones `i, i+1, ...` (over the zones that have nodes which are
-/// not provisioning), each zone handing out its nodes round-robin; the first replica leads.
+/// neither provisioning nor disabled), each zone handing out its nodes round-robin; the first
+/// replica leads.
 fn striped(shape: &ClusterShape, nodes: &[Node]) -> Vec<Partition> {
     let mut zones: Vec<Vec<NodeId>> = Vec::new();
     let mut first = 0usize;
     for &count in &shape.zones {
         let members: Vec<NodeId> = nodes[first..first + count as usize]
             .iter()
-            .filter(|n| n.worker_state != WorkerState::Provisioning)
+            .filter(|n| {
+                !matches!(
+                    n.worker_state,
+                    WorkerState::Provisioning | WorkerState::Disabled
+                )
+            })
             .map(|n| n.id)
             .collect();
         first += count as usize;
@@ -228,6 +246,7 @@ mod tests {
             draining: 2,
             provisioning: 1,
             dead: 1,
+            disabled: 1,
             seed: 7,
             ..ClusterShape::new(
                 vec![3, 2, 4],
@@ -268,13 +287,14 @@ mod tests {
         assert_eq!(count(&|n| n.worker_state == WorkerState::Draining), 2);
         assert_eq!(count(&|n| n.worker_state == WorkerState::Provisioning), 1);
         assert_eq!(count(&|n| !n.alive), 1);
-        assert_eq!(count(&|n| n.is_placement_candidate()), 5);
+        assert_eq!(count(&|n| n.worker_state == WorkerState::Disabled), 1);
+        assert_eq!(count(&|n| n.is_placement_candidate()), 4);
         let other = generate(&ClusterShape { seed: 8, ..shape() });
         assert_ne!(s.nodes, other.nodes);
     }
 
     #[test]
-    fn the_striped_layout_spreads_over_zones_and_skips_provisioning_nodes() {
+    fn the_striped_layout_spreads_over_zones_and_skips_provisioning_and_disabled_nodes() {
         let s = generate(&ClusterShape {
             placed: true,
             ..shape()
@@ -283,9 +303,10 @@ mod tests {
             let members: Vec<&Node> = p.replicas.iter().filter_map(|&n| s.node(n)).collect();
             assert_eq!(members.len(), 3);
             assert_eq!(s.replication.shortfall(members.iter().copied()), None);
-            assert!(members
-                .iter()
-                .all(|n| n.worker_state != WorkerState::Provisioning));
+            assert!(members.iter().all(|n| !matches!(
+                n.worker_state,
+                WorkerState::Provisioning | WorkerState::Disabled
+            )));
             assert_eq!(p.leader, p.replicas.first().copied());
         }
     }

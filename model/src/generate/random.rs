@@ -3,6 +3,7 @@
 //! fuzz test, the default policy's property tests). One generator, so a feature added here
 //! reaches every one of them.
 
+use super::features::Features;
 use super::{generate, ClusterShape, SplitMix64};
 use crate::replication::{Replication, Scope};
 use crate::snapshot::{NodeId, Partition, Roles, Snapshot, WorkerState};
@@ -21,8 +22,6 @@ pub struct Oddities {
     /// (partial and over-full sets, on nodes in any state) and a random leader among them or
     /// none; independently, with probability 1/5, a `next` set of 1 to 3 random nodes.
     pub ragged_sets: bool,
-    /// Node ids grow by 1 to 3 from one node to the next, so ids have gaps.
-    pub sparse_ids: bool,
     /// Each partition, with probability 1/4, is led by a random node, replica or not. No
     /// snapshot file can say that (the host refuses it); a policy must still not be thrown.
     pub stray_leaders: bool,
@@ -34,7 +33,6 @@ impl Oddities {
         any_state: true,
         non_workers: true,
         ragged_sets: true,
-        sparse_ids: true,
         stray_leaders: false,
     };
 
@@ -47,13 +45,22 @@ impl Oddities {
 
 /// A random cluster, how it was made, and the move budget to evaluate it with.
 ///
-/// Of the clusters (uniform draws unless said): 1 to 5 zones of 1 to 4 nodes; 2 regions in 1/2
-/// (else 1); replication factor 1 to 3, with a zone count (1 to the factor) in 2/3 and, when
-/// there are 2 regions and a zone count, a region count in 1/2; 1 to 24 partitions, placed
-/// (striped) in 2/3; nodes asked to drain: none, one or two, 1/3 each; one provisioning node in
-/// 1/2, one dead node in 1/2; `next` sets in flight (on about 1 partition in 3) in 1/2 of the
-/// placed clusters (1/3 of all); 1 to 4 more unplaced partitions in 1/3 of the placed clusters
-/// (2/9 of all); a move budget of 1 to 4 in 1/4. Then the [`Oddities`] asked for.
+/// Of the clusters (uniform draws unless said), the shape: 1 to 5 zones of 1 to 4 nodes; 2
+/// regions in 1/2 (else 1); replication factor 1 to 3 in 3/4, 4 or 5 in 1/4, with a zone count
+/// (1 to the factor) in 2/3 and, when there are 2 regions and a zone count, a region count in
+/// 1/2 (a factor above 3 that the workers can satisfy: about 1/8 of all clusters); 1 to 24
+/// partitions in 9/10, 100 to 400 in 1/10, placed (striped) in 2/3; nodes asked to drain:
+/// none, one or two, 1/3 each; one provisioning node in 1/2, one dead node in 1/2, one idle
+/// disabled node in 1/4. Then: `next` sets in flight (on about 1 partition in 3) in 1/2 of
+/// the placed clusters (1/3 of all); 1 to 4 more unplaced partitions in 1/3 of the placed
+/// clusters (2/9 of all); a move budget of 1 to 4 in 1/4. Then the [`Features`], in this
+/// order: a worker holding replicas disabled in 1/4 of the placed clusters (1/6 of all); a new
+/// draining worker that only a `next` set holds in 1/4 of the placed clusters (1/6); for each
+/// dead position (draining, provisioning, in a `next` set, leading) in 1/4, one live node
+/// there dies when the cluster has one (about 0.18, 0.11, 0.08 and 0.15 of all clusters); 1 to
+/// 3 nodes without the worker role in 1/3; node ids consecutive in 1/2, with holes in 1/4,
+/// spread over the `u32` range in 1/4, and shuffled across zones in 1/3; partition ids from 0
+/// in 1/2, sparse, across 255 or across 65,535 in 1/6 each. Then the [`Oddities`] asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RandomCluster {
     /// The shape the cluster was generated from.
@@ -64,8 +71,10 @@ pub struct RandomCluster {
     pub added: u32,
     /// The move budget to evaluate the cluster with.
     pub max_moves: Option<u32>,
-    /// The cluster (nodes and partitions in id order unless ids were made sparse, which keeps
-    /// the order but not the ids).
+    /// What the cluster got beyond its shape.
+    pub features: Features,
+    /// The cluster (nodes and partitions in the order they were made, which is not always the
+    /// order of their ids).
     pub snapshot: Snapshot,
 }
 
@@ -88,12 +97,14 @@ impl RandomCluster {
             add_next_sets(&mut snapshot, &mut SplitMix64::new(shape.seed), 3);
         }
         add_unplaced(&mut snapshot, added);
+        let features = Features::apply(&mut snapshot, shape.placed, &mut rng);
         add_oddities(&mut snapshot, &mut rng, oddities);
         RandomCluster {
             shape,
             next_sets,
             added,
             max_moves,
+            features,
             snapshot,
         }
     }
@@ -104,7 +115,11 @@ fn random_shape(rng: &mut SplitMix64) -> ClusterShape {
     let mut below = |n: u32| rng.below(n as usize) as u32;
     let zones: Vec<u32> = (0..1 + below(5)).map(|_| 1 + below(4)).collect();
     let regions = 1 + below(2);
-    let factor = 1 + below(3);
+    let factor = if below(4) == 0 {
+        4 + below(2)
+    } else {
+        1 + below(3)
+    };
     let zone = match below(3) {
         0 => 0,
         _ => 1 + below(factor),
@@ -129,25 +144,38 @@ fn random_shape(rng: &mut SplitMix64) -> ClusterShape {
     let draining = below(3).min(nodes);
     let provisioning = below(2);
     let dead = below(2);
+    let disabled = u32::from(below(4) == 0);
     let seed = u64::from(below(1 << 16));
+    let partitions = if below(10) == 0 {
+        100 + below(301)
+    } else {
+        1 + below(24)
+    };
     ClusterShape {
         regions,
         placed,
         draining,
         provisioning,
         dead,
+        disabled,
         seed,
-        ..ClusterShape::new(zones, 1 + below(24), replication)
+        ..ClusterShape::new(zones, partitions, replication)
     }
 }
 
 /// Puts a reconfiguration in flight on about one placed partition in `every`: its `next` set is
-/// its replica set with one replica swapped for another node that is not provisioning.
+/// its replica set with one replica swapped for another node that is neither provisioning nor
+/// disabled.
 pub fn add_next_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64, every: usize) {
     let candidates: Vec<NodeId> = snapshot
         .nodes
         .iter()
-        .filter(|n| n.worker_state != WorkerState::Provisioning)
+        .filter(|n| {
+            !matches!(
+                n.worker_state,
+                WorkerState::Provisioning | WorkerState::Disabled
+            )
+        })
         .map(|n| n.id)
         .collect();
     for p in &mut snapshot.partitions {
@@ -205,9 +233,6 @@ fn add_oddities(snapshot: &mut Snapshot, rng: &mut SplitMix64, oddities: Odditie
     if oddities.ragged_sets {
         add_ragged_sets(snapshot, rng);
     }
-    if oddities.sparse_ids {
-        spread_ids(snapshot, rng);
-    }
     if oddities.stray_leaders {
         let ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
         for p in &mut snapshot.partitions {
@@ -242,26 +267,10 @@ fn add_ragged_sets(snapshot: &mut Snapshot, rng: &mut SplitMix64) {
     }
 }
 
-/// Renumbers the nodes (in their order) with gaps of 1 to 3 between ids.
-fn spread_ids(snapshot: &mut Snapshot, rng: &mut SplitMix64) {
-    let mut renamed = std::collections::HashMap::new();
-    let mut id: NodeId = 0;
-    for n in &mut snapshot.nodes {
-        id += 1 + rng.below(3) as NodeId;
-        renamed.insert(n.id, id);
-        n.id = id;
-    }
-    let new_id = |old: &mut NodeId| *old = renamed[old];
-    for p in &mut snapshot.partitions {
-        p.replicas.iter_mut().for_each(new_id);
-        p.next.iter_mut().flatten().for_each(new_id);
-        p.leader.iter_mut().for_each(new_id);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generate::features::{DeadPosition, NodeIds, PartitionIds};
 
     const CASES: u64 = 4000;
 
@@ -290,39 +299,169 @@ mod tests {
             share(&|c| c.shape.replication.scope_counts().len() > 1),
             2.0 / 3.0,
         );
+        let wide = |c: &RandomCluster| c.shape.replication.factor() > 3;
+        assert_near("a factor above 3", share(&wide), 1.0 / 4.0);
+        assert_near(
+            "a satisfiable factor above 3",
+            share(&|c| wide(c) && c.snapshot.shortfall_without(None).is_none()),
+            1.0 / 8.0,
+        );
+        assert_near(
+            "many partitions",
+            share(&|c| c.shape.partitions >= 100),
+            1.0 / 10.0,
+        );
         assert_near("placed", share(&|c| c.shape.placed), 2.0 / 3.0);
         assert_near("draining", share(&|c| c.shape.draining > 0), 2.0 / 3.0);
         assert_near("provisioning", share(&|c| c.shape.provisioning > 0), 0.5);
         assert_near("dead", share(&|c| c.shape.dead > 0), 0.5);
+        assert_near("idle disabled", share(&|c| c.shape.disabled > 0), 0.25);
         assert_near("next sets", share(&|c| c.next_sets), 1.0 / 3.0);
         assert_near("new partitions", share(&|c| c.added > 0), 2.0 / 9.0);
         assert_near("a move budget", share(&|c| c.max_moves.is_some()), 0.25);
     }
 
-    /// The fraction of nodes (over `CASES` clusters with every oddity) that `odd` picks out.
-    fn node_fraction(odd: impl Fn(&crate::snapshot::Node) -> bool) -> f64 {
+    #[test]
+    fn each_feature_beyond_the_shape_comes_as_often_as_documented() {
+        let share =
+            |f: &dyn Fn(&Features) -> bool| fraction(Oddities::default(), |c| f(&c.features));
+        assert_near(
+            "a disabled worker holding replicas",
+            share(&|f| f.disabled_holding),
+            1.0 / 6.0,
+        );
+        assert_near(
+            "a draining worker only a next set holds",
+            share(&|f| f.draining_next_only),
+            1.0 / 6.0,
+        );
+        for (position, documented) in DeadPosition::ALL.into_iter().zip([0.18, 0.11, 0.08, 0.15]) {
+            assert_near(
+                &format!("a dead node {position:?}"),
+                share(&|f| f.dead.contains(&position)),
+                documented,
+            );
+        }
+        assert_near("non-workers", share(&|f| f.non_workers > 0), 1.0 / 3.0);
+        assert_near(
+            "node ids with holes",
+            share(&|f| f.node_ids == NodeIds::Holes),
+            1.0 / 4.0,
+        );
+        assert_near(
+            "node ids over the u32 range",
+            share(&|f| f.node_ids == NodeIds::Wide),
+            1.0 / 4.0,
+        );
+        assert_near(
+            "node ids across zones",
+            share(&|f| f.ids_across_zones),
+            1.0 / 3.0,
+        );
+        for scheme in [
+            PartitionIds::Sparse,
+            PartitionIds::Across255,
+            PartitionIds::Across65535,
+        ] {
+            assert_near(
+                &format!("partition ids {scheme:?}"),
+                share(&|f| f.partition_ids == scheme),
+                1.0 / 6.0,
+            );
+        }
+    }
+
+    /// Whether `cluster` has what its features say.
+    fn has_its_features(c: &RandomCluster) -> bool {
+        let s = &c.snapshot;
+        let f = &c.features;
+        let node_ids: Vec<NodeId> = s.nodes.iter().map(|n| n.id).collect();
+        let partition_ids: Vec<u32> = s.partitions.iter().map(|p| p.id).collect();
+        let non_workers = s
+            .nodes
+            .iter()
+            .filter(|n| !n.roles.contains(Roles::WORKER))
+            .count() as u32;
+        let dead_where = |state: WorkerState| {
+            s.nodes
+                .iter()
+                .any(|n| !n.alive && n.worker_state == state && n.roles.contains(Roles::WORKER))
+        };
+        let draining_next_only = s.nodes.iter().any(|n| {
+            n.worker_state == WorkerState::Draining
+                && s.partitions.iter().all(|p| !p.replicas.contains(&n.id))
+                && s.partitions
+                    .iter()
+                    .any(|p| p.pending_next().any(|m| m == n.id))
+        });
+        let ids_ok = match f.node_ids {
+            NodeIds::Consecutive => node_ids.iter().all(|&id| id as usize <= node_ids.len()),
+            NodeIds::Holes => node_ids
+                .iter()
+                .all(|&id| id as usize <= 3 * node_ids.len() + 3),
+            NodeIds::Wide => node_ids.contains(&crate::generate::LARGEST_NODE_ID),
+        };
+        let straddles = |line: u32| {
+            partition_ids.len() < 2
+                || (partition_ids.iter().any(|&id| id < line)
+                    && partition_ids.iter().any(|&id| id >= line))
+        };
+        let partition_ids_ok = match f.partition_ids {
+            PartitionIds::FromZero => partition_ids
+                .iter()
+                .all(|&id| (id as usize) < partition_ids.len()),
+            PartitionIds::Sparse => true,
+            PartitionIds::Across255 => partition_ids.len() > 512 || straddles(256),
+            PartitionIds::Across65535 => straddles(65_536),
+        };
+        non_workers == f.non_workers
+            && (!f.dead.contains(&DeadPosition::Draining) || dead_where(WorkerState::Draining))
+            && (!f.dead.contains(&DeadPosition::Provisioning)
+                || dead_where(WorkerState::Provisioning))
+            && (!f.draining_next_only || draining_next_only)
+            && ids_ok
+            && partition_ids_ok
+    }
+
+    #[test]
+    fn every_cluster_has_the_features_it_records() {
+        for seed in 0..2000 {
+            let c = RandomCluster::new(seed, Oddities::default());
+            assert!(has_its_features(&c), "seed {seed}: {c:?}");
+        }
+    }
+
+    /// The fraction of the nodes that `odd` picks out of those `plain` does not, comparing
+    /// each node of a plain cluster with the same node once every oddity is on.
+    fn node_fraction(
+        plain: impl Fn(&crate::snapshot::Node) -> bool,
+        odd: impl Fn(&crate::snapshot::Node) -> bool,
+    ) -> f64 {
         let (mut hits, mut total) = (0, 0);
         for seed in 0..CASES {
-            let c = RandomCluster::new(seed, Oddities::ALL);
-            total += c.snapshot.nodes.len();
-            hits += c.snapshot.nodes.iter().filter(|n| odd(n)).count();
+            let before = RandomCluster::new(seed, Oddities::default()).snapshot;
+            let after = RandomCluster::new(seed, Oddities::ALL).snapshot;
+            for (b, a) in before.nodes.iter().zip(&after.nodes) {
+                if !plain(b) {
+                    total += 1;
+                    hits += usize::from(odd(a));
+                }
+            }
         }
         hits as f64 / total as f64
     }
 
     #[test]
     fn oddities_come_as_often_as_documented() {
+        let non_worker = |n: &crate::snapshot::Node| !n.roles.contains(Roles::WORKER);
         assert_near(
             "non-workers",
-            node_fraction(|n| !n.roles.contains(Roles::WORKER)),
+            node_fraction(non_worker, non_worker),
             1.0 / 10.0,
         );
-        // A random state is disabled with probability 1/4, and shapes have no disabled node.
-        assert_near(
-            "disabled",
-            node_fraction(|n| n.worker_state == WorkerState::Disabled),
-            1.0 / 16.0,
-        );
+        // A random state is disabled with probability 1/4.
+        let disabled = |n: &crate::snapshot::Node| n.worker_state == WorkerState::Disabled;
+        assert_near("disabled", node_fraction(disabled, disabled), 1.0 / 16.0);
         let over_full = fraction(Oddities::ALL, |c| {
             let factor = c.snapshot.replication.factor() as usize;
             c.snapshot
@@ -334,30 +473,6 @@ mod tests {
             over_full > 0.2,
             "over-full sets in {over_full:.3} of the clusters"
         );
-        let gaps = fraction(Oddities::ALL, |c| {
-            c.snapshot.nodes.windows(2).any(|w| w[1].id > w[0].id + 1)
-        });
-        assert!(gaps > 0.5, "id gaps in {gaps:.3} of the clusters");
-    }
-
-    /// Whether `s` is a cluster a snapshot file can hold: unique node ids, replica and `next`
-    /// sets of distinct known nodes, leaders among the replicas.
-    fn is_valid(s: &Snapshot) -> bool {
-        let known = |id: &NodeId| s.node(*id).is_some();
-        let distinct = |set: &[NodeId]| {
-            let mut sorted = set.to_vec();
-            sorted.sort_unstable();
-            sorted.windows(2).all(|w| w[0] != w[1])
-        };
-        let ids: Vec<NodeId> = s.nodes.iter().map(|n| n.id).collect();
-        distinct(&ids)
-            && s.partitions.iter().all(|p| {
-                p.replicas.iter().all(known)
-                    && distinct(&p.replicas)
-                    && p.next.iter().flatten().all(known)
-                    && p.next.as_deref().is_none_or(distinct)
-                    && p.leader.is_none_or(|l| p.replicas.contains(&l))
-            })
     }
 
     #[test]
@@ -365,11 +480,23 @@ mod tests {
         for seed in 0..500 {
             let plain = RandomCluster::new(seed, Oddities::default());
             let odd = RandomCluster::new(seed, Oddities::VALID);
-            assert!(is_valid(&plain.snapshot), "seed {seed}: {plain:?}");
-            assert!(is_valid(&odd.snapshot), "seed {seed}: {odd:?}");
+            assert_eq!(plain.snapshot.check_consistency(), Ok(()), "seed {seed}");
+            assert_eq!(odd.snapshot.check_consistency(), Ok(()), "seed {seed}");
             assert_eq!(
-                (&odd.shape, odd.next_sets, odd.added, odd.max_moves),
-                (&plain.shape, plain.next_sets, plain.added, plain.max_moves),
+                (
+                    &odd.shape,
+                    odd.next_sets,
+                    odd.added,
+                    odd.max_moves,
+                    &odd.features
+                ),
+                (
+                    &plain.shape,
+                    plain.next_sets,
+                    plain.added,
+                    plain.max_moves,
+                    &plain.features
+                ),
                 "seed {seed}"
             );
             assert_eq!(plain, RandomCluster::new(seed, Oddities::default()));
