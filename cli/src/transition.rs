@@ -1,5 +1,7 @@
 //! `worker-policy transition`: the policy's verdict on an operator's request to change a node's
-//! worker state, and, when allowed and asked for, the snapshot with the change written back.
+//! worker state, checked by the host, and, when allowed and asked for, the snapshot with the
+//! change written back. The host refuses a verdict the policy allowed when it breaks a rule no
+//! policy may break (`worker_policy::verdict_check`); `--force` overrides the safety check.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,7 @@ use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
 use worker_policy::error::PolicyFault;
 use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy::verdict_check::{check_verdict, UnsafeVerdict};
 use worker_policy::{Error, ErrorClass};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::snapshot::node_label;
@@ -39,23 +42,31 @@ pub struct TransitionArgs {
     /// written when refused). May be the input file.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Apply a change the policy allowed although the host's safety check refuses it (the
+    /// eligible workers could no longer satisfy the replication property without the node).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub render: OutputOptions,
 }
 
-/// The policy's verdict on the request.
+/// The verdict on the request: the policy's, and the host's check of it.
 #[derive(Debug, Serialize)]
 pub struct Verdict {
-    /// Whether the policy allows it.
+    /// Whether the request goes ahead: the policy allows it and the host does not refuse it
+    /// (or `--force` overrode the host).
     pub allowed: bool,
     /// The node's state now.
     #[serde(serialize_with = "names::state")]
     pub from: WorkerState,
+    /// The host's objection to a change the policy allowed; absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_check: Option<HostCheck>,
     /// The node.
     pub node: NodeId,
     /// The policy.
     pub policy: PolicyView,
-    /// Why, in the policy's words.
+    /// The policy's reason, in its words.
     pub reason: String,
     /// The state asked for.
     #[serde(serialize_with = "names::state")]
@@ -65,7 +76,34 @@ pub struct Verdict {
     pub written: Option<PathBuf>,
 }
 
-/// Runs `transition`: a refusal is a result (exit 1), and nothing is written then.
+/// The host's objection to a change the policy allowed.
+#[derive(Debug, Serialize)]
+pub struct HostCheck {
+    /// Whether `--force` may override it.
+    pub can_force: bool,
+    /// Whether `--force` did override it.
+    pub forced: bool,
+    /// Why the host refuses it.
+    pub refusal: String,
+    /// The rule it breaks (`replication-stays-satisfiable`, `disable-only-when-empty`,
+    /// `state-machine-edge`).
+    pub rule: &'static str,
+}
+
+impl HostCheck {
+    fn new(unsafe_verdict: &UnsafeVerdict, force: bool) -> HostCheck {
+        let can_force = unsafe_verdict.hazard_can_be_forced();
+        HostCheck {
+            can_force,
+            forced: force && can_force,
+            refusal: unsafe_verdict.hazard.to_string(),
+            rule: unsafe_verdict.hazard.rule(),
+        }
+    }
+}
+
+/// Runs `transition`: a refusal is a result (exit 1 when the policy refuses, 3 when the host
+/// refuses what the policy allowed), and nothing is written then.
 pub fn run(args: &TransitionArgs, verbose: bool) -> anyhow::Result<Verdict> {
     let file = SnapshotFile::read(&args.snapshot)?;
     let from = current_state(&file.snapshot, args.node, &args.snapshot)?;
@@ -73,8 +111,12 @@ pub fn run(args: &TransitionArgs, verbose: bool) -> anyhow::Result<Verdict> {
     let result = policy.validate_transition(&file.snapshot, args.node, args.to);
     crate::logs::print_logs(&policy, verbose);
     let verdict = result.context("asking the policy")?;
+    let host_check = check_verdict(&file.snapshot, args.node, args.to, &verdict)
+        .err()
+        .map(|unsafe_verdict| HostCheck::new(&unsafe_verdict, args.force));
+    let allowed = verdict.allowed && host_check.as_ref().is_none_or(|c| c.forced);
     let mut written = None;
-    if verdict.allowed {
+    if allowed {
         let transition = Transition {
             node: args.node,
             from,
@@ -88,8 +130,9 @@ pub fn run(args: &TransitionArgs, verbose: bool) -> anyhow::Result<Verdict> {
         }
     }
     Ok(Verdict {
-        allowed: verdict.allowed,
+        allowed,
         from,
+        host_check,
         node: args.node,
         policy: PolicyView::new(&policy, args.policy.source_name()),
         reason: verdict.reason,
@@ -128,16 +171,19 @@ fn current_state(snapshot: &Snapshot, node: NodeId, file: &Path) -> Result<Worke
     })
 }
 
-/// An allowed change must still be safe to apply: the host checks it like any plan.
+/// An allowed change must still be safe to apply: the host checks it like any plan (as an
+/// operator's request, which may take capacity away).
 fn checked_apply(snapshot: &Snapshot, transition: &Transition) -> Result<Snapshot, Error> {
     let mut checker = PlanChecker::new(snapshot.clone());
     if transition.from != transition.to {
-        checker.transition(transition).map_err(|violation| {
-            Error::Fault(PolicyFault::Violation {
-                hook: "validate-transition",
-                violation,
-            })
-        })?;
+        checker
+            .requested_transition(transition)
+            .map_err(|violation| {
+                Error::Fault(PolicyFault::Violation {
+                    hook: "validate-transition",
+                    violation,
+                })
+            })?;
     }
     Ok(checker.into_snapshot())
 }
@@ -145,14 +191,12 @@ fn checked_apply(snapshot: &Snapshot, transition: &Transition) -> Result<Snapsho
 impl Render for Verdict {
     fn table(&self) -> String {
         let word = if self.allowed { "allowed" } else { "refused" };
-        let mut out = format!(
-            "{}{word}   {} {} -> {}: {}\n",
-            self.policy.line(),
-            node_label(self.node),
-            self.from,
-            self.to,
-            self.reason
-        );
+        let request = format!("{} {} -> {}", node_label(self.node), self.from, self.to);
+        let mut out = self.policy.line();
+        match &self.host_check {
+            None => out.push_str(&format!("{word}   {request}: {}\n", self.reason)),
+            Some(check) => out.push_str(&check.table(word, &request, &self.reason)),
+        }
         if let Some(path) = &self.written {
             out.push_str(&format!("wrote     {}\n", path.display()));
         }
@@ -160,6 +204,108 @@ impl Render for Verdict {
     }
 
     fn failure(&self) -> Option<ErrorClass> {
-        (!self.allowed).then_some(ErrorClass::Refused)
+        match &self.host_check {
+            _ if self.allowed => None,
+            Some(_) => Some(ErrorClass::PolicyFault),
+            None => Some(ErrorClass::Refused),
+        }
+    }
+}
+
+impl HostCheck {
+    /// The lines of a verdict the host objected to: the outcome, what the policy said, the
+    /// rule the host applied, and how to override it (or that it was overridden).
+    fn table(&self, word: &str, request: &str, reason: &str) -> String {
+        let outcome = if self.forced {
+            "the policy allowed it; the host's check was overridden with --force"
+        } else {
+            "the policy allowed it, but the host refuses it"
+        };
+        let verb = if self.forced {
+            "would have refused it"
+        } else {
+            "refuses it"
+        };
+        let advice = match (self.forced, self.can_force) {
+            (true, _) => "",
+            (false, true) => "\nforce     pass --force to apply it anyway",
+            (false, false) => "\nforce     this rule cannot be overridden, not even with --force",
+        };
+        format!(
+            "{word}   {request}: {outcome}\npolicy    allowed: {reason}\nhost      {verb} by rule `{}`: {}{advice}\n",
+            self.rule, self.refusal
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::assert_keys_sorted;
+
+    fn verdict(allowed: bool, host_check: Option<HostCheck>) -> Verdict {
+        Verdict {
+            allowed,
+            from: WorkerState::Active,
+            host_check,
+            node: 2,
+            policy: PolicyView {
+                name: "p".into(),
+                sha256: "0".repeat(64),
+                source: "p.wasm".into(),
+                version: "1".into(),
+            },
+            reason: "N3 counts as a worker".into(),
+            to: WorkerState::Draining,
+            written: None,
+        }
+    }
+
+    fn check(forced: bool) -> HostCheck {
+        HostCheck {
+            can_force: true,
+            forced,
+            refusal: "without N2, 1 zone(s) available, the replication property requires 2".into(),
+            rule: "replication-stays-satisfiable",
+        }
+    }
+
+    #[test]
+    fn a_refused_allowance_is_a_policy_fault_that_says_how_to_force_it() {
+        let v = verdict(false, Some(check(false)));
+        assert_eq!(v.failure(), Some(ErrorClass::PolicyFault));
+        let table = v.table();
+        assert!(
+            table.ends_with(
+                "refused   N2 active -> draining: the policy allowed it, but the host refuses it\n\
+                 policy    allowed: N3 counts as a worker\n\
+                 host      refuses it by rule `replication-stays-satisfiable`: without N2, 1 zone(s) available, the replication property requires 2\n\
+                 force     pass --force to apply it anyway\n"
+            ),
+            "{table}"
+        );
+        assert_keys_sorted(&v);
+    }
+
+    #[test]
+    fn a_forced_allowance_succeeds_and_says_what_was_overridden() {
+        let v = verdict(true, Some(check(true)));
+        assert_eq!(v.failure(), None);
+        let table = v.table();
+        assert!(
+            table.contains("allowed   N2 active -> draining: the policy allowed it; the host's check was overridden with --force\n")
+                && table.contains("host      would have refused it by rule `replication-stays-satisfiable`"),
+            "{table}"
+        );
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["host_check"]["forced"], true);
+    }
+
+    #[test]
+    fn plain_verdicts_keep_their_output_and_codes() {
+        assert_eq!(verdict(true, None).failure(), None);
+        assert_eq!(verdict(false, None).failure(), Some(ErrorClass::Refused));
+        let json = serde_json::to_value(verdict(true, None)).unwrap();
+        assert!(json.get("host_check").is_none());
     }
 }

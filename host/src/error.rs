@@ -247,6 +247,9 @@ pub enum PolicyFault {
         /// Rounds run.
         rounds: u32,
     },
+    /// The policy allowed an operator's request that breaks a rule no policy may break.
+    #[error(transparent)]
+    UnsafeVerdict(#[from] crate::verdict_check::UnsafeVerdict),
     /// The policy's answer breaks a safety invariant.
     #[error("the policy's answer to `{hook}` was refused: {violation}")]
     Violation {

@@ -9,6 +9,7 @@
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
 //! - [`hooks`] is the contract's hooks as a trait, for a loaded component or native logic;
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
+//! - [`verdict_check`] refuses an allowed verdict that breaks a rule no policy may break;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
@@ -58,6 +59,7 @@ pub mod hooks;
 pub mod policy;
 pub mod sandbox;
 pub mod snapshot_file;
+pub mod verdict_check;
 
 pub use engine::PolicyEngine;
 pub use error::{Error, ErrorClass};
