@@ -1,11 +1,15 @@
 //! The clusters the suite checks a policy on: fixed scenarios (the examples, drains, scale-out,
-//! a dead node, `next` sets in flight, tight and unsatisfiable properties, a move budget) and
-//! clusters generated from the suite's seed, each reproducible from its name.
+//! a dead node, `next` sets in flight, tight and unsatisfiable properties, a move budget, and
+//! one or more per class of situation in [`classes`]) and clusters generated from the suite's
+//! seed, each reproducible from its name.
+
+mod classes;
 
 use std::path::Path;
 
 use worker_policy_model::generate::{
-    add_next_sets, add_unplaced, generate, ClusterShape, Oddities, RandomCluster, SplitMix64,
+    add_next_sets, add_unplaced, generate, ClusterShape, DeadPosition, NodeIds, Oddities,
+    PartitionIds, RandomCluster, SplitMix64,
 };
 use worker_policy_model::{Replication, Snapshot};
 
@@ -58,6 +62,7 @@ pub(crate) fn fixed() -> Vec<Scenario> {
     let mut out = examples();
     out.extend(shaped());
     out.extend(edited());
+    out.extend(classes::all());
     out
 }
 
@@ -193,42 +198,98 @@ fn edited() -> Vec<Scenario> {
 }
 
 /// Generated case `case` of the suite's `seed`: the model's random cluster of a seed drawn
-/// from both (a random shape, `next` sets, new partitions, a move budget; no oddities, so every
-/// case is a cluster a snapshot file can hold and the CLI replays it), named after its shape.
+/// from both (a random shape, `next` sets, new partitions, a move budget and the features
+/// beyond the shape; no oddities, so every case is a cluster a snapshot file can hold and the
+/// CLI replays it), named after what it has.
 pub(crate) fn generated(seed: u64, case: u32) -> Scenario {
+    let cluster = RandomCluster::new(
+        seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407),
+        Oddities::default(),
+    );
+    Scenario {
+        name: format!(
+            "generated case {case} (seed {seed}): {}",
+            describe(&cluster)
+        ),
+        snapshot: cluster.snapshot.canonical(),
+        max_moves: cluster.max_moves,
+    }
+}
+
+/// What a generated cluster has: its shape, then each feature it got.
+fn describe(cluster: &RandomCluster) -> String {
     let RandomCluster {
         shape,
         next_sets,
         added,
         max_moves,
-        snapshot,
-    } = RandomCluster::new(
-        seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407),
-        Oddities::default(),
-    );
+        features,
+        ..
+    } = cluster;
     let states = [
         (shape.draining, "draining"),
         (shape.provisioning, "provisioning"),
         (shape.dead, "dead"),
+        (shape.disabled, "disabled"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
     .map(|(n, what)| format!(", {n} {what}"))
     .collect::<String>();
-    Scenario {
-        name: format!(
-            "generated case {case} (seed {seed}): zones {:?} over {} region(s), replication {}, {} {} partition(s){states}{}{}{}",
-            shape.zones,
-            shape.regions,
-            shape.replication,
-            shape.partitions,
-            if shape.placed { "placed" } else { "unplaced" },
-            if next_sets { ", next sets in flight" } else { "" },
-            if added > 0 { format!(", {added} new unplaced partition(s)") } else { String::new() },
-            max_moves.map_or(String::new(), |m| format!(", --max-moves {m}")),
-        ),
-        snapshot: snapshot.canonical(),
-        max_moves,
+    let mut extras: Vec<String> = Vec::new();
+    let mut note = |yes: bool, what: String| {
+        if yes {
+            extras.push(what);
+        }
+    };
+    note(*next_sets, "next sets in flight".into());
+    note(*added > 0, format!("{added} new unplaced partition(s)"));
+    note(
+        features.disabled_holding,
+        "a disabled worker holding replicas".into(),
+    );
+    note(
+        features.draining_next_only,
+        "a draining worker only a next set holds".into(),
+    );
+    for position in &features.dead {
+        note(true, format!("a dead node {}", dead_position(*position)));
+    }
+    note(
+        features.non_workers > 0,
+        format!("{} node(s) without the worker role", features.non_workers),
+    );
+    note(
+        features.node_ids != NodeIds::Consecutive,
+        format!("node ids {:?}", features.node_ids).to_lowercase(),
+    );
+    note(features.ids_across_zones, "node ids across zones".into());
+    note(
+        features.partition_ids != PartitionIds::FromZero,
+        format!("partition ids {:?}", features.partition_ids).to_lowercase(),
+    );
+    note(
+        max_moves.is_some(),
+        format!("--max-moves {}", max_moves.unwrap_or(0)),
+    );
+    format!(
+        "zones {:?} over {} region(s), replication {}, {} {} partition(s){states}{}",
+        shape.zones,
+        shape.regions,
+        shape.replication,
+        shape.partitions,
+        if shape.placed { "placed" } else { "unplaced" },
+        extras.iter().map(|e| format!(", {e}")).collect::<String>(),
+    )
+}
+
+/// Where a generated dead node sits, as the scenario's name says it.
+fn dead_position(position: DeadPosition) -> &'static str {
+    match position {
+        DeadPosition::Draining => "draining",
+        DeadPosition::Provisioning => "provisioning",
+        DeadPosition::Next => "in a next set",
+        DeadPosition::Leader => "leading",
     }
 }
 
