@@ -255,9 +255,12 @@ fn any_snapshot_gets_safe_plans_that_settle() {
             Err(e) => panic!("seed {seed}: {e}"),
         };
         // Budgeted rounds until nothing fits the budget any more, then one without a budget,
-        // after which nothing is left to do.
+        // after which nothing is left to do. A budget allows enough rounds for every replica
+        // to move twice (the host's bound), as clusters may have hundreds of partitions.
+        let replicas = s.partitions.len() as u32 * s.replication.factor();
         let mut s = placed;
         for max_moves in [cluster.max_moves, None] {
+            let rounds = 100 + max_moves.map_or(0, |m| 2 * replicas / m);
             for round in 0.. {
                 let steps = match crate::rebalance(&s, max_moves) {
                     Ok(steps) => steps,
@@ -267,7 +270,7 @@ fn any_snapshot_gets_safe_plans_that_settle() {
                 if steps.is_empty() {
                     break;
                 }
-                assert!(round < 100, "seed {seed}: does not settle");
+                assert!(round < rounds, "seed {seed}: does not settle");
                 s = apply(&s, &steps, max_moves);
             }
         }
