@@ -1,12 +1,18 @@
 //! `worker-policy simulate`: evaluate and apply, round after round, until the plan is empty;
-//! shows each round, the final per-node counts and the quality of the whole change.
+//! shows each round, the final per-node counts and the quality of the whole change. An empty
+//! plan on a cluster that is not settled is not convergence: the result says what is left and
+//! the command exits 3 (the policy stopped with work left), writing nothing.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
+use worker_policy::error::PolicyFault;
+use worker_policy::evaluate::{Simulation, StoppedUnsettled, NAMED_LEFT};
+use worker_policy::{Error, ErrorClass};
 use worker_policy_model::quality;
+use worker_policy_model::settled::count_by_kind;
 
 use crate::output::{OutputOptions, Render};
 use crate::plan_input::PlanInput;
@@ -33,6 +39,10 @@ pub struct SimulateArgs {
 /// The rounds to convergence, where every node ends up, and the quality of the whole change.
 #[derive(Debug, Serialize)]
 pub struct Simulated {
+    /// What is left when the policy stopped with the cluster not settled; absent when it
+    /// converged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<LeftView>,
     /// Per-node counts of the final snapshot.
     pub nodes: Vec<NodeCounts>,
     /// The policy.
@@ -49,7 +59,56 @@ pub struct Simulated {
     pub written: Option<PathBuf>,
 }
 
-/// Runs `simulate`; the final snapshot is written before anything is shown.
+/// What is left of a cluster the policy stopped on.
+#[derive(Debug, Serialize)]
+pub struct LeftView {
+    /// How many problems of each kind.
+    pub counts: Vec<LeftCount>,
+    /// The first few problems, in words.
+    pub first: Vec<String>,
+    /// Whether the eligible workers can satisfy the replication property (when not, the policy
+    /// should have answered insufficient nodes).
+    pub satisfiable: bool,
+    /// Every problem, counted.
+    pub total: usize,
+}
+
+/// How many problems of one kind are left.
+#[derive(Debug, Serialize)]
+pub struct LeftCount {
+    /// How many.
+    pub count: usize,
+    /// The kind (`unplaced`, `wrong-replica-count`, ...).
+    pub kind: &'static str,
+    /// The count and kind in words.
+    pub summary: String,
+}
+
+impl From<&StoppedUnsettled> for LeftView {
+    fn from(stopped: &StoppedUnsettled) -> LeftView {
+        LeftView {
+            counts: count_by_kind(&stopped.left)
+                .into_iter()
+                .map(|(kind, count)| LeftCount {
+                    count,
+                    kind: kind.name(),
+                    summary: kind.describe(count),
+                })
+                .collect(),
+            first: stopped
+                .left
+                .iter()
+                .take(NAMED_LEFT)
+                .map(ToString::to_string)
+                .collect(),
+            satisfiable: stopped.satisfiable,
+            total: stopped.left.len(),
+        }
+    }
+}
+
+/// Runs `simulate`; the final snapshot is written before anything is shown, and only when
+/// the simulation converged.
 pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
     let (file, policy) = args.input.load()?;
     let result = worker_policy::simulate(
@@ -59,17 +118,29 @@ pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
         args.max_rounds,
     );
     crate::logs::print_logs(&policy, verbose);
-    let simulation = result?;
-    if let Some(path) = &args.output {
-        write_atomically(path, file.to_json(&simulation.last).as_bytes())?;
-    }
+    let (simulation, left): (Simulation, Option<LeftView>) = match result {
+        Ok(simulation) => (simulation, None),
+        Err(Error::Fault(PolicyFault::StoppedUnsettled(stopped))) => {
+            let left = LeftView::from(&*stopped);
+            (stopped.simulation, Some(left))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let written = match (&args.output, &left) {
+        (Some(path), None) => {
+            write_atomically(path, file.to_json(&simulation.last).as_bytes())?;
+            Some(path.clone())
+        }
+        _ => None,
+    };
     Ok(Simulated {
+        left,
         nodes: node_counts(&simulation.last),
         policy: PolicyView::new(&policy, args.input.policy.source_name()),
         quality: QualityView::from(&quality::measure(&file.snapshot, &simulation.last)),
         rounds: simulation.rounds.iter().map(PlanView::from).collect(),
         snapshot: args.input.snapshot_line(&file),
-        written: args.output.clone(),
+        written,
     })
 }
 
@@ -79,15 +150,100 @@ impl Render for Simulated {
         for (i, plan) in self.rounds.iter().enumerate() {
             out.push_str(&format!("round {:<3} {}\n", i + 1, plan.summary()));
         }
-        out.push_str(&format!(
-            "converged after {} round(s): the plan is empty\n",
-            self.rounds.len()
-        ));
+        match &self.left {
+            None => out.push_str(&format!(
+                "converged after {} round(s): the plan is empty\n",
+                self.rounds.len()
+            )),
+            Some(left) => out.push_str(&left.table(self.rounds.len())),
+        }
         out.push_str(&node_counts_table(&self.nodes));
         out.push_str(&self.quality.table());
         if let Some(path) = &self.written {
             out.push_str(&format!("\nwrote     {}\n", path.display()));
         }
         out
+    }
+
+    fn failure(&self) -> Option<ErrorClass> {
+        self.left.as_ref().map(|_| ErrorClass::PolicyFault)
+    }
+}
+
+impl LeftView {
+    /// The lines saying the simulation did not converge, what is left, and what it means.
+    fn table(&self, rounds: usize) -> String {
+        let mut out = format!(
+            "NOT converged after {rounds} round(s): the plan is empty, yet {} problem(s) are left\n",
+            self.total
+        );
+        for count in &self.counts {
+            out.push_str(&format!("left      {}\n", count.summary));
+        }
+        for problem in &self.first {
+            out.push_str(&format!("  e.g.    {problem}\n"));
+        }
+        out.push_str(if self.satisfiable {
+            "the eligible workers can satisfy the replication property: the policy stopped with work left\n"
+        } else {
+            "the eligible workers cannot satisfy the replication property: the policy should have answered insufficient nodes\n"
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::assert_keys_sorted;
+    use worker_policy_model::settled::Unsettled;
+    use worker_policy_model::{Replication, Snapshot};
+
+    fn stopped(satisfiable: bool) -> StoppedUnsettled {
+        StoppedUnsettled {
+            simulation: Simulation {
+                rounds: Vec::new(),
+                last: Snapshot {
+                    replication: Replication::nodes(1).unwrap(),
+                    nodes: Vec::new(),
+                    partitions: Vec::new(),
+                },
+            },
+            left: (0..7)
+                .map(|partition| Unsettled::Unplaced { partition })
+                .chain([Unsettled::LeaderOffEligibleReplica {
+                    partition: 0,
+                    leader: None,
+                }])
+                .collect(),
+            satisfiable,
+        }
+    }
+
+    #[test]
+    fn what_is_left_is_counted_per_kind_and_named_for_the_first_few() {
+        let left = LeftView::from(&stopped(true));
+        assert_eq!(left.total, 8);
+        assert_eq!(left.first.len(), NAMED_LEFT);
+        assert_keys_sorted(&left);
+        let table = left.table(3);
+        assert!(
+            table.starts_with(concat!(
+                "NOT converged after 3 round(s): the plan is empty, yet 8 problem(s) are left\n",
+                "left      7 partition(s) unplaced\n",
+                "left      1 partition(s) not led by a replica on an alive, active worker\n",
+                "  e.g.    partition 0: it is unplaced\n",
+            )),
+            "{table}"
+        );
+        assert!(
+            table.ends_with("the policy stopped with work left\n"),
+            "{table}"
+        );
+        let short = LeftView::from(&stopped(false)).table(3);
+        assert!(
+            short.contains("should have answered insufficient nodes"),
+            "{short}"
+        );
     }
 }

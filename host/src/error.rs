@@ -241,6 +241,10 @@ pub enum PolicyFault {
         /// The round that closed the loop.
         round: u32,
     },
+    /// The plan became empty while partitions are still unplaced, under-replicated or led off
+    /// an eligible replica, or a draining node is still in use.
+    #[error("{0}")]
+    StoppedUnsettled(Box<crate::evaluate::StoppedUnsettled>),
     /// The plans did not become empty within the round limit.
     #[error("the plan was still not empty after {rounds} rounds; raise --max-rounds if the cluster needs more")]
     NoConvergence {

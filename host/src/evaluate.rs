@@ -1,12 +1,14 @@
 //! One evaluation (reconcile, then place, then rebalance, each answer checked against the
 //! invariants on the snapshot it was given) and the simulation that repeats it until the plan
-//! is empty.
+//! is empty and the cluster is settled.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
+use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use worker_policy_model::invariants::PlanChecker;
+use worker_policy_model::settled::{count_by_kind, Unsettled};
 use worker_policy_model::{Plan, Snapshot};
 
 use crate::error::{Error, PolicyFault};
@@ -67,8 +69,52 @@ pub struct Simulation {
     pub last: Snapshot,
 }
 
+/// A simulation whose plan became empty while the cluster is not settled: the policy stopped
+/// with work left.
+#[derive(Debug, Clone)]
+pub struct StoppedUnsettled {
+    /// The rounds run and where they ended.
+    pub simulation: Simulation,
+    /// What is left, in the order of [`Snapshot::unsettled`].
+    pub left: Vec<Unsettled>,
+    /// Whether the eligible workers can satisfy the replication property; when they cannot,
+    /// the policy should have answered insufficient nodes.
+    pub satisfiable: bool,
+}
+
+/// How many of what is left a summary names.
+pub const NAMED_LEFT: usize = 5;
+
+impl fmt::Display for StoppedUnsettled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counts: Vec<String> = count_by_kind(&self.left)
+            .into_iter()
+            .map(|(kind, count)| kind.describe(count))
+            .collect();
+        let first: Vec<String> = self
+            .left
+            .iter()
+            .take(NAMED_LEFT)
+            .map(ToString::to_string)
+            .collect();
+        write!(
+            f,
+            "the policy stopped after {} round(s) with an empty plan, yet the cluster is not settled: {}; first: {}",
+            self.simulation.rounds.len(),
+            counts.join(", "),
+            first.join("; ")
+        )?;
+        if !self.satisfiable {
+            f.write_str("; the eligible workers cannot satisfy the replication property, so the policy should have answered insufficient nodes")?;
+        }
+        Ok(())
+    }
+}
+
 /// Evaluates and applies until the plan is empty. Fails when `max_rounds` rounds do not get
-/// there, or at once when a round leads back to a snapshot seen before (the policy loops).
+/// there, at once when a round leads back to a snapshot seen before (the policy loops), and
+/// when the plan is empty while the cluster is not settled ([`PolicyFault::StoppedUnsettled`]):
+/// a simulation that returns converged, with the replication property satisfied.
 pub fn simulate(
     policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
@@ -81,7 +127,7 @@ pub fn simulate(
     loop {
         let evaluation = evaluate(policy, &current, max_moves)?;
         if evaluation.plan.is_empty() {
-            return Ok(Simulation {
+            return settled(Simulation {
                 rounds,
                 last: current,
             });
@@ -96,6 +142,21 @@ pub fn simulate(
             return Err(PolicyFault::NoConvergence { rounds: round }.into());
         }
     }
+}
+
+/// The simulation when its last cluster is settled; what is left otherwise.
+fn settled(simulation: Simulation) -> Result<Simulation, Error> {
+    let left = simulation.last.unsettled();
+    if left.is_empty() {
+        return Ok(simulation);
+    }
+    let satisfiable = simulation.last.shortfall_without(None).is_none();
+    Err(PolicyFault::StoppedUnsettled(Box::new(StoppedUnsettled {
+        simulation,
+        left,
+        satisfiable,
+    }))
+    .into())
 }
 
 fn fingerprint(snapshot: &Snapshot) -> u64 {
