@@ -24,7 +24,7 @@ pub struct ConformanceArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
     /// Generated clusters to check besides the fixed scenarios.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = Options::default().cases)]
     pub cases: u32,
     /// Where to write the counterexamples (snapshot files) when a property fails.
     #[arg(

@@ -17,7 +17,7 @@ mod shrink;
 
 use std::path::{Path, PathBuf};
 
-use worker_policy_model::{Snapshot, WorkerState};
+use worker_policy_model::{NodeId, Snapshot, WorkerState};
 
 use crate::atomic_file::write_atomically;
 use crate::error::Error;
@@ -49,7 +49,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             seed: 0,
-            cases: 20,
+            cases: 50,
             fuel: DEFAULT_FUEL,
         }
     }
@@ -214,18 +214,22 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
     }
 }
 
+/// A node id `snapshot` does not have: the one after the largest, or where that would overflow
+/// (a node numbered `u32::MAX`), the smallest free one.
+fn unknown_node(snapshot: &Snapshot) -> NodeId {
+    let largest = snapshot.nodes.iter().map(|n| n.id).max().unwrap_or(0);
+    largest.checked_add(1).unwrap_or_else(|| {
+        (0..=NodeId::MAX)
+            .find(|&id| snapshot.node(id).is_none())
+            .expect("a snapshot cannot hold every u32 node id")
+    })
+}
+
 /// The checks of one scenario: a convergence run, a determinism check (shuffled with
 /// `shuffle_seed`), and every transition request for every node plus one unknown node.
 fn checks_of(scenario: &scenarios::Scenario, shuffle_seed: u64) -> Vec<Check> {
     let max_moves = scenario.max_moves;
-    let unknown = scenario
-        .snapshot
-        .nodes
-        .iter()
-        .map(|n| n.id)
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let unknown = unknown_node(&scenario.snapshot);
     let mut checks = vec![
         Check::Converge { max_moves },
         Check::Determinism {
@@ -243,4 +247,38 @@ fn checks_of(scenario: &scenarios::Scenario, shuffle_seed: u64) -> Vec<Check> {
         checks.extend(WorkerState::ALL.map(|to| Check::Transition { node, to }));
     }
     checks
+}
+
+#[cfg(test)]
+mod tests {
+    use worker_policy_model::{Node, Replication, Roles};
+
+    use super::*;
+
+    fn with_nodes(ids: &[NodeId]) -> Snapshot {
+        Snapshot {
+            replication: Replication::parse("1").unwrap(),
+            nodes: ids
+                .iter()
+                .map(|&id| Node {
+                    id,
+                    generation: 1,
+                    name: format!("n{id}"),
+                    address: String::new(),
+                    location: String::new(),
+                    roles: Roles::WORKER,
+                    worker_state: WorkerState::Active,
+                    alive: true,
+                })
+                .collect(),
+            partitions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_unknown_node_is_free_even_beside_the_largest_id() {
+        assert_eq!(unknown_node(&with_nodes(&[])), 1);
+        assert_eq!(unknown_node(&with_nodes(&[3, 9])), 10);
+        assert_eq!(unknown_node(&with_nodes(&[0, 1, NodeId::MAX])), 2);
+    }
 }
