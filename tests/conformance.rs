@@ -164,6 +164,12 @@ caught! {
     flaps => Stability,
     duplicate_steps => ContractHygiene,
     unknown_partition => ContractHygiene,
+    counts_non_workers => TransitionRules,
+    disables_idle_workers => TransitionRules,
+    allows_disabled_to_draining => TransitionRules,
+    caps_replicas_at_three => Convergence,
+    truncates_node_ids => ContractHygiene,
+    places_on_non_workers => PlacementEligibility,
 }
 
 /// Names the test of bug `$bug`, so a bug without one does not compile.
@@ -174,3 +180,68 @@ macro_rules! assert_test_exists {
     };
 }
 worker_policy_tests::for_each_broken_policy!(assert_test_exists);
+
+/// The example cluster, read as the CLI reads it.
+fn example(name: &str) -> worker_policy::model::Snapshot {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
+    SnapshotFile::read(&path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .snapshot
+}
+
+#[test]
+fn the_host_refuses_a_drain_the_policy_allowed_when_the_property_cannot_do_without_it() {
+    use worker_policy::model::transition_safety::TransitionHazard;
+    use worker_policy::model::WorkerState;
+    use worker_policy::verdict_check::check_verdict;
+    use worker_policy_tests::broken::skips_safety_check as bug;
+
+    let policy = load(bug::COMPONENT);
+    let mut snapshot = example("three-zones-draining.json");
+    // Every node but one per zone leaves placement: draining any of the three is unsafe.
+    for n in &mut snapshot.nodes {
+        if ![1, 4, 7].contains(&n.id) {
+            n.alive = false;
+        }
+    }
+    let verdict = policy
+        .validate_transition(&snapshot, 1, WorkerState::Draining)
+        .unwrap();
+    assert!(verdict.allowed, "the broken policy allows it");
+    let refused = check_verdict(&snapshot, 1, WorkerState::Draining, &verdict).unwrap_err();
+    assert!(matches!(
+        refused.hazard,
+        TransitionHazard::Unsatisfiable { node: 1, .. }
+    ));
+    assert!(refused.hazard_can_be_forced());
+    let default = load(DEFAULT_POLICY)
+        .validate_transition(&snapshot, 1, WorkerState::Draining)
+        .unwrap();
+    assert!(!default.allowed, "{}", default.reason);
+}
+
+#[test]
+fn simulate_does_not_call_a_cluster_with_work_left_converged() {
+    use worker_policy::error::PolicyFault;
+    use worker_policy::model::settled::UnsettledKind;
+    use worker_policy::{Error, ErrorClass};
+    use worker_policy_tests::broken::ignores_draining as bug;
+
+    let snapshot = example("three-zones-draining.json");
+    let error = simulate(&load(bug::COMPONENT), &snapshot, None, 30).unwrap_err();
+    assert_eq!(error.class(), ErrorClass::PolicyFault);
+    let Error::Fault(PolicyFault::StoppedUnsettled(stopped)) = &error else {
+        panic!("{error}");
+    };
+    assert!(stopped.satisfiable);
+    assert_eq!(stopped.left[0].kind(), UnsettledKind::DrainingInUse);
+    assert!(
+        error.to_string().contains(
+            "with an empty plan, yet the cluster is not settled: 1 draining node(s) still in use"
+        ),
+        "{error}"
+    );
+    assert!(simulate(&load(DEFAULT_POLICY), &snapshot, None, 30).is_ok());
+}

@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 
 use worker_policy_default as default;
+use worker_policy_model::invariants::{Invariant, PlanChecker};
 use worker_policy_model::replication::Shortfall;
 use worker_policy_model::{
-    NodeId, Partition, PolicyError, Scope, Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
+    NodeId, Partition, PolicyError, Replication, Roles, Scope, Snapshot, Step, StepOp, Transition,
+    Verdict, WorkerState,
 };
 
 /// How a bug changes the default policy's answers; every method leaves them as they are unless
@@ -68,7 +70,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 13] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 19] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -82,6 +84,12 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 13] = [
     mutation!("flaps", Flaps),
     mutation!("duplicate-steps", DuplicateSteps),
     mutation!("unknown-partition", UnknownPartition),
+    mutation!("counts-non-workers", CountsNonWorkers),
+    mutation!("disables-idle-workers", DisablesIdleWorkers),
+    mutation!("allows-disabled-to-draining", AllowsDisabledToDraining),
+    mutation!("caps-replicas-at-three", CapsReplicasAtThree),
+    mutation!("truncates-node-ids", TruncatesNodeIds),
+    mutation!("places-on-non-workers", PlacesOnNonWorkers),
 ];
 
 /// No bug: the default policy.
@@ -398,5 +406,154 @@ impl Mutation for UnknownPartition {
             steps.push(Step::new(StepOp::SetLeader, unknown, node, "one more"));
         }
         Ok(steps)
+    }
+}
+
+/// `snapshot` as a policy sees it that takes every node for a worker, whatever its roles.
+fn all_workers(snapshot: &Snapshot) -> Snapshot {
+    let mut blind = snapshot.clone();
+    for n in &mut blind.nodes {
+        n.roles = n.roles.union(Roles::WORKER);
+    }
+    blind
+}
+
+/// Property 2: `validate-transition`'s safety check counts every node as a worker, admin-only
+/// and log-server-only nodes included, so it lets the last worker of a zone drain.
+struct CountsNonWorkers;
+impl Mutation for CountsNonWorkers {
+    fn verdict(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+        verdict: Verdict,
+    ) -> Verdict {
+        default::validate_transition(&all_workers(snapshot), node, to).unwrap_or(verdict)
+    }
+}
+
+/// Property 2: `reconcile` takes an alive active worker that holds and leads nothing for
+/// drained, and disables it by itself.
+struct DisablesIdleWorkers;
+impl Mutation for DisablesIdleWorkers {
+    fn transitions(
+        &self,
+        snapshot: &Snapshot,
+        mut transitions: Vec<Transition>,
+    ) -> Vec<Transition> {
+        let mut idle: Vec<NodeId> = snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.is_placement_candidate() && snapshot.usage(n.id).is_idle())
+            .map(|n| n.id)
+            .collect();
+        idle.sort_unstable();
+        transitions.extend(idle.into_iter().map(|node| Transition {
+            node,
+            from: WorkerState::Active,
+            to: WorkerState::Disabled,
+            reason: "holds nothing: disabled".into(),
+        }));
+        transitions
+    }
+}
+
+/// Property 2: `validate-transition` allows disabled -> draining.
+struct AllowsDisabledToDraining;
+impl Mutation for AllowsDisabledToDraining {
+    fn verdict(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+        verdict: Verdict,
+    ) -> Verdict {
+        let disabled = snapshot
+            .node(node)
+            .is_some_and(|n| n.worker_state == WorkerState::Disabled);
+        if disabled && to == WorkerState::Draining {
+            return Verdict {
+                allowed: true,
+                reason: "it holds nothing, so draining is a no-op".into(),
+            };
+        }
+        verdict
+    }
+}
+
+/// Property 4: `place` and `rebalance` aim for a replication property whose counts are capped
+/// at 3, so replica sets silently stop at 3 under `{zone: 3, node: 5}`; the policy's
+/// make-before-break guard still judges removals by the real property (a removal it refuses is
+/// left out), as the default's does, so the bug shows as sets short of replicas, not as an
+/// unsafe removal.
+struct CapsReplicasAtThree;
+impl CapsReplicasAtThree {
+    fn capped(snapshot: &Snapshot) -> Snapshot {
+        let counts: Vec<(Scope, u32)> = snapshot
+            .replication
+            .scope_counts()
+            .into_iter()
+            .map(|(scope, count)| (scope, count.min(3)))
+            .collect();
+        let mut capped = snapshot.clone();
+        if let Ok(replication) = Replication::from_counts(&counts) {
+            capped.replication = replication;
+        }
+        capped
+    }
+
+    /// `steps` without the removals the real property refuses at their point in the answer.
+    fn guarded(snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
+        let mut checker = PlanChecker::new(snapshot.clone());
+        steps
+            .into_iter()
+            .filter(|s| match checker.step(s) {
+                Err(v) if s.op == StepOp::RemoveReplica => !matches!(
+                    v.invariant,
+                    Invariant::ReplicaFloor | Invariant::DomainSpread
+                ),
+                _ => true,
+            })
+            .collect()
+    }
+}
+impl Mutation for CapsReplicasAtThree {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::place(&CapsReplicasAtThree::capped(snapshot))?;
+        Ok(CapsReplicasAtThree::guarded(snapshot, steps))
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        let steps = default::rebalance(&CapsReplicasAtThree::capped(snapshot), max_moves)?;
+        Ok(CapsReplicasAtThree::guarded(snapshot, steps))
+    }
+}
+
+/// Property 8: `place` and `rebalance` keep node ids in 16 bits, so a step on node 70000 names
+/// node 4464.
+struct TruncatesNodeIds;
+impl Mutation for TruncatesNodeIds {
+    fn steps(&self, _snapshot: &Snapshot, steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
+        Ok(steps
+            .into_iter()
+            .map(|s| Step {
+                node: NodeId::from(s.node as u16),
+                ..s
+            })
+            .collect())
+    }
+}
+
+/// Property 1: `place` takes every node for a worker, so admin-only and log-server-only nodes
+/// receive replicas.
+struct PlacesOnNonWorkers;
+impl Mutation for PlacesOnNonWorkers {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(&all_workers(snapshot))
     }
 }
