@@ -729,3 +729,48 @@ fn generate_writes_a_reproducible_snapshot_that_the_other_verbs_read() {
     let impossible = run(&["generate", "--zones", "1", "--dead", "2"]);
     assert_eq!(impossible.status.code(), Some(2));
 }
+
+#[test]
+fn force_changes_nothing_when_the_host_has_no_objection() {
+    let snapshot = example("three-zones-draining.json");
+    let args = |force: bool| {
+        let mut args = vec![
+            "transition",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--node",
+            "N2",
+            "--to",
+            "draining",
+            "--format",
+            "json",
+        ];
+        if force {
+            args.push("--force");
+        }
+        run(&args)
+    };
+    let (plain, forced) = (args(false), args(true));
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_eq!(plain.stdout, forced.stdout);
+    assert!(!text(&plain.stdout).contains("host_check"));
+}
+
+#[test]
+fn a_converged_simulation_exits_0_and_says_so_without_anything_left() {
+    for name in ["new-cluster.json", "three-zones-draining.json"] {
+        let snapshot = example(name);
+        let table = run(&["simulate", "--snapshot", snapshot.to_str().unwrap()]);
+        assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
+        assert!(text(&table.stdout).contains("converged after"));
+        let json = run(&[
+            "simulate",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(!text(&json.stdout).contains("\"left\""), "{name}");
+    }
+}
