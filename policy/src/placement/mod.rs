@@ -4,7 +4,7 @@
 //! Both hooks plan the same way, on the indexed [`Cluster`]:
 //! 1. the replicas each partition keeps: those on eligible nodes, as many as the property allows
 //!    (`place` keeps every placed partition as it is and plans only the unplaced ones);
-//! 2. whole-number targets per node from the water-filling fair share ([`targets`]);
+//! 2. whole-number targets per node from the fair share ([`targets`]);
 //! 3. the missing replicas, each on the eligible node furthest below its target that the
 //!    property allows ([`assign`]);
 //! 4. transfers from nodes above their target to nodes below it, cheapest first ([`balance`]);

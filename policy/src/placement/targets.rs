@@ -1,10 +1,12 @@
 //! Whole-number targets: how many replicas each eligible node should end with.
 //!
-//! The replica fair share t(n) (water-filling under the domain caps, from the model) is rounded
-//! to floor(t(n)) or ceil(t(n)) so that the targets add up to exactly what must be placed. Where
-//! the property spreads replicas over regions or zones, the rounding goes down the hierarchy
-//! (regions, then zones, then nodes) so every domain's total is a rounding of its own share: a
-//! zone that must hold exactly one replica of every partition gets exactly that. The rounding
+//! The replica fair share t(n) (the most even split the property allows, from the model) is
+//! rounded to floor(t(n)) or ceil(t(n)) so that the targets add up to exactly what must be
+//! placed. Where the property spreads replicas over regions or zones, the rounding goes down the
+//! hierarchy (regions, then zones, then nodes) so every domain's total is a rounding of its own
+//! share: a zone that must hold exactly one replica of every partition gets exactly that. At
+//! each level the domains of one fill step of the model are rounded together to their step's
+//! whole total, so zones that are full between them are not rounded above it. The rounding
 //! gives the "ceil" first to the domains and nodes that already hold at least that much, which
 //! makes reaching the targets cost the fewest moves. Which of the others get a ceil is a guess
 //! the balancing may revise ([`Targets::shift`]) when the replicas cannot follow it.
@@ -84,10 +86,14 @@ pub(crate) fn replica_targets(
         .iter()
         .map(|&n| cluster.nodes[n as usize])
         .collect();
-    let shares = fair_share::replica_shares(&cluster.replication, &nodes, partitions);
+    let shares = fair_share::replica_fill(&cluster.replication, &nodes, partitions);
     let mut share = vec![0.0; cluster.nodes.len()];
+    let mut step = vec![0; cluster.nodes.len()];
     for &n in eligible {
-        share[n as usize] = shares.get(&cluster.id(n)).copied().unwrap_or(0.0);
+        if let Some(s) = shares.get(&cluster.id(n)) {
+            share[n as usize] = s.replicas;
+            step[n as usize] = s.step;
+        }
     }
     let replication = cluster.replication;
     let constrained = |scope: Scope| replication.per_domain_cap(scope) < replication.factor();
@@ -128,6 +134,7 @@ pub(crate) fn replica_targets(
     let ctx = Hierarchy {
         cluster,
         share: &share,
+        step: &step,
         load,
     };
     ctx.distribute(eligible, total, 0, &mut targets);
@@ -138,10 +145,19 @@ pub(crate) fn replica_targets(
 struct Hierarchy<'a, 'c> {
     cluster: &'a Cluster<'c>,
     share: &'a [f64],
+    /// Per node: the fill step that set its share.
+    step: &'a [usize],
     load: &'a [i64],
 }
 
 impl Hierarchy<'_, '_> {
+    /// Per group of nodes: the first fill step among its nodes.
+    fn steps(&self, groups: impl Iterator<Item = Vec<Ix>>) -> Vec<usize> {
+        groups
+            .map(|g| g.iter().map(|&n| self.step[n as usize]).min().unwrap_or(0))
+            .collect()
+    }
+
     /// Splits `total` over `group` (sorted node indices), level by level from `depth`.
     fn distribute(&self, group: &[Ix], total: i64, depth: usize, targets: &mut Targets) {
         let Some(&(level, _)) = targets.domains.get(depth) else {
@@ -149,7 +165,11 @@ impl Hierarchy<'_, '_> {
                 .iter()
                 .map(|&n| (self.share[n as usize], self.load[n as usize]))
                 .collect();
-            for (&n, q) in group.iter().zip(round(&items, total)) {
+            for (&n, q) in group.iter().zip(round_by_step(
+                &items,
+                &self.steps(group.iter().map(|&n| vec![n])),
+                total,
+            )) {
                 targets.quota[n as usize] = q;
             }
             return;
@@ -175,9 +195,10 @@ impl Hierarchy<'_, '_> {
                 (share, load)
             })
             .collect();
+        let steps = self.steps(subgroups.iter().cloned());
         for ((g, t), (&k, &(share, _))) in subgroups
             .iter()
-            .zip(round(&items, total))
+            .zip(round_by_step(&items, &steps, total))
             .zip(keys.iter().zip(&items))
         {
             let band = Band::of(share);
@@ -189,6 +210,36 @@ impl Hierarchy<'_, '_> {
             self.distribute(g, t, depth + 1, targets);
         }
     }
+}
+
+/// Rounds like [`round`], first over the classes of items of one fill step (`steps`, one per
+/// item), then within each class. The model fills the nodes step by step, each step's nodes
+/// to exactly what the property lets them hold, so a step's total is a whole number and no
+/// rounding may put it above that (two zones that may hold three replicas of a partition
+/// between them must not both round up).
+fn round_by_step(items: &[(f64, i64)], steps: &[usize], total: i64) -> Vec<i64> {
+    let mut keys: Vec<usize> = steps.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let classes: Vec<Vec<usize>> = keys
+        .iter()
+        .map(|&k| (0..items.len()).filter(|&i| steps[i] == k).collect())
+        .collect();
+    let sums: Vec<(f64, i64)> = classes
+        .iter()
+        .map(|c| {
+            c.iter()
+                .fold((0.0, 0), |(s, l), &i| (s + items[i].0, l + items[i].1))
+        })
+        .collect();
+    let mut out = vec![0; items.len()];
+    for (class, class_total) in classes.iter().zip(round(&sums, total)) {
+        let members: Vec<(f64, i64)> = class.iter().map(|&i| items[i]).collect();
+        for (&i, q) in class.iter().zip(round(&members, class_total)) {
+            out[i] = q;
+        }
+    }
+    out
 }
 
 /// Rounds each `(share, load)` item to floor or ceil of its share so the results add up to

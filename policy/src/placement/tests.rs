@@ -46,6 +46,24 @@ fn cases() -> Vec<Case> {
         case("5 uneven zones", unplaced(&[3, 3, 2, 2, 1], 1_000, zone3)),
         case("rf1", unplaced(&[4, 4, 4], 1_000, "1")),
         case("rf5", unplaced(&[4, 4, 4], 1_000, "5")),
+        // A factor above the zone count (zones hold two or more replicas of a partition), the
+        // eligible shapes of the generator's seeds 87, 135, 327 and 347.
+        case(
+            "rf4 zones 4,1,4,1",
+            unplaced(&[4, 1, 4, 1], 140, "{zone: 3, node: 4}"),
+        ),
+        case(
+            "rf4 zones 2,2,1",
+            unplaced(&[2, 2, 1], 140, "{zone: 3, node: 4}"),
+        ),
+        case(
+            "rf5 zones 1,3,2",
+            unplaced(&[1, 3, 2], 140, "{zone: 3, node: 5}"),
+        ),
+        case(
+            "rf5 zones 3,1,1,3",
+            unplaced(&[3, 1, 1, 3], 140, "{zone: 4, node: 5}"),
+        ),
         case(
             "2 regions",
             ClusterShape {
@@ -56,13 +74,22 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// The ids of the eligible nodes, one of them picked by `seed`.
+/// One of the eligible nodes that the others can do without (they still satisfy the
+/// property), picked by `seed`.
 fn pick(snapshot: &Snapshot, seed: u64) -> NodeId {
-    let mut ids: Vec<NodeId> = snapshot
+    let eligible: Vec<&worker_policy_model::Node> = snapshot
         .nodes
         .iter()
         .filter(|n| n.is_placement_candidate())
+        .collect();
+    let spare = |id: NodeId| {
+        let rest = eligible.iter().copied().filter(|n| n.id != id);
+        snapshot.replication.shortfall(rest).is_none()
+    };
+    let mut ids: Vec<NodeId> = eligible
+        .iter()
         .map(|n| n.id)
+        .filter(|&id| spare(id))
         .collect();
     ids.sort_unstable();
     ids[SplitMix64::new(seed).below(ids.len())]
@@ -452,4 +479,48 @@ fn a_budget_cut_leaves_every_partition_safe() {
     let (_, done) = rebalanced(&after, Some(1));
     assert_balanced(&s, &done);
     assert!(crate::rebalance(&done, None).unwrap().is_empty());
+}
+
+/// Placing from scratch on every shape of 3 to 5 small zones, for properties that put two or
+/// more replicas of a partition in one zone and for one replica per zone: balanced, at the
+/// lower bound, and stable. (Two zones that may hold 3 replicas of a partition between them
+/// once both got the ceil of their share, which no placement can reach.)
+#[test]
+fn every_small_shape_is_placed_balanced_at_the_lower_bound() {
+    let sizes = [1, 2, 3, 4];
+    let mut shapes = Vec::new();
+    for a in sizes {
+        for b in sizes {
+            for c in sizes {
+                shapes.push(vec![a, b, c]);
+                for d in sizes {
+                    shapes.push(vec![a, b, c, d]);
+                    shapes.extend([1, 3].map(|e| vec![a, b, c, d, e]));
+                }
+            }
+        }
+    }
+    let properties = [
+        "{zone: 3, node: 4}",
+        "{zone: 3, node: 5}",
+        "{zone: 4, node: 5}",
+        "{zone: 2, node: 4}",
+        "{zone: 3, node: 3}",
+    ];
+    for property in properties {
+        for zones in &shapes {
+            for partitions in [7, 13, 50] {
+                let shape = unplaced(zones, partitions, property);
+                let start = generate(&shape);
+                if crate::place(&start).is_err() {
+                    continue;
+                }
+                let after = placed(&shape);
+                let what = format!("{property} {zones:?} {partitions}");
+                let q = assert_balanced(&start, &after);
+                assert_eq!(q.moves, q.lower_bound.value(), "{what}: {q:?}");
+                assert!(crate::rebalance(&after, None).unwrap().is_empty(), "{what}");
+            }
+        }
+    }
 }
