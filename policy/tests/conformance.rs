@@ -29,7 +29,26 @@ fn the_default_policy_logic_passes_every_safety_property() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(report.checks > 1000, "only {} checks ran", report.checks);
+}
+
+/// The default policy's quality claims (README, "Placement quality") on the suite's scorecard:
+/// every node inside its fair-share band, for replicas and for leaders, and every change made
+/// with exactly the fewest moves that can reach balance.
+#[test]
+fn the_default_policy_logic_is_balanced_at_the_lower_bound_on_the_scorecard() {
+    let report = conformance::run(&DEFAULT, &Options::default());
     for row in &report.quality {
-        assert!(row.result.is_ok(), "{}: {:?}", row.shape, row.result);
+        let quality = match &row.result {
+            Ok(scored) => &scored.quality,
+            Err(error) => panic!("{}: {error}", row.shape),
+        };
+        assert_eq!(quality.replicas.outside_band, 0, "{}: replicas", row.shape);
+        assert_eq!(quality.leaders.outside_band, 0, "{}: leaders", row.shape);
+        assert_eq!(
+            quality.moves,
+            quality.lower_bound.value(),
+            "{}: moves against the lower bound",
+            row.shape
+        );
     }
 }
