@@ -170,6 +170,7 @@ caught! {
     caps_replicas_at_three => Convergence,
     truncates_node_ids => ContractHygiene,
     places_on_non_workers => PlacementEligibility,
+    never_activates => Convergence,
 }
 
 /// Names the test of bug `$bug`, so a bug without one does not compile.

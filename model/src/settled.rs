@@ -1,5 +1,5 @@
 //! What is left to do in a cluster a policy has nothing more to do for: a settled cluster has
-//! no draining node in use, every partition placed with the factor's count of replicas over the
+//! no alive provisioning worker left waiting to be made active, no draining node in use, every partition placed with the factor's count of replicas over the
 //! property's domains on nodes that may keep them, no `next` set in flight, and every leader on
 //! an eligible replica. The conformance suite's convergence and leader checks and `simulate`'s
 //! "converged" both ask [`Snapshot::unsettled`].
@@ -8,11 +8,16 @@ use std::fmt;
 
 use crate::invariants::not_a_candidate;
 use crate::replication::Shortfall;
-use crate::snapshot::{NodeId, NodeLabel, NodeUsage, PartitionId, Snapshot, WorkerState};
+use crate::snapshot::{NodeId, NodeLabel, NodeUsage, PartitionId, Roles, Snapshot, WorkerState};
 
 /// One thing that keeps a cluster from being settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsettled {
+    /// An alive provisioning worker was never made active: it is up, yet takes no replicas.
+    NotActivated {
+        /// The node.
+        node: NodeId,
+    },
     /// A draining node still holds or leads partitions.
     DrainingInUse {
         /// The node.
@@ -67,6 +72,8 @@ pub enum Unsettled {
 /// The kinds of [`Unsettled`], to count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum UnsettledKind {
+    /// [`Unsettled::NotActivated`].
+    NotActivated,
     /// [`Unsettled::DrainingInUse`].
     DrainingInUse,
     /// [`Unsettled::Unplaced`].
@@ -87,6 +94,7 @@ impl UnsettledKind {
     /// A stable kebab-case name (for JSON and scripts).
     pub fn name(self) -> &'static str {
         match self {
+            UnsettledKind::NotActivated => "not-activated",
             UnsettledKind::DrainingInUse => "draining-in-use",
             UnsettledKind::Unplaced => "unplaced",
             UnsettledKind::NextInFlight => "next-in-flight",
@@ -100,6 +108,7 @@ impl UnsettledKind {
     /// What `count` problems of this kind are, in words: `3 partition(s) unplaced`.
     pub fn describe(self, count: usize) -> String {
         let what = match self {
+            UnsettledKind::NotActivated => "alive provisioning worker(s) never made active",
             UnsettledKind::DrainingInUse => "draining node(s) still in use",
             UnsettledKind::Unplaced => "partition(s) unplaced",
             UnsettledKind::NextInFlight => "partition(s) with a next set in flight",
@@ -120,6 +129,7 @@ impl Unsettled {
     /// Its kind.
     pub fn kind(&self) -> UnsettledKind {
         match self {
+            Unsettled::NotActivated { .. } => UnsettledKind::NotActivated,
             Unsettled::DrainingInUse { .. } => UnsettledKind::DrainingInUse,
             Unsettled::Unplaced { .. } => UnsettledKind::Unplaced,
             Unsettled::NextInFlight { .. } => UnsettledKind::NextInFlight,
@@ -133,7 +143,9 @@ impl Unsettled {
     /// What it is about: `N3` or `partition 7`.
     pub fn subject(&self) -> String {
         match self {
-            Unsettled::DrainingInUse { node, .. } => NodeLabel(*node).to_string(),
+            Unsettled::NotActivated { node } | Unsettled::DrainingInUse { node, .. } => {
+                NodeLabel(*node).to_string()
+            }
             Unsettled::Unplaced { partition }
             | Unsettled::NextInFlight { partition }
             | Unsettled::ReplicaOnIneligible { partition, .. }
@@ -150,6 +162,10 @@ impl fmt::Display for Unsettled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let subject = self.subject();
         match self {
+            Unsettled::NotActivated { .. } => write!(
+                f,
+                "{subject} is an alive provisioning worker that was never made active"
+            ),
             Unsettled::DrainingInUse { usage, .. } => write!(
                 f,
                 "draining {subject} still holds {} partition(s) and leads {}",
@@ -181,20 +197,22 @@ impl fmt::Display for Unsettled {
 }
 
 impl Snapshot {
-    /// Everything that keeps this cluster from being settled, in order: draining nodes in use
-    /// (by id order of the snapshot), then at most one problem per partition (the first of
+    /// Everything that keeps this cluster from being settled, in order: alive provisioning
+    /// workers never made active and draining nodes in use (by the snapshot's node order), then at most one problem per partition (the first of
     /// unplaced, `next` in flight, a replica on a node that may not keep it, the wrong count of
     /// replicas, too few domains), then partitions not led by a replica on an eligible worker.
     /// Empty when the cluster is settled.
     pub fn unsettled(&self) -> Vec<Unsettled> {
-        let draining = self
-            .nodes
-            .iter()
-            .filter(|n| n.worker_state == WorkerState::Draining)
-            .filter_map(|n| {
+        let waiting = self.nodes.iter().filter_map(|n| match n.worker_state {
+            WorkerState::Provisioning if n.alive && n.roles.contains(Roles::WORKER) => {
+                Some(Unsettled::NotActivated { node: n.id })
+            }
+            WorkerState::Draining => {
                 let usage = self.usage(n.id);
                 (!usage.is_idle()).then_some(Unsettled::DrainingInUse { node: n.id, usage })
-            });
+            }
+            _ => None,
+        });
         let partitions = self
             .partitions
             .iter()
@@ -208,7 +226,7 @@ impl Snapshot {
                 leader: p.leader,
             })
         });
-        draining.chain(partitions).chain(leaders).collect()
+        waiting.chain(partitions).chain(leaders).collect()
     }
 
     /// The first problem of one partition's replica set, if any.
@@ -334,6 +352,28 @@ mod tests {
         assert_eq!(
             UnsettledKind::Unplaced.describe(44),
             "44 partition(s) unplaced"
+        );
+    }
+
+    #[test]
+    fn an_alive_provisioning_worker_waits_to_be_made_active() {
+        let mut s = settled();
+        let provisioning = |id, alive, roles| Node {
+            worker_state: WorkerState::Provisioning,
+            alive,
+            roles,
+            ..node(id, "b")
+        };
+        s.nodes.extend([
+            provisioning(4, true, Roles::WORKER),
+            provisioning(5, false, Roles::WORKER),
+            provisioning(6, true, Roles::ADMIN),
+        ]);
+        let problems = s.unsettled();
+        assert_eq!(problems, vec![Unsettled::NotActivated { node: 4 }]);
+        assert_eq!(
+            problems[0].to_string(),
+            "N4 is an alive provisioning worker that was never made active"
         );
     }
 

@@ -70,7 +70,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 19] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 20] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -90,6 +90,7 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 19] = [
     mutation!("caps-replicas-at-three", CapsReplicasAtThree),
     mutation!("truncates-node-ids", TruncatesNodeIds),
     mutation!("places-on-non-workers", PlacesOnNonWorkers),
+    mutation!("never-activates", NeverActivates),
 ];
 
 /// No bug: the default policy.
@@ -455,6 +456,20 @@ impl Mutation for DisablesIdleWorkers {
             to: WorkerState::Disabled,
             reason: "holds nothing: disabled".into(),
         }));
+        transitions
+    }
+}
+
+/// Property 4: `reconcile` handles drained workers only and never makes a provisioning worker
+/// active, so a worker that is up never takes a replica.
+struct NeverActivates;
+impl Mutation for NeverActivates {
+    fn transitions(
+        &self,
+        _snapshot: &Snapshot,
+        mut transitions: Vec<Transition>,
+    ) -> Vec<Transition> {
+        transitions.retain(|t| t.from != WorkerState::Provisioning);
         transitions
     }
 }
