@@ -228,20 +228,11 @@ fn check_leader(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Node, Roles, WorkerState};
+    use crate::snapshot::Node;
     use crate::Replication;
 
     fn node(id: NodeId) -> Node {
-        Node {
-            id,
-            generation: 1,
-            name: String::new(),
-            address: String::new(),
-            location: String::new(),
-            roles: Roles::WORKER,
-            worker_state: WorkerState::Active,
-            alive: true,
-        }
+        Node::worker(id, "")
     }
 
     fn partition(id: PartitionId, replicas: &[NodeId], leader: Option<NodeId>) -> Partition {

@@ -275,18 +275,11 @@ fn subsets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Roles, WorkerState};
 
     fn node(id: NodeId, location: &str) -> Node {
         Node {
-            id,
-            generation: 1,
             name: format!("n{id}"),
-            address: String::new(),
-            location: location.into(),
-            roles: Roles::WORKER,
-            worker_state: WorkerState::Active,
-            alive: true,
+            ..Node::worker(id, location)
         }
     }
 

@@ -89,18 +89,11 @@ impl Replication {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Roles, WorkerState};
 
     fn node(id: NodeId, location: &str, alive: bool) -> Node {
         Node {
-            id,
-            generation: 1,
-            name: String::new(),
-            address: String::new(),
-            location: location.into(),
-            roles: Roles::WORKER,
-            worker_state: WorkerState::Active,
             alive,
+            ..Node::worker(id, location)
         }
     }
 

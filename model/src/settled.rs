@@ -282,16 +282,7 @@ mod tests {
     use crate::Replication;
 
     fn node(id: NodeId, zone: &str) -> Node {
-        Node {
-            id,
-            generation: 1,
-            name: String::new(),
-            address: String::new(),
-            location: zone.into(),
-            roles: Roles::WORKER,
-            worker_state: WorkerState::Active,
-            alive: true,
-        }
+        Node::worker(id, zone)
     }
 
     fn partition(id: PartitionId, replicas: &[NodeId], leader: Option<NodeId>) -> Partition {

@@ -144,6 +144,21 @@ pub struct Node {
 }
 
 impl Node {
+    /// An alive, active worker at `location` (generation 1, no name or address): the node most
+    /// clusters are made of, for building snapshots in code.
+    pub fn worker(id: NodeId, location: impl Into<String>) -> Node {
+        Node {
+            id,
+            generation: 1,
+            name: String::new(),
+            address: String::new(),
+            location: location.into(),
+            roles: Roles::WORKER,
+            worker_state: WorkerState::Active,
+            alive: true,
+        }
+    }
+
     /// Whether the node may receive new replicas: a worker that is active and alive.
     pub fn is_placement_candidate(&self) -> bool {
         self.roles.contains(Roles::WORKER) && self.worker_state == WorkerState::Active && self.alive
@@ -349,14 +364,8 @@ mod tests {
 
     fn node(id: NodeId, zone: &str, state: WorkerState) -> Node {
         Node {
-            id,
-            generation: 1,
-            name: String::new(),
-            address: String::new(),
-            location: zone.into(),
-            roles: Roles::WORKER,
             worker_state: state,
-            alive: true,
+            ..Node::worker(id, zone)
         }
     }
 

@@ -132,14 +132,9 @@ mod tests {
 
     fn node(id: NodeId, zone: &str, roles: Roles, state: WorkerState) -> Node {
         Node {
-            id,
-            generation: 1,
-            name: String::new(),
-            address: String::new(),
-            location: format!("r.{zone}"),
             roles,
             worker_state: state,
-            alive: true,
+            ..Node::worker(id, format!("r.{zone}"))
         }
     }
 

@@ -251,7 +251,7 @@ fn checks_of(scenario: &scenarios::Scenario, shuffle_seed: u64) -> Vec<Check> {
 
 #[cfg(test)]
 mod tests {
-    use worker_policy_model::{Node, Replication, Roles};
+    use worker_policy_model::{Node, Replication};
 
     use super::*;
 
@@ -260,16 +260,7 @@ mod tests {
             replication: Replication::parse("1").unwrap(),
             nodes: ids
                 .iter()
-                .map(|&id| Node {
-                    id,
-                    generation: 1,
-                    name: format!("n{id}"),
-                    address: String::new(),
-                    location: String::new(),
-                    roles: Roles::WORKER,
-                    worker_state: WorkerState::Active,
-                    alive: true,
-                })
+                .map(|&id| Node::worker(id, ""))
                 .collect(),
             partitions: Vec::new(),
         }
