@@ -258,10 +258,7 @@ mod tests {
     fn with_nodes(ids: &[NodeId]) -> Snapshot {
         Snapshot {
             replication: Replication::parse("1").unwrap(),
-            nodes: ids
-                .iter()
-                .map(|&id| Node::worker(id, ""))
-                .collect(),
+            nodes: ids.iter().map(|&id| Node::worker(id, "")).collect(),
             partitions: Vec::new(),
         }
     }
