@@ -1,0 +1,115 @@
+//! One partition's reconfiguration as steps, make-before-break: the replicas of the new set
+//! that it lacks are added in the selected order (promoting `next` nodes), the leader moves to
+//! the new set's leader, then the holders outside the new set go (replicas, and `next` nodes
+//! that were never promoted).
+//!
+//! With a move budget, only as many additions as the budget has left are made; then the
+//! leader moves only once its new node holds a replica, and an old replica goes only when the
+//! model's removal rule ([`Replication::removal_hazard`]) lets it, so every partial answer is
+//! as safe as a whole one.
+
+use std::collections::BTreeMap;
+
+use worker_policy_model::snapshot::NodeLabel;
+use worker_policy_model::{Node, NodeId, Partition, Replication, Step, StepOp};
+
+use crate::leaders::select_leader;
+
+/// How many `add-replica` steps may still be planned; `None` for no limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget(pub Option<u32>);
+
+impl Budget {
+    /// Spends one addition; false when none is left.
+    fn take(&mut self) -> bool {
+        match &mut self.0 {
+            None => true,
+            Some(0) => false,
+            Some(left) => {
+                *left -= 1;
+                true
+            }
+        }
+    }
+}
+
+/// The nodes of a snapshot by id, and its replication property.
+pub struct Nodes<'a> {
+    /// The replication property.
+    pub replication: Replication,
+    /// Every node, by id.
+    pub by_id: BTreeMap<NodeId, &'a Node>,
+}
+
+/// The steps that take `partition` to `target` (the selected order), within `budget`.
+pub fn reconfigure(
+    nodes: &Nodes<'_>,
+    partition: &Partition,
+    target: &[NodeId],
+    budget: &mut Budget,
+) -> Vec<Step> {
+    let p = partition.id;
+    let set = list(target);
+    let mut steps = Vec::new();
+    let mut replicas = partition.replicas.clone();
+    for &n in target {
+        if !replicas.contains(&n) && budget.take() {
+            steps.push(Step::new(
+                StepOp::AddReplica,
+                p,
+                n,
+                format!("Restate's selector puts partition {p} on {set}: {} joins it, before any old replica goes.", NodeLabel(n)),
+            ));
+            replicas.push(n);
+        }
+    }
+    let mut leader = partition.leader;
+    let new_leader = select_leader(target, |n| nodes.by_id.get(&n).is_some_and(|n| n.alive));
+    if let Some(l) = new_leader.filter(|l| replicas.contains(l) && leader != Some(*l)) {
+        steps.push(Step::new(
+            StepOp::SetLeader,
+            p,
+            l,
+            format!(
+                "Restate's leader rule: the last node of {set}, {}, leads partition {p}.",
+                NodeLabel(l)
+            ),
+        ));
+        leader = Some(l);
+    }
+    let mut old: Vec<NodeId> = partition
+        .holders()
+        .into_iter()
+        .filter(|n| !target.contains(n))
+        .collect();
+    old.retain(|&n| Some(n) != leader);
+    for n in old {
+        if replicas.contains(&n) && removal_blocked(nodes, &replicas, n) {
+            continue;
+        }
+        replicas.retain(|&r| r != n);
+        steps.push(Step::new(
+            StepOp::RemoveReplica,
+            p,
+            n,
+            format!("{} is not in partition {p}'s Restate replica set {set}; it goes once the new replicas are in.", NodeLabel(n)),
+        ));
+    }
+    steps
+}
+
+/// Whether removing `node`'s replica from `replicas` would break the replica floor or the
+/// domain spread.
+fn removal_blocked(nodes: &Nodes<'_>, replicas: &[NodeId], node: NodeId) -> bool {
+    let set: Vec<&Node> = replicas
+        .iter()
+        .filter_map(|n| nodes.by_id.get(n).copied())
+        .collect();
+    nodes.replication.removal_hazard(&set, node).is_some()
+}
+
+/// `N11, N8, N3`, in brackets.
+fn list(set: &[NodeId]) -> String {
+    let labels: Vec<String> = set.iter().map(|&n| NodeLabel(n).to_string()).collect();
+    format!("[{}]", labels.join(", "))
+}
