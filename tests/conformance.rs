@@ -1,13 +1,17 @@
 //! The conformance suite against every policy in the repository, as CI certifies them: the
 //! default and the least-loaded policies pass every safety property, every broken module fails
-//! exactly the property its bug breaks, and the counterexample files replay.
+//! exactly the property its bug breaks, and the counterexample files replay. Verdicts that only
+//! differ from a reference rule set are reported as differences, never as failures.
 
 use std::path::PathBuf;
 
-use worker_policy::conformance::{self, Counterexample, Options, Property, Replay, Report};
+use worker_policy::conformance::{
+    self, Counterexample, Options, Property, ReferenceRules, Replay, Report,
+};
 use worker_policy::embedded::DEFAULT_POLICY;
+use worker_policy::model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{evaluate, simulate, Limits, LoadedPolicy};
+use worker_policy::{evaluate, simulate, Limits, LoadedPolicy, PolicyHooks};
 use worker_policy_tests::LEAST_LOADED_POLICY;
 
 /// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
@@ -56,6 +60,119 @@ fn the_default_policy_passes_every_safety_property() {
 #[test]
 fn the_least_loaded_policy_passes_every_safety_property() {
     assert_certified(LEAST_LOADED_POLICY);
+}
+
+/// The kinds of difference in `report`: (from, to, whether the policy allowed).
+fn difference_kinds(report: &Report) -> Vec<(WorkerState, WorkerState, bool)> {
+    report
+        .differences
+        .iter()
+        .map(|d| (d.from, d.to, d.policy_allows))
+        .collect()
+}
+
+#[test]
+fn the_default_policy_agrees_with_its_own_reference_rules() {
+    let report = conformance::run(&load(DEFAULT_POLICY), &options());
+    assert_eq!(report.options.rules, ReferenceRules::Default);
+    assert!(report.passed(), "{}", failures(&report));
+    assert_eq!(difference_kinds(&report), []);
+}
+
+#[test]
+fn the_default_policy_differs_from_restates_rules_only_on_disabling_an_idle_node() {
+    use WorkerState::{Active, Disabled, Draining};
+    let options = Options {
+        rules: ReferenceRules::Restate,
+        ..options()
+    };
+    let report = conformance::run(&load(DEFAULT_POLICY), &options);
+    assert!(
+        report.passed(),
+        "a difference is not a failure{}",
+        failures(&report)
+    );
+    assert_eq!(
+        difference_kinds(&report),
+        [(Active, Disabled, true), (Draining, Disabled, true)]
+    );
+    for difference in &report.differences {
+        assert!(difference.count > 0);
+        assert!(!difference.reference_allows());
+        let example = &difference.example;
+        assert!(
+            example.reference_rule.contains("without --force"),
+            "{}",
+            example.reference_rule
+        );
+        assert!(!example.policy_reason.is_empty() && !example.scenario.is_empty());
+    }
+}
+
+/// The default policy, except that `validate-transition` refuses every request: never unsafe,
+/// so it passes every property, and every request the reference allows is a difference.
+struct RefusesEveryTransition(LoadedPolicy);
+
+impl PolicyHooks for RefusesEveryTransition {
+    fn validate_transition(
+        &self,
+        _: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, worker_policy::Error> {
+        Ok(Verdict {
+            allowed: false,
+            reason: format!("this policy moves no node, and not N{node} to {to}"),
+        })
+    }
+
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, worker_policy::Error> {
+        self.0.reconcile(snapshot)
+    }
+
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, worker_policy::Error> {
+        self.0.place(snapshot)
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, worker_policy::Error> {
+        self.0.rebalance(snapshot, max_moves)
+    }
+}
+
+#[test]
+fn a_policy_that_refuses_every_transition_is_safe_and_differs_wherever_the_rules_allow() {
+    use WorkerState::{Active, Disabled, Draining, Provisioning};
+    let policy = RefusesEveryTransition(load(DEFAULT_POLICY));
+    for rules in ReferenceRules::ALL {
+        let options = Options { rules, ..options() };
+        let report = conformance::run(&policy, &options);
+        assert!(report.passed(), "{}: {}", rules.name(), failures(&report));
+        let kinds = difference_kinds(&report);
+        assert!(kinds.iter().all(|&(.., allowed)| !allowed), "{kinds:?}");
+        for kind in [
+            (Provisioning, Active, false),
+            (Active, Active, false),
+            (Active, Draining, false),
+            (Draining, Active, false),
+            (Disabled, Active, false),
+        ] {
+            assert!(
+                kinds.contains(&kind),
+                "{}: {kind:?} in {kinds:?}",
+                rules.name()
+            );
+        }
+        let disabling_idle = kinds.contains(&(Draining, Disabled, false));
+        assert_eq!(
+            disabling_idle,
+            rules == ReferenceRules::Default,
+            "{kinds:?}"
+        );
+    }
 }
 
 /// A fresh folder for counterexample files.

@@ -1,17 +1,22 @@
 //! `worker-policy conformance`: certifies a policy component against the safety properties,
 //! shows one line per property with the smallest counterexample of each failure (written to
-//! files the user can replay), then the quality scorecard. Exit 0 only when every safety
-//! property passes; 3 (the policy-fault class) when one fails.
+//! files the user can replay), then the reference rules the verdicts were compared with and
+//! where they differ (a comparison, not a failure), then the quality scorecard. Exit 0 only
+//! when every safety property passes; 3 (the policy-fault class) when one fails.
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use serde::Serialize;
-use worker_policy::conformance::{self, Counterexample, Options, QualityRow, Report};
+use worker_policy::conformance::{
+    self, Counterexample, Options, QualityRow, ReferenceRules, Report,
+};
 use worker_policy::ErrorClass;
 
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
+use crate::view::differences::{self, DifferenceView};
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
 
@@ -33,8 +38,20 @@ pub struct ConformanceArgs {
         default_value = "worker-policy-counterexamples"
     )]
     pub counterexamples: PathBuf,
+    /// The reference rules verdicts are compared with: the default policy's table, or what
+    /// `restatectl nodes set-worker-state` allows without --force. Differences are listed,
+    /// never a failure.
+    #[arg(long, value_name = "RULES", default_value = "default", value_parser = reference_rules())]
+    pub rules: ReferenceRules,
     #[command(flatten)]
     pub render: OutputOptions,
+}
+
+/// A reference rule set by its name; `--help` lists the names.
+fn reference_rules() -> impl TypedValueParser<Value = ReferenceRules> {
+    PossibleValuesParser::new(ReferenceRules::ALL.map(ReferenceRules::name)).try_map(|name| {
+        ReferenceRules::from_name(&name).ok_or_else(|| format!("`{name}` is not a rule set"))
+    })
 }
 
 /// The suite's verdict on the policy, property by property, and its scorecard.
@@ -44,6 +61,8 @@ pub struct Certified {
     pub cases: u32,
     /// Checks run.
     pub checks: usize,
+    /// Where the verdicts differ from the reference rules: a comparison, not a failure.
+    pub differences: Vec<DifferenceView>,
     /// Fuel per call and fuel used.
     pub fuel: Fuel,
     /// Whether every safety property passes.
@@ -54,6 +73,9 @@ pub struct Certified {
     pub properties: Vec<PropertyVerdict>,
     /// The quality scorecard.
     pub quality: Vec<ScoreRow>,
+    /// The reference rules the verdicts were compared with, by name.
+    #[serde(serialize_with = "differences::rules_name")]
+    pub rules: ReferenceRules,
     /// Clusters checked, fixed and generated.
     pub scenarios: usize,
     /// The seed of the generated clusters.
@@ -138,6 +160,7 @@ pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<Certified> {
             .sandbox
             .fuel
             .unwrap_or(conformance::DEFAULT_FUEL),
+        rules: args.rules,
     };
     let policy = args
         .policy
@@ -172,6 +195,11 @@ fn certified(report: &Report, policy: PolicyView, args: &ConformanceArgs) -> Cer
     Certified {
         cases: report.options.cases,
         checks: report.checks,
+        differences: report
+            .differences
+            .iter()
+            .map(DifferenceView::from)
+            .collect(),
         fuel: Fuel {
             per_call: report.fuel_per_call,
             used: report.fuel_used,
@@ -180,6 +208,7 @@ fn certified(report: &Report, policy: PolicyView, args: &ConformanceArgs) -> Cer
         policy,
         properties,
         quality: report.quality.iter().map(score_row).collect(),
+        rules: report.options.rules,
         scenarios: report.scenarios,
         seed: report.options.seed,
     }
@@ -325,6 +354,7 @@ impl Render for Certified {
         );
         out.extend(self.properties.iter().map(PropertyVerdict::table));
         out.push_str(&self.result_line());
+        out.push_str(&differences::table(self.rules, &self.differences));
         out.push_str("\nquality   scored, not pass/fail\n");
         out.extend(self.quality.iter().map(ScoreRow::table));
         out

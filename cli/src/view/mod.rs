@@ -1,7 +1,9 @@
 //! The pieces several verbs' results share, each with its JSON form (`Serialize`, keys in
 //! alphabetical order) and its table form: the policy, a plan, quality figures, per-node
-//! counts and a one-line snapshot summary.
+//! counts, a one-line snapshot summary, and the reference rules a conformance run compared
+//! verdicts with.
 
+pub mod differences;
 pub mod names;
 pub mod nodes;
 pub mod plan;

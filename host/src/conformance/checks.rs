@@ -1,7 +1,8 @@
 //! The checks the suite runs on one cluster, each a function of the policy and the snapshot so
 //! it can be rerun on smaller snapshots while shrinking: repeated evaluate-and-apply until the
 //! plan is empty (properties 1, 2, 3, 4, 5, 7 and 8 through the host's invariant checks and the
-//! settled state), determinism (6) and the transition rules (2).
+//! settled state), determinism (6) and the transition rules (2: safety; a verdict that only
+//! differs from the reference rules is a [`Departure`], not a failure).
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{NodeId, Plan, PolicyError, Snapshot, StepOp, Transition, WorkerState};
 
 use super::property::{attribute, Property};
-use super::rules::{expected, Expected};
+use super::rules::{Departure, ReferenceRules};
 use super::Counterexample;
 use crate::error::{Error, PolicyFault};
 use crate::evaluate::evaluate;
@@ -133,15 +134,44 @@ pub(crate) enum Check {
     Transition { node: NodeId, to: WorkerState },
 }
 
+/// What one check found: a safety failure, and how a verdict differs from the reference rules.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    /// The property the check found broken, if any.
+    pub finding: Option<Finding>,
+    /// For a transition request: the verdict's difference from the reference rules, if any.
+    pub departure: Option<Departure>,
+}
+
+impl From<Option<Finding>> for Outcome {
+    fn from(finding: Option<Finding>) -> Outcome {
+        Outcome {
+            finding,
+            departure: None,
+        }
+    }
+}
+
 impl Check {
     /// Runs the check on `snapshot`; `None` when it passes.
     pub fn run(&self, policy: &dyn PolicyHooks, snapshot: &Snapshot) -> Option<Finding> {
+        self.run_against(policy, snapshot, ReferenceRules::default())
+            .finding
+    }
+
+    /// Runs the check on `snapshot`, comparing a verdict with `rules`.
+    pub fn run_against(
+        &self,
+        policy: &dyn PolicyHooks,
+        snapshot: &Snapshot,
+        rules: ReferenceRules,
+    ) -> Outcome {
         match *self {
-            Check::Converge { max_moves } => converge(policy, snapshot, max_moves),
+            Check::Converge { max_moves } => converge(policy, snapshot, max_moves).into(),
             Check::Determinism { seed, max_moves } => {
-                determinism(policy, snapshot, seed, max_moves)
+                determinism(policy, snapshot, seed, max_moves).into()
             }
-            Check::Transition { node, to } => transition(policy, snapshot, node, to),
+            Check::Transition { node, to } => transition(policy, snapshot, node, to, rules),
         }
     }
 
@@ -241,12 +271,13 @@ fn converge(policy: &dyn PolicyHooks, start: &Snapshot, max_moves: Option<u32>) 
     ))
 }
 
-/// The first transition `reconcile` made that the rules refuse: what it did and the rule.
+/// The first transition `reconcile` made that is a hazard of the model: what it did and the
+/// rule it breaks.
 fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(String, String)> {
     let mut state = snapshot.clone();
     for t in transitions {
         let i = state.nodes.iter().position(|n| n.id == t.node)?;
-        if let Expected::Refuse(rule) = expected(&state, &state.nodes[i], t.to) {
+        if let Some(hazard) = state.transition_hazard(t.node, t.to) {
             return Some((
                 format!(
                     "reconcile moves {} {} -> {}: {}",
@@ -255,7 +286,7 @@ fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(Stri
                     t.to,
                     t.reason
                 ),
-                rule,
+                hazard.to_string(),
             ));
         }
         state.nodes[i].worker_state = t.to;
@@ -383,29 +414,24 @@ fn determinism(
     Some(finding)
 }
 
-/// `validate-transition` against the documented rules; a node the snapshot does not have must
-/// be refused (or answered with unknown-node).
+/// `validate-transition` against safety: a verdict that allows one of the model's hazards
+/// fails property 2 (a node the snapshot does not have must be refused, or answered with
+/// unknown-node); any other verdict passes, and one that differs from `rules` is a departure.
 fn transition(
     policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
     node: NodeId,
     to: WorkerState,
-) -> Option<Finding> {
+    rules: ReferenceRules,
+) -> Outcome {
     let label = node_label(node);
-    let (rule, request) = match snapshot.node(node) {
-        Some(n) => (
-            expected(snapshot, n, to),
-            format!(
-                "validate-transition {label} -> {to} ({label} is {})",
-                n.worker_state
-            ),
+    let request = match snapshot.node(node) {
+        Some(n) => format!(
+            "validate-transition {label} -> {to} ({label} is {})",
+            n.worker_state
         ),
-        None => (
-            Expected::Refuse(format!("the snapshot has no node {label}")),
-            format!("validate-transition {label} -> {to} ({label} is not in the snapshot)"),
-        ),
+        None => format!("validate-transition {label} -> {to} ({label} is not in the snapshot)"),
     };
-    let replay = Replay::Transition { node, to };
     let finding = |property, answer, why| {
         Some(Finding::new(
             property,
@@ -413,29 +439,35 @@ fn transition(
             answer,
             why,
             snapshot,
-            replay,
+            Replay::Transition { node, to },
         ))
     };
-    match (policy.validate_transition(snapshot, node, to), rule) {
-        (Ok(v), Expected::Allow(rule)) if !v.allowed => finding(
-            Property::TransitionRules,
-            format!("refused: {}", v.reason),
-            format!("the rules allow it: {rule}"),
-        ),
-        (Ok(v), Expected::Refuse(rule)) if v.allowed => finding(
-            Property::TransitionRules,
-            format!("allowed: {}", v.reason),
-            format!("the rules refuse it: {rule}"),
-        ),
-        (Ok(_), _) => None,
-        (Err(Error::Refused(PolicyError::UnknownNode(id))), _)
+    let verdict = match policy.validate_transition(snapshot, node, to) {
+        Ok(verdict) => verdict,
+        Err(Error::Refused(PolicyError::UnknownNode(id)))
             if id == node && snapshot.node(node).is_none() =>
         {
-            None
+            return Outcome::default();
         }
-        (Err(error), _) => {
+        Err(error) => {
             let (property, why) = attribute(&error, Property::TransitionRules);
-            finding(property, error.to_string(), why)
+            return finding(property, error.to_string(), why).into();
         }
+    };
+    if verdict.allowed {
+        if let Some(hazard) = snapshot.transition_hazard(node, to) {
+            return finding(
+                Property::TransitionRules,
+                format!("allowed: {}", verdict.reason),
+                format!("no policy may allow it: {hazard}"),
+            )
+            .into();
+        }
+    }
+    Outcome {
+        finding: None,
+        departure: snapshot.node(node).and_then(|n| {
+            Departure::of(rules, snapshot, n, to, (verdict.allowed, &verdict.reason))
+        }),
     }
 }

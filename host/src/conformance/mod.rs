@@ -2,6 +2,11 @@
 //! (see [`Property`]) on fixed scenarios and on clusters generated from a seed, shrinks every
 //! failure to the smallest counterexample found, and scores placement quality.
 //!
+//! Property 2 holds verdicts to safety alone (never allow one of the model's transition
+//! hazards). Beside the properties, the suite compares every verdict with a reference rule set
+//! ([`ReferenceRules`], the default policy's table unless the caller chooses Restate's) and
+//! reports where they differ ([`Report::differences`]): a comparison, not a failure.
+//!
 //! It drives the policy only through the host's own calls ([`evaluate`](crate::evaluate()),
 //! `validate_transition`), so every answer also passes the host's invariant checks, and a
 //! broken invariant is reported as the property it breaks. The same suite backs the
@@ -25,9 +30,11 @@ use crate::hooks::PolicyHooks;
 use crate::sandbox::Limits;
 use crate::snapshot_file::snapshot_to_json;
 use checks::Check;
+use rules::Differences;
 
 pub use checks::Replay;
 pub use property::Property;
+pub use rules::{Difference, DifferenceExample, ReferenceRules};
 pub use scorecard::{score, Change, QualityRow, Scored};
 
 /// Fuel per hook call when the caller does not choose: far more than a sane policy needs on the
@@ -43,6 +50,8 @@ pub struct Options {
     pub cases: u32,
     /// Fuel per hook call: the suite runs the policy metered, so runs are reproducible.
     pub fuel: u64,
+    /// The rule set verdicts are compared with (differences are reported, not failures).
+    pub rules: ReferenceRules,
 }
 
 impl Default for Options {
@@ -51,6 +60,7 @@ impl Default for Options {
             seed: 0,
             cases: 50,
             fuel: DEFAULT_FUEL,
+            rules: ReferenceRules::default(),
         }
     }
 }
@@ -117,6 +127,9 @@ pub struct Report {
     pub properties: Vec<PropertyResult>,
     /// The quality scorecard.
     pub quality: Vec<QualityRow>,
+    /// Where the policy's verdicts differ from [`Options::rules`], by kind: a comparison, not a
+    /// safety failure.
+    pub differences: Vec<Difference>,
     /// Fuel per call the policy ran with (`None`: not metered).
     pub fuel_per_call: Option<u64>,
     /// Fuel the whole suite used.
@@ -179,10 +192,15 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
         })
         .collect();
     let mut checks = 0;
+    let mut differences = Differences::default();
     for (i, scenario) in scenarios.iter().enumerate() {
         for check in checks_of(scenario, options.seed.wrapping_add(i as u64)) {
             checks += 1;
-            let Some(finding) = check.run(policy, &scenario.snapshot) else {
+            let outcome = check.run_against(policy, &scenario.snapshot, options.rules);
+            if let Some(departure) = outcome.departure {
+                differences.record(&scenario.name, departure);
+            }
+            let Some(finding) = outcome.finding else {
                 continue;
             };
             let result = &mut properties[usize::from(finding.property.id() - 1)];
@@ -209,6 +227,7 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
         checks,
         properties,
         quality,
+        differences: differences.into_vec(),
         fuel_per_call: policy.fuel_per_call(),
         fuel_used: policy.fuel_used() - fuel_before,
     }

@@ -14,7 +14,7 @@ use crate::error::{Error, PolicyFault};
 pub enum Property {
     /// New replicas go only to alive, active workers.
     PlacementEligibility,
-    /// Transitions follow the documented rules.
+    /// Verdicts and `reconcile` never allow a transition the model calls a hazard.
     TransitionRules,
     /// No partition ever drops below its replica count or domain spread while a plan applies.
     MakeBeforeBreak,
@@ -69,7 +69,7 @@ impl Property {
                 "new replicas go only to alive, active workers; provisioning, draining, disabled and dead nodes never receive one"
             }
             Property::TransitionRules => {
-                "transitions follow the documented rules; a node holding or leading anything is never disabled; a change that makes the replication property unsatisfiable is refused; reconcile never takes an alive active or provisioning node out of service"
+                "no verdict allows and reconcile never makes a transition the state machine has no edge for, that disables a node holding or leading anything, or that makes the replication property unsatisfiable; reconcile never takes an alive active or provisioning node out of service; refusing a safe request is not a failure"
             }
             Property::MakeBeforeBreak => {
                 "applied step by step, a plan never leaves a partition with fewer serving replicas than the factor or less domain spread than the property"
