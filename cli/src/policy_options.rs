@@ -3,13 +3,15 @@
 //! child process of its own binary (the hidden `compile-worker` verb), under a deadline and a
 //! memory cap.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use worker_policy::compile::{CompileLimits, CompileWorker, Compiler, Isolation};
-use worker_policy::embedded::{DEFAULT_POLICY, DEFAULT_POLICY_NAME};
+use worker_policy::embedded::{
+    DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
+};
 use worker_policy::{Limits, LoadedPolicy, PolicyEngine};
 
 use crate::error::CliError;
@@ -18,8 +20,11 @@ use crate::values;
 /// Which policy to load and the sandbox it runs in.
 #[derive(Debug, Args)]
 pub struct PolicyOptions {
-    /// A policy component (.wasm); without it, the embedded default policy.
-    #[arg(long, value_name = "FILE")]
+    /// A policy component (.wasm), or a policy this program carries: `default` (the default
+    /// policy, also used without the flag) or `restate` (Restate 1.7's own scheduler). These
+    /// two words always name the embedded policies; reach a file called so with a path
+    /// (`./restate`).
+    #[arg(long, value_name = "FILE|NAME")]
     pub policy: Option<PathBuf>,
     /// Refuse to load the policy unless its SHA-256 (hex) is this.
     #[arg(long, value_name = "HEX", value_parser = values::sha256)]
@@ -111,12 +116,53 @@ impl SandboxOptions {
     }
 }
 
+/// Where the policy comes from: a component file, or one the program carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicySource<'a> {
+    /// A component file.
+    File(&'a Path),
+    /// An embedded component, with the name output gives it.
+    Embedded {
+        /// The component.
+        component: &'static [u8],
+        /// How output names it.
+        name: &'static str,
+    },
+}
+
+impl<'a> PolicySource<'a> {
+    /// The source `--policy` names: `None`, `default` and `restate` are embedded policies (the
+    /// words exactly; `./restate` is a file), anything else a file.
+    pub fn of(policy: Option<&'a Path>) -> PolicySource<'a> {
+        let default = PolicySource::Embedded {
+            component: DEFAULT_POLICY,
+            name: DEFAULT_POLICY_NAME,
+        };
+        let Some(path) = policy else {
+            return default;
+        };
+        match path.to_str() {
+            Some("default") => default,
+            Some("restate") => PolicySource::Embedded {
+                component: RESTATE_POLICY,
+                name: RESTATE_POLICY_NAME,
+            },
+            _ => PolicySource::File(path),
+        }
+    }
+}
+
 impl PolicyOptions {
-    /// How output names the policy: its file, or the embedded default.
+    /// Where the policy comes from.
+    pub fn source(&self) -> PolicySource<'_> {
+        PolicySource::of(self.policy.as_deref())
+    }
+
+    /// How output names the policy: its file, or the embedded policy's name.
     pub fn source_name(&self) -> String {
-        match &self.policy {
-            Some(path) => path.display().to_string(),
-            None => DEFAULT_POLICY_NAME.to_string(),
+        match self.source() {
+            PolicySource::File(path) => path.display().to_string(),
+            PolicySource::Embedded { name, .. } => name.to_string(),
         }
     }
 
@@ -127,12 +173,14 @@ impl PolicyOptions {
 
     /// Reads, pins and loads the policy under `limits`.
     pub fn load_with(&self, limits: Limits) -> anyhow::Result<LoadedPolicy> {
-        let bytes = match &self.policy {
-            Some(path) => std::fs::read(path).map_err(|error| CliError::PolicyUnreadable {
-                path: path.clone(),
-                error,
-            })?,
-            None => DEFAULT_POLICY.to_vec(),
+        let bytes = match self.source() {
+            PolicySource::File(path) => {
+                std::fs::read(path).map_err(|error| CliError::PolicyUnreadable {
+                    path: path.to_path_buf(),
+                    error,
+                })?
+            }
+            PolicySource::Embedded { component, .. } => component.to_vec(),
         };
         if let Some(pin) = &self.policy_sha256 {
             worker_policy::policy::check_pin(&bytes, pin)?;
@@ -143,5 +191,27 @@ impl PolicyOptions {
                 LoadedPolicy::load_in(&engine.with_compiler(compiler), &bytes, limits)
             })
             .with_context(|| format!("cannot load the policy {}", self.source_name()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_words_name_embedded_policies_and_anything_else_a_file() {
+        fn source(policy: Option<&str>) -> PolicySource<'_> {
+            PolicySource::of(policy.map(Path::new))
+        }
+        let embedded_name = |policy| match source(policy) {
+            PolicySource::Embedded { name, .. } => Some(name),
+            PolicySource::File(_) => None,
+        };
+        assert_eq!(embedded_name(None), Some(DEFAULT_POLICY_NAME));
+        assert_eq!(embedded_name(Some("default")), Some(DEFAULT_POLICY_NAME));
+        assert_eq!(embedded_name(Some("restate")), Some(RESTATE_POLICY_NAME));
+        for file in ["./restate", "restate.wasm", "Restate", "dir/default"] {
+            assert_eq!(source(Some(file)), PolicySource::File(Path::new(file)));
+        }
     }
 }

@@ -1,0 +1,93 @@
+//! The embedded Restate-compatible policy (`policies/restate`) through the host, as operators
+//! run it: the conformance suite's safety properties, its verdicts compared with both reference
+//! rule sets, and the component deciding exactly what the crate's native logic decides.
+
+use worker_policy::conformance::{self, Options, Property, ReferenceRules, Report};
+use worker_policy::embedded::RESTATE_POLICY;
+use worker_policy::model::WorkerState;
+use worker_policy::{evaluate, Limits, LoadedPolicy, NativePolicy};
+use worker_policy_tests::example;
+
+/// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
+fn options(rules: ReferenceRules) -> Options {
+    Options {
+        seed: 11,
+        cases: 8,
+        rules,
+        ..Options::default()
+    }
+}
+
+fn restate() -> LoadedPolicy {
+    let limits = options(ReferenceRules::Default).limits(Limits::default());
+    LoadedPolicy::load(RESTATE_POLICY, limits)
+        .unwrap_or_else(|e| panic!("loading the Restate policy: {e}"))
+}
+
+/// The failures of `report` other than the one Restate's own selector earns: where it never
+/// terminates (a property naming region and zone), the policy refuses, and the suite counts
+/// that against convergence.
+fn unexpected_failures(report: &Report) -> Vec<String> {
+    report
+        .properties
+        .iter()
+        .filter_map(|r| {
+            let c = r.counterexample.as_ref()?;
+            let restates_own_loop = r.property == Property::Convergence
+                && c.answer.contains("replica selector never terminates");
+            (!restates_own_loop).then(|| {
+                format!(
+                    "{}: {}\n  request {}\n  answer  {}\n  why     {}",
+                    r.property, c.scenario, c.request, c.answer, c.why
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_restate_policy_passes_every_safety_property_but_where_restate_never_terminates() {
+    let report = conformance::run(&restate(), &options(ReferenceRules::Default));
+    let failures = unexpected_failures(&report);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(report.checks > 100, "{} checks", report.checks);
+    // Against the default policy's table it differs exactly where Restate needs `--force`.
+    let differences: Vec<_> = report
+        .differences
+        .iter()
+        .map(|d| (d.from, d.to, d.policy_allows))
+        .collect();
+    use WorkerState::{Active, Disabled, Draining};
+    assert_eq!(
+        differences,
+        [(Active, Disabled, false), (Draining, Disabled, false)]
+    );
+}
+
+#[test]
+fn the_restate_policy_gives_restates_verdicts_everywhere() {
+    let report = conformance::run(&restate(), &options(ReferenceRules::Restate));
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+#[test]
+fn the_component_decides_what_the_native_logic_decides() {
+    let native = NativePolicy {
+        validate_transition: worker_policy_restate::validate_transition,
+        reconcile: worker_policy_restate::reconcile,
+        place: worker_policy_restate::place,
+        rebalance: worker_policy_restate::rebalance,
+    };
+    let component = restate();
+    for name in [
+        "three-zones-draining.json",
+        "scale-out-provisioning.json",
+        "new-cluster.json",
+    ] {
+        let snapshot = example(name);
+        let wasm = evaluate(&component, &snapshot, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let logic = evaluate(&native, &snapshot, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(wasm.plan, logic.plan, "{name}");
+        assert!(!wasm.plan.is_empty(), "{name}");
+    }
+}
