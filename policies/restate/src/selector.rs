@@ -78,6 +78,8 @@ pub struct Selector<'a> {
     coverage: Vec<(Scope, u32)>,
     /// Replicas per partition.
     copies: usize,
+    /// Where the candidates fall short of the property, if they do.
+    shortfall: Option<Shortfall>,
 }
 
 impl<'a> Selector<'a> {
@@ -113,12 +115,13 @@ impl<'a> Selector<'a> {
                 .filter(|&(scope, _)| scope != Scope::Node)
                 .collect(),
             copies: replication.factor() as usize,
+            shortfall: candidates.shortfall(),
         }
     }
 
     /// The replica set of `partition`, in the order the nodes were kept.
     pub fn select(&self, partition: PartitionId) -> Result<Vec<NodeId>, SelectError> {
-        if let Some(shortfall) = self.candidates.shortfall() {
+        if let Some(shortfall) = self.shortfall {
             return Err(SelectError::Insufficient(shortfall));
         }
         let mut run = Run::new(self, partition);
@@ -130,11 +133,18 @@ impl<'a> Selector<'a> {
     }
 }
 
+/// How a bucket ranks a candidate: highest node score first, then lowest id.
+type Rank = (Reverse<u64>, NodeId);
+
 /// One bucket during a selection.
 #[derive(Debug)]
 struct Bucket {
-    /// Its candidates, best first, once ranked (a bucket is ranked when first looked at).
-    ranked: Option<Vec<usize>>,
+    /// Its candidates with their rank keys, scored when the bucket is first looked at; the
+    /// first `ordered` are the best, in order, the rest in no order (most buckets give up one
+    /// or two candidates, so the rest is never sorted).
+    ranked: Option<Vec<(Rank, usize)>>,
+    /// How many of `ranked` are known to be the best, in order.
+    ordered: usize,
     /// How many of the ranked candidates were kept (they are the first ones).
     taken: usize,
     /// Picks taken from it, kept or not.
@@ -158,6 +168,7 @@ impl<'s> Run<'s> {
             .iter()
             .map(|(_, hash)| Bucket {
                 ranked: None,
+                ordered: 0,
                 taken: 0,
                 picks: 0,
                 priority: bucket_priority(partition, *hash),
@@ -171,21 +182,28 @@ impl<'s> Run<'s> {
         }
     }
 
-    /// The best candidate left in bucket `b`, ranking the bucket first if needed.
+    /// The best candidate left in bucket `b`, scoring the bucket first if needed.
     fn top(&mut self, b: usize) -> Option<usize> {
         let (members, _) = &self.selector.buckets[b];
         let partition = self.partition;
         let candidates = self.selector.candidates;
         let bucket = &mut self.buckets[b];
         let ranked = bucket.ranked.get_or_insert_with(|| {
-            let mut ranked = members.clone();
-            ranked.sort_by_key(|&c| {
-                let id = candidates.id(c);
-                (Reverse(node_score(partition, id)), id)
-            });
-            ranked
+            members
+                .iter()
+                .map(|&c| {
+                    let id = candidates.id(c);
+                    ((Reverse(node_score(partition, id)), id), c)
+                })
+                .collect()
         });
-        ranked.get(bucket.taken).copied()
+        if bucket.ordered <= bucket.taken {
+            let rest = ranked.get_mut(bucket.taken..)?;
+            let best = (0..rest.len()).min_by_key(|&i| rest[i].0)?;
+            rest.swap(0, best);
+            bucket.ordered = bucket.taken + 1;
+        }
+        ranked.get(bucket.taken).map(|&(_, c)| c)
     }
 
     /// The bucket to pop (with candidates left, fewest picks, then highest priority) and its
