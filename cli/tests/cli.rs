@@ -774,3 +774,94 @@ fn a_converged_simulation_exits_0_and_says_so_without_anything_left() {
         assert!(!text(&json.stdout).contains("\"left\""), "{name}");
     }
 }
+
+#[test]
+fn conformance_lists_differences_from_the_reference_rules_without_failing() {
+    let agrees = run(&["conformance", "--cases", "0"]);
+    assert_eq!(agrees.status.code(), Some(0), "{}", text(&agrees.stderr));
+    let table = text(&agrees.stdout);
+    assert!(
+        table.contains("rules     default: the default policy's documented transition rules; every verdict agrees\n"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("differences from the reference rules"),
+        "{table}"
+    );
+
+    let args = ["conformance", "--cases", "0", "--rules", "restate"];
+    let differs = run(&args);
+    assert_eq!(differs.status.code(), Some(0), "{}", text(&differs.stderr));
+    let table = text(&differs.stdout);
+    assert!(table.contains("result    PASS"), "{table}");
+    assert!(
+        table
+            .contains("differences from the reference rules: a comparison, not a safety failure\n"),
+        "{table}"
+    );
+    for kind in ["active -> disabled", "draining -> disabled"] {
+        assert!(
+            table.contains(&format!("  {kind:<26} policy allows, reference refuses: ")),
+            "{kind}:\n{table}"
+        );
+    }
+    let json = run(&[&args[..], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["rules"], "restate");
+    let kinds: Vec<(&str, &str)> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["from"].as_str().unwrap(), d["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("active", "disabled"), ("draining", "disabled")]);
+}
+
+#[test]
+fn policy_restate_names_the_embedded_restate_compatible_policy() {
+    let out = run(&["inspect", "--policy", "restate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for words in ["worker-policy-restate", "<embedded restate policy>"] {
+        assert!(stdout.contains(words), "`{words}` missing from:\n{stdout}");
+    }
+    let snapshot = example("three-zones-draining.json");
+    let out = run(&[
+        "evaluate",
+        "--policy",
+        "restate",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for words in ["worker-policy-restate", "add-replica", "Restate's selector"] {
+        assert!(stdout.contains(words), "`{words}` missing from:\n{stdout}");
+    }
+    let default = run(&["inspect", "--policy", "default"]);
+    assert_eq!(text(&default.stdout), text(&run(&["inspect"]).stdout));
+}
+
+#[test]
+fn a_file_called_restate_is_reached_with_a_path() {
+    let dir = scratch("file-called-restate");
+    std::fs::write(dir.join("restate"), b"hello").unwrap();
+    let inspect = |policy: &str| {
+        Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+            .args(["inspect", "--policy", policy])
+            .current_dir(&dir)
+            .output()
+            .expect("the binary runs")
+    };
+    let file = inspect("./restate");
+    assert_eq!(file.status.code(), Some(3));
+    assert!(text(&file.stderr).contains("not a WebAssembly component"));
+    let embedded = inspect("restate");
+    assert_eq!(
+        embedded.status.code(),
+        Some(0),
+        "{}",
+        text(&embedded.stderr)
+    );
+}
