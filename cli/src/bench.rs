@@ -1,14 +1,17 @@
-//! `worker-policy bench`: how fast the default policy plans a large cluster inside its wasm
-//! component, measured side by side with the same logic compiled natively, in one run, so the
-//! ratio holds on a noisy machine. Reports the median of `--runs` runs of each.
+//! `worker-policy bench`: how fast an embedded policy (the default, or the Restate-compatible
+//! one) plans a large cluster inside its wasm component, measured side by side with the same
+//! logic compiled natively, in one run, so the ratio holds on a noisy machine. Reports the
+//! median of `--runs` runs of each.
 
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
-use worker_policy::embedded::DEFAULT_POLICY;
+use worker_policy::embedded::{
+    DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
+};
 use worker_policy::error::PolicyFault;
-use worker_policy::{Error, Limits, LoadedPolicy};
+use worker_policy::{Error, Limits, LoadedPolicy, NativePolicy, PolicyHooks};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{Replication, Snapshot, Step, WorkerState};
@@ -34,8 +37,56 @@ pub struct BenchArgs {
     /// Runs of each measurement; the median is shown.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub runs: u32,
+    /// The embedded policy to measure: only those the binary also carries as native code.
+    #[arg(long, value_enum, default_value_t = BenchPolicy::Default)]
+    pub policy: BenchPolicy,
     #[command(flatten)]
     pub render: OutputOptions,
+}
+
+/// An embedded policy, as a component and as the same logic compiled natively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchPolicy {
+    /// The default policy (`policy/`).
+    Default,
+    /// The Restate-compatible policy (`policies/restate/`).
+    Restate,
+}
+
+impl BenchPolicy {
+    /// The component, as the CLI embeds it.
+    fn component(self) -> &'static [u8] {
+        match self {
+            BenchPolicy::Default => DEFAULT_POLICY,
+            BenchPolicy::Restate => RESTATE_POLICY,
+        }
+    }
+
+    /// How output names it.
+    fn name(self) -> &'static str {
+        match self {
+            BenchPolicy::Default => DEFAULT_POLICY_NAME,
+            BenchPolicy::Restate => RESTATE_POLICY_NAME,
+        }
+    }
+
+    /// The same logic compiled natively.
+    fn native(self) -> NativePolicy {
+        match self {
+            BenchPolicy::Default => NativePolicy {
+                validate_transition: worker_policy_default::validate_transition,
+                reconcile: worker_policy_default::reconcile,
+                place: worker_policy_default::place,
+                rebalance: worker_policy_default::rebalance,
+            },
+            BenchPolicy::Restate => NativePolicy {
+                validate_transition: worker_policy_restate::validate_transition,
+                reconcile: worker_policy_restate::reconcile,
+                place: worker_policy_restate::place,
+                rebalance: worker_policy_restate::rebalance,
+            },
+        }
+    }
 }
 
 /// The timings of every hook measured, and the cluster they were measured on.
@@ -47,6 +98,8 @@ pub struct Timings {
     pub nodes: usize,
     /// Partitions of the cluster.
     pub partitions: u32,
+    /// The policy measured.
+    pub policy: &'static str,
     /// The replication property.
     pub replication: String,
     /// Runs of each measurement.
@@ -70,8 +123,9 @@ pub struct HookTiming {
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
+    let native = args.policy.native();
     let policy = LoadedPolicy::load(
-        DEFAULT_POLICY,
+        args.policy.component(),
         Limits {
             timeout: Duration::from_secs(600),
             ..Limits::default()
@@ -82,8 +136,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let zones = vec![per_zone; args.zones as usize];
     let empty = generate(&ClusterShape::new(zones, args.partitions, replication));
 
-    // A placed, balanced cluster to rebalance: the default policy's own placement.
-    let placed = Hook::Place.check(&empty, &Hook::Place.native(&empty)?)?;
+    // A placed, settled cluster to rebalance: the policy's own placement.
+    let placed = Hook::Place.check(&empty, &native.place(&empty)?)?;
     let mut draining = placed.clone();
     let victim = SplitMix64::new(7).below(draining.nodes.len());
     draining.nodes[victim].worker_state = WorkerState::Draining;
@@ -91,18 +145,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let cases: [(&str, &Snapshot, Hook); 3] = [
         ("place (nothing placed)", &empty, Hook::Place),
         ("rebalance (drain one)", &draining, Hook::Rebalance),
-        ("rebalance (balanced)", &placed, Hook::Rebalance),
+        ("rebalance (settled)", &placed, Hook::Rebalance),
     ];
     let mut hooks = Vec::new();
     for (name, snapshot, hook) in cases {
-        let native = median(args.runs, || hook.native(snapshot).map(|_| ()))?;
-        let wasm = median(args.runs, || hook.wasm(&policy, snapshot).map(|_| ()))?;
-        let steps = hook.native(snapshot)?;
+        let native_time = median(args.runs, || hook.call(&native, snapshot).map(|_| ()))?;
+        let wasm = median(args.runs, || hook.call(&policy, snapshot).map(|_| ()))?;
+        let steps = hook.call(&native, snapshot)?;
         let check = median(args.runs, || hook.check(snapshot, &steps).map(|_| ()))?;
         hooks.push(HookTiming {
             check_ms: ms(check),
             hook: name,
-            native_ms: ms(native),
+            native_ms: ms(native_time),
             wasm_ms: ms(wasm),
         });
     }
@@ -110,6 +164,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
         hooks,
         nodes: empty.nodes.len(),
         partitions: args.partitions,
+        policy: args.policy.name(),
         replication: replication.to_string(),
         runs: args.runs,
         zones: args.zones,
@@ -131,16 +186,9 @@ impl Hook {
         }
     }
 
-    /// The native logic's answer; its refusal is the policy's, as from the component.
-    fn native(self, s: &Snapshot) -> Result<Vec<Step>, Error> {
-        match self {
-            Hook::Place => worker_policy_default::place(s),
-            Hook::Rebalance => worker_policy_default::rebalance(s, None),
-        }
-        .map_err(Error::Refused)
-    }
-
-    fn wasm(self, policy: &LoadedPolicy, s: &Snapshot) -> Result<Vec<Step>, Error> {
+    /// The hook's answer from `policy`, native or a component; a native refusal is the
+    /// policy's, as from the component.
+    fn call(self, policy: &dyn PolicyHooks, s: &Snapshot) -> Result<Vec<Step>, Error> {
         match self {
             Hook::Place => policy.place(s),
             Hook::Rebalance => policy.rebalance(s, None),
@@ -177,8 +225,8 @@ fn ms(d: Duration) -> f64 {
 impl Render for Timings {
     fn table(&self) -> String {
         let mut out = format!(
-            "default policy, {} nodes in {} zones, {} partitions, replication {}; median of {} runs\n\n",
-            self.nodes, self.zones, self.partitions, self.replication, self.runs
+            "{}, {} nodes in {} zones, {} partitions, replication {}; median of {} runs\n\n",
+            self.policy, self.nodes, self.zones, self.partitions, self.replication, self.runs
         );
         out.push_str(&format!(
             "{:<28} {:>12} {:>12} {:>10} {:>14}\n",
@@ -208,7 +256,8 @@ mod tests {
     fn the_native_policy_refusing_is_a_refusal_not_a_host_error() {
         let replication = Replication::parse("{zone: 3, node: 3}").unwrap();
         let two_zones = generate(&ClusterShape::new(vec![2, 2], 4, replication));
-        let error = Hook::Place.native(&two_zones).unwrap_err();
+        let native = BenchPolicy::Default.native();
+        let error = Hook::Place.call(&native, &two_zones).unwrap_err();
         assert_eq!(error.class(), ErrorClass::Refused, "{error}");
     }
 
@@ -223,6 +272,7 @@ mod tests {
             }],
             nodes: 30,
             partitions: 300,
+            policy: DEFAULT_POLICY_NAME,
             replication: "{zone: 3, node: 3}".into(),
             runs: 1,
             zones: 3,
