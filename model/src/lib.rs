@@ -23,6 +23,6 @@ pub mod settled;
 pub mod snapshot;
 pub mod transition_safety;
 
-pub use plan::{Plan, PolicyError, Step, StepOp, Transition, Verdict};
+pub use plan::{Plan, PolicyError, PolicyInfo, Step, StepOp, Transition, Verdict};
 pub use replication::{Replication, Scope};
 pub use snapshot::{Node, NodeId, Partition, PartitionId, Roles, Snapshot, WorkerState};

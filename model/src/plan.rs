@@ -115,6 +115,18 @@ impl Plan {
     }
 }
 
+/// What a policy written in Rust says about itself, as its plain library returns it (the SDK
+/// turns it into the contract's `info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// The policy's name.
+    pub name: &'static str,
+    /// Its version (the crate version).
+    pub version: &'static str,
+    /// What it does, in one paragraph.
+    pub description: &'static str,
+}
+
 /// A policy's answer to an operator's request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {

@@ -17,23 +17,12 @@ mod reconcile;
 mod test_support;
 mod transitions;
 
-use worker_policy_model::{PolicyError, Snapshot, Step};
+use worker_policy_model::{PolicyError, PolicyInfo, Snapshot, Step};
 
 use crate::cluster::Cluster;
 
 pub use reconcile::reconcile;
 pub use transitions::validate_transition;
-
-/// What the policy says about itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PolicyInfo {
-    /// The policy's name.
-    pub name: &'static str,
-    /// Its version (the crate version).
-    pub version: &'static str,
-    /// What it does, in one paragraph.
-    pub description: &'static str,
-}
 
 /// Name, version and description of the default policy.
 pub fn info() -> PolicyInfo {

@@ -23,6 +23,10 @@
 //! export_policy!(MyPolicy);
 //! ```
 //!
+//! A policy written as plain functions at its crate's root (the default and the
+//! Restate-compatible policies are) exports them with one line instead:
+//! `worker_policy_sdk::export_policy_functions!(MyPolicy);`.
+//!
 //! The bindings exist only when building for wasm32 (the macro expands to nothing natively), so
 //! a policy crate compiles and unit-tests natively, where the logging import does not exist.
 //! The crate that calls the macro must depend on this one under its own name,
@@ -30,7 +34,9 @@
 
 pub use worker_policy_model as model;
 
-use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
+use worker_policy_model::{
+    NodeId, PolicyError, PolicyInfo, Snapshot, Step, Transition, Verdict, WorkerState,
+};
 
 // The bindings are compiled natively too for the unit tests, which check every conversion
 // (the imports then trap if called; the tests never call them).
@@ -49,6 +55,16 @@ pub struct Info {
     pub version: String,
     /// What it does, in a sentence or a paragraph.
     pub description: String,
+}
+
+impl From<PolicyInfo> for Info {
+    fn from(info: PolicyInfo) -> Info {
+        Info {
+            name: info.name.into(),
+            version: info.version.into(),
+            description: info.description.into(),
+        }
+    }
 }
 
 /// The hooks of a worker policy, over the model's types. The host calls one hook at a time with
@@ -83,5 +99,55 @@ macro_rules! export_policy {
     ($policy:ident) => {
         #[cfg(target_arch = "wasm32")]
         $crate::bindings::export!($policy);
+    };
+}
+
+/// Exports a policy written as plain functions at the root of the calling crate (`info() ->
+/// PolicyInfo`, `validate_transition`, `reconcile`, `place`, `rebalance`, with the signatures
+/// of [`Policy`]'s hooks): the pattern that keeps every decision testable natively. Defines a
+/// type `$policy` implementing [`Policy`] by calling them, and exports it.
+#[allow(
+    clippy::crate_in_macro_def,
+    reason = "`crate::` names the calling policy crate's functions on purpose"
+)]
+#[macro_export]
+macro_rules! export_policy_functions {
+    ($policy:ident) => {
+        struct $policy;
+
+        $crate::export_policy!($policy);
+
+        impl $crate::Policy for $policy {
+            fn info() -> $crate::Info {
+                crate::info().into()
+            }
+
+            fn validate_transition(
+                snapshot: &$crate::model::Snapshot,
+                node: $crate::model::NodeId,
+                to: $crate::model::WorkerState,
+            ) -> Result<$crate::model::Verdict, $crate::model::PolicyError> {
+                crate::validate_transition(snapshot, node, to)
+            }
+
+            fn reconcile(
+                snapshot: &$crate::model::Snapshot,
+            ) -> Result<Vec<$crate::model::Transition>, $crate::model::PolicyError> {
+                crate::reconcile(snapshot)
+            }
+
+            fn place(
+                snapshot: &$crate::model::Snapshot,
+            ) -> Result<Vec<$crate::model::Step>, $crate::model::PolicyError> {
+                crate::place(snapshot)
+            }
+
+            fn rebalance(
+                snapshot: &$crate::model::Snapshot,
+                max_moves: Option<u32>,
+            ) -> Result<Vec<$crate::model::Step>, $crate::model::PolicyError> {
+                crate::rebalance(snapshot, max_moves)
+            }
+        }
     };
 }

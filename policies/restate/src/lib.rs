@@ -36,20 +36,11 @@ mod steps;
 mod test_support;
 mod transitions;
 
+use worker_policy_model::PolicyInfo;
+
 pub use reconcile::reconcile;
 pub use scheduler::{place, rebalance};
 pub use transitions::validate_transition;
-
-/// What the policy says about itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PolicyInfo {
-    /// The policy's name.
-    pub name: &'static str,
-    /// Its version (the crate version).
-    pub version: &'static str,
-    /// What it does, in one paragraph.
-    pub description: &'static str,
-}
 
 /// Name, version and description of the Restate-compatible policy.
 pub fn info() -> PolicyInfo {
