@@ -126,7 +126,10 @@ mod tests {
             allowed: false,
             reason: "no".into(),
         };
-        assert_eq!(check_verdict(&s, 2, WorkerState::Draining, &refused), Ok(()));
+        assert_eq!(
+            check_verdict(&s, 2, WorkerState::Draining, &refused),
+            Ok(())
+        );
         assert_eq!(
             check_verdict(&s, 3, WorkerState::Draining, &allowed("ok")),
             Ok(())
