@@ -98,8 +98,7 @@ pub fn score(policy: &dyn PolicyHooks, start: &Snapshot) -> Result<(Scored, Snap
 
 /// Runs every shape of the scorecard.
 pub(crate) fn scorecard(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
-    let zone3 = Replication::from_counts(&[(Scope::Zone, 3), (Scope::Node, 3)])
-        .unwrap_or_else(|e| panic!("the scorecard's property: {e}"));
+    let zone3 = property(&[(Scope::Zone, 3), (Scope::Node, 3)]);
     let from_nothing = |zones: Vec<u32>| generate(&ClusterShape::new(zones, PARTITIONS, zone3));
     let row = |shape: String, start: &Snapshot| {
         let scored = score(policy, start);
@@ -125,5 +124,36 @@ pub(crate) fn scorecard(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
         let shape = format!("{name}, 256 partitions, {{zone: 3}}: place from nothing");
         rows.push(row(shape, &from_nothing(zones)).0);
     }
+    // A factor above the zone count, where two zones together hold at most 3 of 4 replicas.
+    let wide = generate(&ClusterShape::new(
+        vec![4, 1, 4, 1],
+        PARTITIONS,
+        property(&[(Scope::Zone, 3), (Scope::Node, 4)]),
+    ));
+    let (placed, settled) = row(
+        "uneven zones 4, 1, 4, 1, 256 partitions, {zone: 3, node: 4}: place from nothing".into(),
+        &wide,
+    );
+    rows.push(placed);
+    if let Some(settled) = settled {
+        let shape = "uneven zones 4, 1, 4, 1, {zone: 3, node: 4}, placed: drain one host".into();
+        rows.push(row(shape, &Change::DrainOne.apply(&settled, 0)).0);
+    }
+    let regions = generate(&ClusterShape {
+        regions: 2,
+        ..ClusterShape::new(
+            vec![3; 4],
+            PARTITIONS,
+            property(&[(Scope::Region, 2), (Scope::Zone, 3), (Scope::Node, 3)]),
+        )
+    });
+    let shape =
+        "2 regions of 2 zones of 3 hosts, 256 partitions, {region: 2, zone: 3}: place from nothing";
+    rows.push(row(shape.into(), &regions).0);
     rows
+}
+
+/// A property of the scorecard, from its counts.
+fn property(counts: &[(Scope, u32)]) -> Replication {
+    Replication::from_counts(counts).unwrap_or_else(|e| panic!("the scorecard's property: {e}"))
 }
