@@ -14,7 +14,7 @@ const DEFAULT: NativePolicy = NativePolicy {
 };
 
 #[test]
-fn the_default_policy_logic_passes_every_safety_property() {
+fn the_default_policy_logic_passes_every_safety_property_and_keeps_its_documented_rules() {
     let report = conformance::run(&DEFAULT, &Options::default());
     let failures: Vec<String> = report
         .properties
@@ -28,6 +28,12 @@ fn the_default_policy_logic_passes_every_safety_property() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The default policy's own rules are the suite's default reference: no verdict may differ.
+    assert!(
+        report.differences.is_empty(),
+        "verdicts differ from the default policy's documented rules: {:?}",
+        report.differences
+    );
     assert!(report.checks > 1000, "only {} checks ran", report.checks);
 }
 
