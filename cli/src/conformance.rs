@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use serde::Serialize;
 use worker_policy::conformance::{
@@ -16,6 +15,7 @@ use worker_policy::ErrorClass;
 
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
+use crate::values;
 use crate::view::differences::{self, DifferenceView};
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
@@ -41,17 +41,10 @@ pub struct ConformanceArgs {
     /// The reference rules verdicts are compared with: the default policy's table, or what
     /// `restatectl nodes set-worker-state` allows without --force. Differences are listed,
     /// never a failure.
-    #[arg(long, value_name = "RULES", default_value = "default", value_parser = reference_rules())]
+    #[arg(long, value_name = "RULES", default_value = "default", value_parser = values::reference_rules())]
     pub rules: ReferenceRules,
     #[command(flatten)]
     pub render: OutputOptions,
-}
-
-/// A reference rule set by its name; `--help` lists the names.
-fn reference_rules() -> impl TypedValueParser<Value = ReferenceRules> {
-    PossibleValuesParser::new(ReferenceRules::ALL.map(ReferenceRules::name)).try_map(|name| {
-        ReferenceRules::from_name(&name).ok_or_else(|| format!("`{name}` is not a rule set"))
-    })
 }
 
 /// The suite's verdict on the policy, property by property, and its scorecard.

@@ -1,10 +1,11 @@
 //! Values parsed at the edge: each flag's text becomes a domain type (a replication property, a
-//! node id, a worker state, zone sizes, a duration) before any verb runs, so a bad value is a
+//! node id, a worker state, a reference rule set, zone sizes, a duration) before any verb runs, so a bad value is a
 //! usage error that names its flag.
 
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use worker_policy::conformance::ReferenceRules;
 use worker_policy_model::replication::ReplicationError;
 use worker_policy_model::snapshot::parse_node_id;
 use worker_policy_model::{NodeId, Replication, WorkerState};
@@ -26,6 +27,13 @@ pub fn node_id(text: &str) -> Result<NodeId, String> {
 pub fn worker_state() -> impl TypedValueParser<Value = WorkerState> {
     PossibleValuesParser::new(WorkerState::ALL.map(WorkerState::name)).try_map(|name| {
         WorkerState::from_name(&name).ok_or_else(|| format!("`{name}` is not a worker state"))
+    })
+}
+
+/// A reference rule set of the conformance suite by its name; `--help` lists the names.
+pub fn reference_rules() -> impl TypedValueParser<Value = ReferenceRules> {
+    PossibleValuesParser::new(ReferenceRules::ALL.map(ReferenceRules::name)).try_map(|name| {
+        ReferenceRules::from_name(&name).ok_or_else(|| format!("`{name}` is not a rule set"))
     })
 }
 
