@@ -30,16 +30,12 @@ fn load(bytes: &[u8]) -> LoadedPolicy {
 
 /// What failed, for assertion messages.
 fn failures(report: &Report) -> String {
-    let mut out = String::new();
-    for result in &report.properties {
-        if let Some(c) = &result.counterexample {
-            out.push_str(&format!(
-                "\n{}: {}\n  request {}\n  answer  {}\n  why     {}\n",
-                result.property, c.scenario, c.request, c.answer, c.why
-            ));
-        }
-    }
-    out
+    report
+        .properties
+        .iter()
+        .filter_map(|r| r.describe())
+        .map(|d| format!("\n{d}\n"))
+        .collect()
 }
 
 fn assert_certified(bytes: &[u8]) {

@@ -31,17 +31,14 @@ fn unexpected_failures(report: &Report) -> Vec<String> {
     report
         .properties
         .iter()
-        .filter_map(|r| {
-            let c = r.counterexample.as_ref()?;
-            let restates_own_loop = r.property == Property::Convergence
-                && c.answer.contains("replica selector never terminates");
-            (!restates_own_loop).then(|| {
-                format!(
-                    "{}: {}\n  request {}\n  answer  {}\n  why     {}",
-                    r.property, c.scenario, c.request, c.answer, c.why
-                )
-            })
+        .filter(|r| {
+            let restates_own_loop = r
+                .counterexample
+                .as_ref()
+                .is_some_and(|c| c.answer.contains("replica selector never terminates"));
+            !(r.property == Property::Convergence && restates_own_loop)
         })
+        .filter_map(|r| r.describe())
         .collect()
 }
 

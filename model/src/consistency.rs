@@ -236,12 +236,7 @@ mod tests {
     }
 
     fn partition(id: PartitionId, replicas: &[NodeId], leader: Option<NodeId>) -> Partition {
-        Partition {
-            id,
-            replicas: replicas.to_vec(),
-            next: None,
-            leader,
-        }
+        Partition::placed(id, replicas, leader)
     }
 
     fn snapshot(nodes: &[NodeId], partitions: Vec<Partition>) -> Snapshot {

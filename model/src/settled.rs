@@ -286,12 +286,7 @@ mod tests {
     }
 
     fn partition(id: PartitionId, replicas: &[NodeId], leader: Option<NodeId>) -> Partition {
-        Partition {
-            id,
-            replicas: replicas.to_vec(),
-            next: None,
-            leader,
-        }
+        Partition::placed(id, replicas, leader)
     }
 
     /// `{zone: 2, node: 2}` on nodes 1, 2 (zone a) and 3 (zone b); partition 0 settled.

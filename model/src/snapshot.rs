@@ -221,6 +221,16 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// A partition placed on `replicas`, led by `leader`, with no reconfiguration in flight.
+    pub fn placed(id: PartitionId, replicas: &[NodeId], leader: Option<NodeId>) -> Partition {
+        Partition {
+            id,
+            replicas: replicas.to_vec(),
+            next: None,
+            leader,
+        }
+    }
+
     /// Whether the partition has no replicas and no reconfiguration in flight.
     pub fn is_unplaced(&self) -> bool {
         self.replicas.is_empty() && self.next.as_ref().is_none_or(|n| n.is_empty())

@@ -5,31 +5,22 @@ use worker_policy_model::generate::{generate, ClusterShape};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::quality::{measure, Quality};
 use worker_policy_model::{
-    Node, NodeId, Partition, Replication, Roles, Snapshot, Step, StepOp, Transition, WorkerState,
+    Node, NodeId, Partition, Replication, Snapshot, Step, StepOp, Transition, WorkerState,
 };
 
 /// An alive worker node `id` at `location` in `state`.
 pub fn node(id: NodeId, location: &str, state: WorkerState) -> Node {
     Node {
-        id,
-        generation: 1,
         name: format!("n{id}"),
         address: format!("http://n{id}:5122/"),
-        location: location.into(),
-        roles: Roles::WORKER,
         worker_state: state,
-        alive: true,
+        ..Node::worker(id, location)
     }
 }
 
 /// A placed partition led by its first replica.
 pub fn partition(id: u32, replicas: &[NodeId]) -> Partition {
-    Partition {
-        id,
-        replicas: replicas.to_vec(),
-        next: None,
-        leader: replicas.first().copied(),
-    }
+    Partition::placed(id, replicas, replicas.first().copied())
 }
 
 /// A snapshot with `property` (as written on the command line).

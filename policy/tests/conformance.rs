@@ -19,13 +19,7 @@ fn the_default_policy_logic_passes_every_safety_property_and_keeps_its_documente
     let failures: Vec<String> = report
         .properties
         .iter()
-        .filter_map(|r| {
-            let c = r.counterexample.as_ref()?;
-            Some(format!(
-                "{}: {}\n  request {}\n  answer  {}\n  why     {}",
-                r.property, c.scenario, c.request, c.answer, c.why
-            ))
-        })
+        .filter_map(|r| r.describe())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The default policy's own rules are the suite's default reference: no verdict may differ.

@@ -91,6 +91,16 @@ impl PropertyResult {
     pub fn passed(&self) -> bool {
         self.failures == 0
     }
+
+    /// The failure in a few lines (the property, how often it failed, the scenario, request,
+    /// answer and why), for test assertions and logs; `None` when the property holds.
+    pub fn describe(&self) -> Option<String> {
+        let c = self.counterexample.as_ref()?;
+        Some(format!(
+            "{} ({} failure(s)): {}\n  request {}\n  answer  {}\n  why     {}",
+            self.property, self.failures, c.scenario, c.request, c.answer, c.why
+        ))
+    }
 }
 
 /// A failure, shrunk: the cluster, the request, the answer and why it breaks the property.

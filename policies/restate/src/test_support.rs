@@ -3,31 +3,22 @@
 
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{
-    Node, NodeId, Partition, Replication, Roles, Snapshot, Step, Transition, WorkerState,
+    Node, NodeId, Partition, Replication, Snapshot, Step, Transition, WorkerState,
 };
 
 /// An alive worker node `id` at `location` in `state`.
 pub fn node(id: NodeId, location: &str, state: WorkerState) -> Node {
     Node {
-        id,
-        generation: 1,
         name: format!("n{id}"),
         address: format!("http://n{id}:5122/"),
-        location: location.into(),
-        roles: Roles::WORKER,
         worker_state: state,
-        alive: true,
+        ..Node::worker(id, location)
     }
 }
 
 /// A placed partition led by its last replica.
 pub fn partition(id: u32, replicas: &[NodeId]) -> Partition {
-    Partition {
-        id,
-        replicas: replicas.to_vec(),
-        next: None,
-        leader: replicas.last().copied(),
-    }
+    Partition::placed(id, replicas, replicas.last().copied())
 }
 
 /// An unplaced partition.

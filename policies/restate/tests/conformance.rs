@@ -23,17 +23,14 @@ fn the_restate_policy_logic_fails_no_safety_property_but_where_restate_never_ter
     let failures: Vec<String> = report
         .properties
         .iter()
-        .filter_map(|r| {
-            let c = r.counterexample.as_ref()?;
-            let restates_own_loop = r.property == Property::Convergence
-                && c.answer.contains("replica selector never terminates");
-            (!restates_own_loop).then(|| {
-                format!(
-                    "{} ({} failure(s)): {}\n  request {}\n  answer  {}\n  why     {}",
-                    r.property, r.failures, c.scenario, c.request, c.answer, c.why
-                )
-            })
+        .filter(|r| {
+            let restates_own_loop = r
+                .counterexample
+                .as_ref()
+                .is_some_and(|c| c.answer.contains("replica selector never terminates"));
+            !(r.property == Property::Convergence && restates_own_loop)
         })
+        .filter_map(|r| r.describe())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(report.checks > 1000, "only {} checks ran", report.checks);
