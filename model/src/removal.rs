@@ -54,29 +54,24 @@ impl Replication {
     /// count below the factor nor the region or zone spread below the property, unless it does
     /// not lower them at all (a replica on a dead node may always go).
     pub fn removal_hazard(&self, replicas: &[&Node], node: NodeId) -> Option<RemovalHazard> {
-        let before: Vec<&Node> = replicas
-            .iter()
-            .copied()
-            .filter(|n| n.serves_replicas())
-            .collect();
-        let after: Vec<&Node> = before.iter().copied().filter(|n| n.id != node).collect();
+        let serving = |n: &Node| n.serves_replicas();
+        let remaining = |n: &Node| n.serves_replicas() && n.id != node;
+        let before = replicas.iter().filter(|n| serving(n)).count();
+        let after = replicas.iter().filter(|n| remaining(n)).count();
         let factor = self.factor();
-        if after.len() < before.len() && after.len() < factor as usize {
+        if after < before && after < factor as usize {
             return Some(RemovalHazard::BelowFloor {
-                remaining: after.len(),
+                remaining: after,
                 factor,
             });
         }
         [Scope::Region, Scope::Zone].into_iter().find_map(|scope| {
-            let spread = |nodes: &[&Node]| {
-                nodes
-                    .iter()
-                    .map(|n| n.domain(scope))
-                    .collect::<BTreeSet<_>>()
-                    .len() as u32
-            };
-            let (had, keeps) = (spread(&before), spread(&after));
             let required = self.required(scope);
+            if required == 0 {
+                return None;
+            }
+            let had = distinct_domains(replicas, scope, serving);
+            let keeps = distinct_domains(replicas, scope, remaining);
             (keeps < had && keeps < required).then_some(RemovalHazard::NarrowerSpread {
                 scope,
                 keeps,
@@ -84,6 +79,33 @@ impl Replication {
             })
         })
     }
+}
+
+/// Sets at most this large count their domains by comparing pairs, without allocating.
+const PAIRWISE_UP_TO: usize = 16;
+
+/// How many distinct domains of `scope` the nodes of `nodes` that `counts` accepts span.
+fn distinct_domains(nodes: &[&Node], scope: Scope, counts: impl Fn(&Node) -> bool) -> u32 {
+    if nodes.len() > PAIRWISE_UP_TO {
+        let domains: BTreeSet<_> = nodes
+            .iter()
+            .filter(|n| counts(n))
+            .map(|n| n.domain(scope))
+            .collect();
+        return domains.len() as u32;
+    }
+    let first_of_its_domain = |(i, n): &(usize, &&Node)| {
+        let domain = n.domain(scope);
+        !nodes[..*i]
+            .iter()
+            .any(|earlier| counts(earlier) && earlier.domain(scope) == domain)
+    };
+    nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| counts(n))
+        .filter(first_of_its_domain)
+        .count() as u32
 }
 
 #[cfg(test)]
@@ -141,5 +163,30 @@ mod tests {
             hazard.to_string(),
             "the replicas would span 1 zone(s), the property asks for 2"
         );
+    }
+
+    #[test]
+    fn large_and_small_sets_count_domains_alike() {
+        let nodes: Vec<Node> = (0..40)
+            .map(|id| node(id, &format!("r{}.z{}", id % 3, id % 7), id % 5 != 0))
+            .collect();
+        let all: Vec<&Node> = nodes.iter().collect();
+        for len in [3, 9, 16, 17, 40] {
+            let set = &all[..len];
+            for scope in [Scope::Region, Scope::Zone] {
+                let alive = |n: &Node| n.alive;
+                let expected = set
+                    .iter()
+                    .filter(|n| n.alive)
+                    .map(|n| n.domain(scope))
+                    .collect::<BTreeSet<_>>()
+                    .len() as u32;
+                assert_eq!(
+                    distinct_domains(set, scope, alive),
+                    expected,
+                    "{len} {scope}"
+                );
+            }
+        }
     }
 }
