@@ -4,12 +4,18 @@
 //! a broken or hostile policy cannot make it do something unsafe; the violation names the
 //! invariant, the step and what is wrong.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::plan::{Step, StepOp, Transition};
 use crate::removal::RemovalHazard;
-use crate::snapshot::{NodeId, NodeLabel, PartitionId, Snapshot, WorkerState};
+use crate::snapshot::{NodeLabel, NodeUsage, Snapshot, WorkerState};
+
+mod answer_log;
+mod node_usage;
+mod positions;
+
+use answer_log::AnswerLog;
+use positions::Positions;
 
 /// A rule a plan must not break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,13 +170,21 @@ impl std::error::Error for Violation {}
 
 /// Applies a plan to a snapshot one transition or step at a time, checking every invariant
 /// before each one is applied.
+///
+/// Linear in the snapshot and the plan: it indexes nodes and partitions by position once, a
+/// step costs what its partition's sets hold, without hashing, and a violation's message is
+/// written only when an invariant breaks.
 pub struct PlanChecker {
     snapshot: Snapshot,
-    node_index: HashMap<NodeId, usize>,
-    partition_index: HashMap<PartitionId, usize>,
-    transitioned: HashSet<NodeId>,
-    steps_seen: HashSet<(StepOp, PartitionId, NodeId)>,
-    leaders_set: HashSet<PartitionId>,
+    node_index: Positions,
+    partition_index: Positions,
+    /// By node position: whether the node changed state in this plan.
+    transitioned: Vec<bool>,
+    /// The steps of the answer being checked.
+    answer: AnswerLog,
+    /// By node position: what each node holds and leads, counted when a transition to
+    /// disabled first asks and forgotten when a step changes it.
+    usage: Option<Vec<NodeUsage>>,
     transitions: usize,
     steps: usize,
 }
@@ -190,23 +204,18 @@ pub(crate) fn not_a_candidate(node: &crate::Node) -> Option<String> {
     Some(format!("{}{dead}{role}", node.worker_state))
 }
 
-/// Where each id stands in its list.
-fn positions(ids: impl Iterator<Item = u32>) -> HashMap<u32, usize> {
-    ids.enumerate().map(|(i, id)| (id, i)).collect()
-}
-
 impl PlanChecker {
     /// A checker that starts from `snapshot`.
     pub fn new(snapshot: Snapshot) -> PlanChecker {
-        let node_index = positions(snapshot.nodes.iter().map(|n| n.id));
-        let partition_index = positions(snapshot.partitions.iter().map(|p| p.id));
+        let node_index = Positions::new(snapshot.nodes.iter().map(|n| n.id));
+        let partition_index = Positions::new(snapshot.partitions.iter().map(|p| p.id));
         PlanChecker {
+            transitioned: vec![false; snapshot.nodes.len()],
+            answer: AnswerLog::new(snapshot.partitions.len()),
+            usage: None,
             snapshot,
             node_index,
             partition_index,
-            transitioned: HashSet::new(),
-            steps_seen: HashSet::new(),
-            leaders_set: HashSet::new(),
             transitions: 0,
             steps: 0,
         }
@@ -226,9 +235,7 @@ impl PlanChecker {
     /// invariant stops it.
     pub fn apply_steps(snapshot: Snapshot, steps: &[Step]) -> Result<Snapshot, Violation> {
         let mut checker = PlanChecker::new(snapshot);
-        for s in steps {
-            checker.step(s)?;
-        }
+        checker.steps(steps)?;
         Ok(checker.into_snapshot())
     }
 
@@ -249,8 +256,7 @@ impl PlanChecker {
     /// contradictory steps are judged within one answer, since a hook sees only the snapshot
     /// the previous answers led to, not the answers themselves.
     pub fn begin_answer(&mut self) {
-        self.steps_seen.clear();
-        self.leaders_set.clear();
+        self.answer.begin_answer();
     }
 
     /// Checks and applies a transition the policy makes by itself (`reconcile`'s): every
@@ -276,7 +282,7 @@ impl PlanChecker {
             detail,
         };
         let label = NodeLabel(t.node);
-        let Some(&ni) = self.node_index.get(&t.node) else {
+        let Some(ni) = self.node_index.get(t.node) else {
             return Err(fail((
                 Invariant::KnownNode,
                 format!("{label} is not in the snapshot"),
@@ -292,7 +298,7 @@ impl PlanChecker {
                 ),
             )));
         }
-        if !self.transitioned.insert(t.node) {
+        if std::mem::replace(&mut self.transitioned[ni], true) {
             return Err(fail((
                 Invariant::TransitionFromCurrent,
                 format!("{label} already changed state in this plan"),
@@ -301,7 +307,7 @@ impl PlanChecker {
         if by_policy {
             self.check_keeps_capacity(t, ni).map_err(fail)?;
         }
-        self.check_disable(t).map_err(fail)?;
+        self.check_disable(t, ni).map_err(fail)?;
         self.snapshot.nodes[ni].worker_state = t.to;
         Ok(())
     }
@@ -327,11 +333,14 @@ impl PlanChecker {
     }
 
     /// A node is disabled only when nothing holds it or is led by it.
-    fn check_disable(&self, t: &Transition) -> Result<(), (Invariant, String)> {
+    fn check_disable(&mut self, t: &Transition, ni: usize) -> Result<(), (Invariant, String)> {
         if t.to != WorkerState::Disabled || t.from == WorkerState::Disabled {
             return Ok(());
         }
-        let usage = self.snapshot.usage(t.node);
+        let (snapshot, nodes) = (&self.snapshot, &self.node_index);
+        let usage = self
+            .usage
+            .get_or_insert_with(|| node_usage::usage_by_node(snapshot, nodes))[ni];
         if usage.is_idle() {
             return Ok(());
         }
@@ -344,6 +353,14 @@ impl PlanChecker {
                 usage.leads
             ),
         ))
+    }
+
+    /// Checks and applies the steps of one answer in order, as [`PlanChecker::step`] does each,
+    /// sizing what the answer's steps record once, from its length; the first broken invariant
+    /// stops it.
+    pub fn steps(&mut self, answer: &[Step]) -> Result<(), Violation> {
+        self.answer.reserve(answer.len());
+        answer.iter().try_for_each(|s| self.step(s))
     }
 
     /// Checks and applies a step.
@@ -360,39 +377,38 @@ impl PlanChecker {
     /// Checks a step and applies it when it keeps every invariant.
     fn check_step(&mut self, s: &Step) -> Result<(), (Invariant, String)> {
         let label = NodeLabel(s.node);
-        let Some(&ni) = self.node_index.get(&s.node) else {
+        let Some(ni) = self.node_index.get(s.node) else {
             return Err((
                 Invariant::KnownNode,
                 format!("{label} is not in the snapshot"),
             ));
         };
-        let Some(&pi) = self.partition_index.get(&s.partition) else {
+        let Some(pi) = self.partition_index.get(s.partition) else {
             return Err((
                 Invariant::KnownPartition,
                 format!("partition {} is not in the snapshot", s.partition),
             ));
         };
-        self.check_repeats(s)?;
+        self.check_repeats(s, pi)?;
         match s.op {
             StepOp::AddReplica => self.check_add(s, ni, pi)?,
             StepOp::RemoveReplica => self.check_remove(s, pi)?,
             StepOp::SetLeader => self.check_set_leader(s, ni, pi)?,
         }
         self.snapshot.partitions[pi].apply(s.op, s.node);
+        self.usage = None;
         Ok(())
     }
 
     /// Records the step in this answer; refuses it when the answer already has it or its
     /// opposite.
-    fn check_repeats(&mut self, s: &Step) -> Result<(), (Invariant, String)> {
+    fn check_repeats(&mut self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
         let contradicting = match s.op {
             StepOp::AddReplica => Some(StepOp::RemoveReplica),
             StepOp::RemoveReplica => Some(StepOp::AddReplica),
             StepOp::SetLeader => None,
         };
-        if !self.steps_seen.insert((s.op, s.partition, s.node))
-            || contradicting.is_some_and(|c| self.steps_seen.contains(&(c, s.partition, s.node)))
-        {
+        if !self.answer.record(pi, s.op, s.node, contradicting) {
             return Err((
                 Invariant::NoContradictorySteps,
                 format!("{s} repeats or undoes an earlier step of the plan"),
@@ -446,7 +462,7 @@ impl PlanChecker {
         pi: usize,
     ) -> Result<(), (Invariant, String)> {
         let label = NodeLabel(s.node);
-        if !self.leaders_set.insert(s.partition) {
+        if self.answer.sets_leader_to_another(pi, s.node) {
             return Err((
                 Invariant::NoContradictorySteps,
                 format!("{s}: the plan already set this partition's leader"),
@@ -469,8 +485,8 @@ impl PlanChecker {
         let replicas: Vec<&crate::Node> = self.snapshot.partitions[pi]
             .replicas
             .iter()
-            .filter_map(|n| self.node_index.get(n))
-            .map(|&i| &self.snapshot.nodes[i])
+            .filter_map(|&n| self.node_index.get(n))
+            .map(|i| &self.snapshot.nodes[i])
             .collect();
         match self.snapshot.replication.removal_hazard(&replicas, s.node) {
             None => Ok(()),
@@ -508,7 +524,7 @@ impl PlanChecker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Node, Partition, Roles};
+    use crate::snapshot::{Node, NodeId, Partition, Roles};
     use crate::Replication;
 
     /// Nodes 1..=4 in zones a, a, b, b; partition 0 on 1 and 3, led by 1.
@@ -557,6 +573,93 @@ mod tests {
         .ends_with("remove-replica partition 0 on N3: the replicas would span 1 zone(s), the property asks for 2"));
         let moved = [step(StepOp::AddReplica, 4), step(StepOp::RemoveReplica, 3)];
         assert!(PlanChecker::apply_steps(two_zones(), &moved).is_ok());
+    }
+
+    #[test]
+    fn one_answer_neither_repeats_nor_undoes_a_step_nor_sets_a_leader_twice() {
+        use StepOp::{AddReplica, RemoveReplica, SetLeader};
+        let broken_at = |steps: &[Step]| {
+            let v = PlanChecker::apply_steps(two_zones(), steps).unwrap_err();
+            assert_eq!(v.invariant, Invariant::NoContradictorySteps, "{v}");
+            (v.at, v.detail)
+        };
+        let at = |i| Location::Step(i);
+        assert_eq!(
+            broken_at(&[step(AddReplica, 2), step(AddReplica, 2)]),
+            (
+                at(1),
+                "add-replica partition 0 on N2 repeats or undoes an earlier step of the plan"
+                    .into()
+            )
+        );
+        assert_eq!(
+            broken_at(&[step(AddReplica, 2), step(RemoveReplica, 2)]).0,
+            at(1)
+        );
+        let moved = [step(AddReplica, 4), step(RemoveReplica, 3)];
+        assert_eq!(
+            broken_at(&[&moved[..], &[step(AddReplica, 3)]].concat()).0,
+            at(2)
+        );
+        assert_eq!(
+            broken_at(&[step(SetLeader, 3), step(SetLeader, 3)]).1,
+            "set-leader partition 0 on N3 repeats or undoes an earlier step of the plan"
+        );
+        assert_eq!(
+            broken_at(&[step(SetLeader, 3), step(SetLeader, 1)]),
+            (
+                at(1),
+                "set-leader partition 0 on N1: the plan already set this partition's leader".into()
+            )
+        );
+        let mut checker = PlanChecker::new(two_zones());
+        for s in [step(SetLeader, 3), step(AddReplica, 2)] {
+            checker.step(&s).unwrap();
+        }
+        checker.begin_answer();
+        assert_eq!(
+            checker.steps(&[step(SetLeader, 1), step(RemoveReplica, 2)]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_node_changes_state_once_per_plan_and_is_disabled_by_what_it_holds_now() {
+        use WorkerState::{Active, Disabled, Draining};
+        let mut s = two_zones();
+        s.nodes[2].worker_state = Draining;
+        let t = |node, from, to| Transition {
+            node,
+            from,
+            to,
+            reason: String::new(),
+        };
+        let mut checker = PlanChecker::new(s);
+        assert_eq!(
+            checker.requested_transition(&t(2, Active, Disabled)),
+            Ok(())
+        );
+        checker
+            .steps(&[step(StepOp::AddReplica, 4), step(StepOp::RemoveReplica, 3)])
+            .unwrap();
+        assert_eq!(
+            checker.requested_transition(&t(3, Draining, Disabled)),
+            Ok(())
+        );
+        let v = checker
+            .requested_transition(&t(4, Active, Disabled))
+            .unwrap_err();
+        assert_eq!(v.detail, "N4 still holds 1 partition(s) and leads 0");
+        let v = checker
+            .requested_transition(&t(3, Disabled, Active))
+            .unwrap_err();
+        assert_eq!(
+            (v.at, v.detail.as_str()),
+            (
+                Location::Transition(3),
+                "N3 already changed state in this plan"
+            )
+        );
     }
 
     #[test]
@@ -642,3 +745,6 @@ mod tests {
             .is_ok());
     }
 }
+
+#[cfg(test)]
+mod speed;

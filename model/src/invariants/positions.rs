@@ -1,0 +1,104 @@
+//! Where each id stands in its list, found in O(1) without hashing when the ids are dense (as
+//! the generator's and most real clusters' are: partitions `0..P`, nodes `1..=N`).
+
+use std::collections::HashMap;
+
+/// A table slot no id maps to.
+const ABSENT: u32 = u32::MAX;
+
+/// How many table slots per listed id the dense form may spend before a map is cheaper.
+const SLOTS_PER_ID: u64 = 4;
+
+/// Slots the dense form may always spend, however few the ids.
+const FREE_SLOTS: u64 = 1024;
+
+/// The position of every id in a list; for an id listed twice, its last position (as a map
+/// built in list order keeps it).
+#[derive(Debug, Clone)]
+pub(super) enum Positions {
+    /// Indexed by the id: the position, or [`ABSENT`].
+    Table(Vec<u32>),
+    /// Ids too sparse for a table.
+    Map(HashMap<u32, usize>),
+}
+
+impl Positions {
+    /// The positions of `ids`, in list order.
+    pub(super) fn new(ids: impl Iterator<Item = u32> + Clone) -> Positions {
+        let (count, largest) = ids.clone().fold((0u64, None), |(count, largest), id| {
+            (count + 1, largest.max(Some(id)))
+        });
+        // Counted in u64: the largest id plus one does not fit a u32, nor a 32-bit usize.
+        let slots = largest.map_or(0, |id| u64::from(id) + 1);
+        let affordable = count * SLOTS_PER_ID + FREE_SLOTS;
+        match usize::try_from(slots) {
+            Ok(slots) if slots as u64 <= affordable && count < u64::from(ABSENT) => {
+                let mut table = vec![ABSENT; slots];
+                for (i, id) in ids.enumerate() {
+                    table[id as usize] = i as u32;
+                }
+                Positions::Table(table)
+            }
+            _ => Positions::Map(ids.enumerate().map(|(i, id)| (id, i)).collect()),
+        }
+    }
+
+    /// Where `id` stands, if it is listed.
+    #[inline]
+    pub(super) fn get(&self, id: u32) -> Option<usize> {
+        match self {
+            Positions::Table(table) => match table.get(id as usize) {
+                Some(&at) if at != ABSENT => Some(at as usize),
+                _ => None,
+            },
+            Positions::Map(map) => map.get(&id).copied(),
+        }
+    }
+
+    /// How many ids have a position.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        match self {
+            Positions::Table(table) => table.iter().filter(|&&at| at != ABSENT).count(),
+            Positions::Map(map) => map.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(ids: &[u32]) -> Positions {
+        Positions::new(ids.iter().copied())
+    }
+
+    #[test]
+    fn dense_ids_index_a_table_and_sparse_ones_a_map() {
+        let dense = positions(&[3, 1, 2, 7]);
+        assert!(matches!(dense, Positions::Table(_)));
+        assert_eq!(
+            [0, 1, 2, 3, 7, 8, 5000].map(|id| dense.get(id)),
+            [None, Some(1), Some(2), Some(0), Some(3), None, None]
+        );
+        let sparse = positions(&[u32::MAX, 5, 4_000_000]);
+        assert!(matches!(sparse, Positions::Map(_)));
+        assert_eq!(
+            [5, 4_000_000, u32::MAX, 6].map(|id| sparse.get(id)),
+            [Some(1), Some(2), Some(0), None]
+        );
+        assert_eq!(positions(&[]).get(0), None);
+    }
+
+    #[test]
+    fn a_repeated_id_stands_at_its_last_position_in_either_form() {
+        for ids in [[4, 9, 4], [4_000_000, 9, 4_000_000]] {
+            let p = positions(&ids);
+            assert_eq!(
+                (p.get(4_000_000).or(p.get(4)), p.get(9)),
+                (Some(2), Some(1))
+            );
+            assert_eq!(p.len(), 2);
+        }
+    }
+}
