@@ -108,6 +108,7 @@ impl Render for Inspected {
         ];
         rows.extend(self.compile_rows());
         rows.push(("compiled", self.compiled_in()));
+        rows.push(("cache", m.cache.to_string()));
         rows.push((
             "sandbox",
             format!(

@@ -1,14 +1,14 @@
 //! The options every verb that loads a policy shares: which policy (and the digest it must
 //! have), how it is compiled, and the sandbox it runs in. The CLI always compiles a policy in a
 //! child process of its own binary (the hidden `compile-worker` verb), under a deadline and a
-//! memory cap.
+//! memory cap, and keeps what it compiled in the user's compilation cache unless told not to.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use worker_policy::compile::{CompileLimits, CompileWorker, Compiler, Isolation};
+use worker_policy::compile::{CompileCache, CompileLimits, CompileWorker, Compiler, Isolation};
 use worker_policy::embedded::{
     DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
 };
@@ -35,8 +35,8 @@ pub struct PolicyOptions {
     pub sandbox: SandboxOptions,
 }
 
-/// The bounds a policy is compiled under: static limits checked before compiling, and the
-/// deadline and memory of the compile worker.
+/// The bounds a policy is compiled under (static limits checked before compiling, and the
+/// deadline and memory of the compile worker) and where compiled policies are kept.
 #[derive(Debug, Args)]
 pub struct CompileOptions {
     /// Refuse a component (binary or WAT text) larger than this, in bytes.
@@ -60,6 +60,14 @@ pub struct CompileOptions {
     /// Address space the compile worker may use, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(16..=65536))]
     pub compile_memory: u64,
+    /// Keep compiled policies in this directory (created 0700; used only while it belongs to
+    /// this user and nobody else may write to it) [default: $XDG_CACHE_HOME/worker-policy, else
+    /// $HOME/.cache/worker-policy]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile the policy every time: neither read nor write the compilation cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl CompileOptions {
@@ -74,8 +82,20 @@ impl CompileOptions {
         }
     }
 
-    /// A compiler that checks these limits, then compiles in a worker: this very program,
-    /// running its hidden `compile-worker` verb.
+    /// The compilation cache these options ask for: `--cache-dir`, else the user's cache
+    /// directory (none without `XDG_CACHE_HOME` or `HOME`); none with `--no-cache`.
+    pub fn cache(&self) -> Option<CompileCache> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir
+            .clone()
+            .map(CompileCache::new)
+            .or_else(CompileCache::in_user_cache_dir)
+    }
+
+    /// A compiler that checks these limits, then loads the component from the cache or
+    /// compiles it in a worker: this very program, running its hidden `compile-worker` verb.
     pub fn compiler(&self) -> anyhow::Result<Compiler> {
         let program = std::env::current_exe()
             .context("cannot find this program's own executable to compile the policy with")?;
@@ -87,6 +107,7 @@ impl CompileOptions {
                 timeout: self.compile_timeout,
                 memory_mib: self.compile_memory,
             }),
+            cache: self.cache(),
         })
     }
 }

@@ -10,8 +10,17 @@ fn example(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The binary, run as a user with no home and no `XDG_CACHE_HOME`: no compilation cache, so
+/// every run compiles its policy as the tests expect and nothing is written to a real
+/// `~/.cache` (the cache's own test passes `--cache-dir`).
+fn worker_policy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_worker-policy"));
+    command.env_remove("XDG_CACHE_HOME").env_remove("HOME");
+    command
+}
+
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+    worker_policy()
         .args(args)
         .output()
         .expect("the binary runs")
@@ -307,7 +316,7 @@ impl<'de> serde::de::Visitor<'de> for SortedKeysVisitor {
 
 /// Runs `args` with a stdout whose reader is already gone.
 fn run_into_closed_pipe(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+    let mut child = worker_policy()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -848,7 +857,7 @@ fn a_file_called_restate_is_reached_with_a_path() {
     let dir = scratch("file-called-restate");
     std::fs::write(dir.join("restate"), b"hello").unwrap();
     let inspect = |policy: &str| {
-        Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+        worker_policy()
             .args(["inspect", "--policy", policy])
             .current_dir(&dir)
             .output()

@@ -14,6 +14,15 @@ struct Run {
     peak_rss: u64,
 }
 
+/// The binary, run as a user with no home and no `XDG_CACHE_HOME`: no compilation cache, so
+/// every run compiles its policy as the tests expect and nothing is written to a real
+/// `~/.cache` (the cache's own test passes `--cache-dir`).
+fn worker_policy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_worker-policy"));
+    command.env_remove("XDG_CACHE_HOME").env_remove("HOME");
+    command
+}
+
 /// Runs the binary with `args` and measures its peak memory with `wait4`; then removes `dir`.
 #[allow(
     clippy::zombie_processes,
@@ -21,7 +30,7 @@ struct Run {
 )]
 fn run(dir: &Path, args: &[&str]) -> Run {
     let stderr_file = dir.join("stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_worker-policy"))
+    let child = worker_policy()
         .args(args)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_file).unwrap())
@@ -170,10 +179,7 @@ fn compiling_past_the_memory_bound_stops_the_worker() {
 
 #[test]
 fn the_default_policy_compiles_in_a_worker_within_the_default_bounds_and_inspect_shows_them() {
-    let out = Command::new(env!("CARGO_BIN_EXE_worker-policy"))
-        .arg("inspect")
-        .output()
-        .unwrap();
+    let out = worker_policy().arg("inspect").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

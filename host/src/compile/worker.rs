@@ -36,8 +36,13 @@ pub struct CompileWorker {
 }
 
 impl CompileWorker {
-    /// Compiles `binary` in a fresh worker and loads the artifact into `engine`.
-    pub(crate) fn compile(&self, engine: &PolicyEngine, binary: &[u8]) -> Result<Component, Error> {
+    /// Compiles `binary` in a fresh worker and loads the artifact into `engine`; returns the
+    /// component and the artifact.
+    pub(crate) fn compile(
+        &self,
+        engine: &PolicyEngine,
+        binary: &[u8],
+    ) -> Result<(Component, Vec<u8>), Error> {
         let scratch = ScratchDir::new().map_err(|source| Error::Io {
             context: "cannot make a private directory for the compile worker".into(),
             source,
@@ -116,8 +121,8 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
     }
 }
 
-/// Loads the artifact the worker wrote.
-fn load_artifact(engine: &PolicyEngine, job: &CompileJob) -> Result<Component, Error> {
+/// Loads the artifact the worker wrote; returns the component and the artifact.
+fn load_artifact(engine: &PolicyEngine, job: &CompileJob) -> Result<(Component, Vec<u8>), Error> {
     let artifact = std::fs::read(&job.output).map_err(|source| Error::Io {
         context: format!(
             "cannot read the compile worker's output {}",
@@ -130,11 +135,13 @@ fn load_artifact(engine: &PolicyEngine, job: &CompileJob) -> Result<Component, E
     // can enter, with an engine made by the same `PolicyEngine::new` for the same metering,
     // and wasmtime still refuses an artifact whose version or settings differ from `engine`'s.
     // (Read into memory rather than mapped: a temporary directory may be mounted noexec.)
-    unsafe { Component::deserialize(engine.wasmtime(), &artifact) }.map_err(|source| {
-        Error::Engine {
-            source: source.context("cannot load the compile worker's artifact"),
-        }
-    })
+    let component =
+        unsafe { Component::deserialize(engine.wasmtime(), &artifact) }.map_err(|source| {
+            Error::Engine {
+                source: source.context("cannot load the compile worker's artifact"),
+            }
+        })?;
+    Ok((component, artifact))
 }
 
 /// What a worker that did not compile the component ran into.

@@ -18,7 +18,7 @@ pub mod pin;
 use std::sync::Mutex;
 
 use crate::bindings::WorkerPolicyPre;
-use crate::compile::CompileFigures;
+use crate::compile::{CacheOutcome, CompileFigures};
 use crate::engine::PolicyEngine;
 use crate::error::{Error, Hook};
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
@@ -45,6 +45,8 @@ pub struct PolicyMetadata {
     pub size: usize,
     /// What the component was checked on against the engine's static compile limits.
     pub compile: CompileFigures,
+    /// Whether the compiled component came from the compilation cache.
+    pub cache: CacheOutcome,
 }
 
 /// What one hook call logged, and what its log lost to the sandbox's bounds.
@@ -93,7 +95,9 @@ impl LoadedPolicy {
             });
         }
         component_checks::check_header(bytes)?;
-        let (component, compile) = engine.compiler().compile(engine, bytes)?;
+        let sha256 = sha256_hex(bytes);
+        let compiled = engine.compiler().compile(engine, bytes, &sha256)?;
+        let component = compiled.component;
         let ty = component.component_type();
         let imports: Vec<String> = ty
             .imports(engine.wasmtime())
@@ -116,9 +120,10 @@ impl LoadedPolicy {
                 contract: component_checks::expected_export(),
                 imports,
                 exports,
-                sha256: sha256_hex(bytes),
+                sha256,
                 size: bytes.len(),
-                compile,
+                compile: compiled.figures,
+                cache: compiled.cache,
             },
             logs: Mutex::new(Vec::new()),
             fuel_used: Mutex::new(0),
