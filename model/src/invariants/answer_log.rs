@@ -24,7 +24,10 @@ struct Entry {
 /// The steps recorded since the answer began, chained per partition position.
 #[derive(Debug, Clone, Default)]
 pub(super) struct AnswerLog {
-    /// Per partition position, its latest entry in this answer, or [`NONE`].
+    /// How many partitions the snapshot has.
+    partitions: usize,
+    /// Per partition position, its latest entry in this answer, or [`NONE`]; empty until the
+    /// first step is recorded, so that an answer without steps costs nothing.
     latest: Vec<u32>,
     /// Every entry of this answer, in the order recorded.
     entries: Vec<Entry>,
@@ -36,7 +39,8 @@ impl AnswerLog {
     /// A log for a snapshot with `partitions` partitions.
     pub(super) fn new(partitions: usize) -> AnswerLog {
         AnswerLog {
-            latest: vec![NONE; partitions],
+            partitions,
+            latest: Vec::new(),
             entries: Vec::new(),
             touched: Vec::new(),
         }
@@ -64,7 +68,7 @@ impl AnswerLog {
 
     /// The steps recorded on the partition at `partition`, latest first.
     fn steps_on(&self, partition: usize) -> impl Iterator<Item = (StepOp, NodeId)> + '_ {
-        let mut at = self.latest[partition];
+        let mut at = self.latest.get(partition).copied().unwrap_or(NONE);
         std::iter::from_fn(move || {
             let entry = self.entries.get(at as usize)?;
             at = entry.previous;
@@ -97,6 +101,9 @@ impl AnswerLog {
                 }
                 undoes |= Some(earlier) == opposite;
             }
+        }
+        if self.latest.is_empty() {
+            self.latest = vec![NONE; self.partitions];
         }
         let previous = self.latest[partition];
         if previous == NONE {

@@ -1,5 +1,6 @@
 //! Where each id stands in its list, found in O(1) without hashing when the ids are dense (as
-//! the generator's and most real clusters' are: partitions `0..P`, nodes `1..=N`).
+//! the generator's and most real clusters' are: partitions `0..P`, nodes `1..=N`), and without
+//! any memory when they are consecutive in list order (the canonical form of such ids).
 
 use std::collections::HashMap;
 
@@ -16,6 +17,13 @@ const FREE_SLOTS: u64 = 1024;
 /// built in list order keeps it).
 #[derive(Debug, Clone)]
 pub(super) enum Positions {
+    /// The ids are `first`, `first + 1`, ... in list order: the position is `id - first`.
+    Run {
+        /// The first id.
+        first: u32,
+        /// How many ids.
+        len: u32,
+    },
     /// Indexed by the id: the position, or [`ABSENT`].
     Table(Vec<u32>),
     /// Ids too sparse for a table.
@@ -28,6 +36,9 @@ impl Positions {
         let (count, largest) = ids.clone().fold((0u64, None), |(count, largest), id| {
             (count + 1, largest.max(Some(id)))
         });
+        if let Some(run) = Positions::run(ids.clone(), count) {
+            return run;
+        }
         // Counted in u64: the largest id plus one does not fit a u32, nor a 32-bit usize.
         let slots = largest.map_or(0, |id| u64::from(id) + 1);
         let affordable = count * SLOTS_PER_ID + FREE_SLOTS;
@@ -43,15 +54,29 @@ impl Positions {
         }
     }
 
+    /// The [`Positions::Run`] of `count` ids, if they are consecutive in list order.
+    fn run(mut ids: impl Iterator<Item = u32>, count: u64) -> Option<Positions> {
+        let first = ids.next()?;
+        let len = u32::try_from(count).ok()?;
+        let consecutive = (1..)
+            .zip(ids)
+            .all(|(i, id)| first.checked_add(i) == Some(id));
+        consecutive.then_some(Positions::Run { first, len })
+    }
+
     /// Where `id` stands, if it is listed.
     #[inline]
     pub(super) fn get(&self, id: u32) -> Option<usize> {
-        match self {
-            Positions::Table(table) => match table.get(id as usize) {
+        match *self {
+            Positions::Run { first, len } => {
+                let at = id.wrapping_sub(first);
+                (id >= first && at < len).then_some(at as usize)
+            }
+            Positions::Table(ref table) => match table.get(id as usize) {
                 Some(&at) if at != ABSENT => Some(at as usize),
                 _ => None,
             },
-            Positions::Map(map) => map.get(&id).copied(),
+            Positions::Map(ref map) => map.get(&id).copied(),
         }
     }
 
@@ -59,6 +84,7 @@ impl Positions {
     #[cfg(test)]
     fn len(&self) -> usize {
         match self {
+            Positions::Run { len, .. } => *len as usize,
             Positions::Table(table) => table.iter().filter(|&&at| at != ABSENT).count(),
             Positions::Map(map) => map.len(),
         }
@@ -71,6 +97,22 @@ mod tests {
 
     fn positions(ids: &[u32]) -> Positions {
         Positions::new(ids.iter().copied())
+    }
+
+    #[test]
+    fn consecutive_ids_need_no_table() {
+        let run = positions(&[7, 8, 9]);
+        assert!(matches!(run, Positions::Run { first: 7, len: 3 }));
+        assert_eq!(
+            [6, 7, 9, 10, u32::MAX].map(|id| run.get(id)),
+            [None, Some(0), Some(2), None, None]
+        );
+        let top = positions(&[u32::MAX - 1, u32::MAX]);
+        assert_eq!((top.get(u32::MAX), top.get(0)), (Some(1), None));
+        assert!(matches!(
+            positions(&[]),
+            Positions::Map(_) | Positions::Table(_)
+        ));
     }
 
     #[test]
