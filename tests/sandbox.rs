@@ -122,6 +122,28 @@ fn a_huge_answer_is_refused_before_it_is_used() {
 }
 
 #[test]
+fn an_answer_repeating_one_reason_past_the_crossing_limit_is_refused_before_the_copy() {
+    // 50 steps sharing one reason of 3 MiB: 150 MiB to copy out of 3 MiB of memory, over the
+    // 128 MiB a crossing gets for a snapshot this small.
+    let policy = WatPolicy {
+        reason_len: Some(3 << 20),
+        repeats: 50,
+        ..WatPolicy::default()
+    };
+    let loaded = LoadedPolicy::load(policy.wat().as_bytes(), tight()).expect("loads");
+    match loaded.place(&example("three-zones-draining.json")) {
+        Err(Error::Fault(fault @ PolicyFault::OversizedCrossing { .. })) => {
+            let PolicyFault::OversizedCrossing { hook, limit, .. } = &fault else {
+                unreachable!()
+            };
+            assert_eq!((*hook, *limit), ("place", 128 << 20));
+            assert!(fault.to_string().contains("--max-memory"), "{fault}");
+        }
+        other => panic!("expected an oversized crossing, got {:?}", other.err()),
+    }
+}
+
+#[test]
 fn a_component_asking_for_other_capabilities_is_refused_with_the_list() {
     let wat = r#"(component
         (import "wasi:http/outgoing-handler@0.2.0" (instance))

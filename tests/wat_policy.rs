@@ -16,6 +16,9 @@ pub struct WatPolicy {
     pub name_len: u32,
     /// When set, `place` answers one step whose reason has this many bytes (zeros).
     pub reason_len: Option<u32>,
+    /// How many times that step is repeated in the answer, every copy pointing at the same
+    /// reason (0 means once): the answer copies far more than the policy's memory holds.
+    pub repeats: u32,
     /// Core modules instantiated beside the policy's own, each once (extra memories, say).
     pub extra_modules: Vec<String>,
 }
@@ -51,8 +54,9 @@ impl WatPolicy {
         };
         let info = [name_ptr, name_len, 64, 3, 64, 3];
         let place = self.reason_len.map_or(48, |_| 96);
-        // One step: add-replica, partition 0, node 1, the reason at BIG.
-        let step = [0, 0, 1, BIG, self.reason_len.unwrap_or(0)];
+        // One step: add-replica, partition 0, node 1, the reason at BIG; `repeats` of them.
+        let repeats = self.repeats.max(1);
+        let step = [0, 0, 1, BIG, self.reason_len.unwrap_or(0)].repeat(repeats as usize);
         format!(
             r#"(core module $m
     (memory (export "mem") {pages})
@@ -73,7 +77,7 @@ impl WatPolicy {
     (func (export "rb") (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32) (i32.const 48)))
   (core instance $i (instantiate $m))"#,
             info = le(&info),
-            list = le(&[128, 1]),
+            list = le(&[128, repeats]),
             step = le(&step),
         )
     }

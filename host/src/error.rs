@@ -185,6 +185,17 @@ pub enum PolicyFault {
         /// The last error the policy logged (a panic's message), if any.
         panic: Option<String>,
     },
+    /// The policy handed the host more data in one crossing (an answer, or a log message) than
+    /// an answer to the snapshot may take; wasmtime stopped the copy before making it.
+    #[error("the policy handed the host more than {limit} bytes in one crossing of `{hook}` (its answer or a log message): the most an answer to this snapshot may take, {} bytes per step it may need, at least {} and at most the policy's memory cap of {max_memory} bytes (--max-memory)", crate::sandbox::CROSSING_BYTES_PER_STEP, crate::sandbox::MIN_CROSSING_BYTES)]
+    OversizedCrossing {
+        /// The hook.
+        hook: Hook,
+        /// The crossing limit of the call, in bytes.
+        limit: usize,
+        /// The policy's memory cap, in bytes.
+        max_memory: usize,
+    },
     /// The policy ran past its deadline.
     #[error("the policy ran past its deadline of {} ms in `{hook}` and was stopped", .limit.as_millis())]
     Timeout {

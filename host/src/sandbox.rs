@@ -12,10 +12,12 @@
 //! What a policy can make the host hold is bounded: its linear memories and tables together up
 //! to [`Limits::max_memory`]; every string it hands over up to [`MAX_POLICY_TEXT`] bytes (longer
 //! answers are refused, longer log messages cut); the data copied out of it in one crossing (an
-//! answer, or one log call) up to [`MAX_CROSSING_BYTES`], past which wasmtime fails the call
-//! before copying; at most [`MAX_LOG_RECORDS`] log records per call and [`MAX_OUTPUT_BYTES`] of
-//! stdout and of stderr. A call's peak host memory is therefore at most about `max_memory` plus
-//! `MAX_CROSSING_BYTES` twice over (the copy, and the model's form made from it).
+//! answer, or one log call) up to the call's [`crossing_limit`], sized from the snapshot and
+//! never more than `max_memory` (or [`MIN_CROSSING_BYTES`] when that is larger), past which
+//! wasmtime fails the call before copying; at most [`MAX_LOG_RECORDS`] log records per call and
+//! [`MAX_OUTPUT_BYTES`] of stdout and of stderr. A call's peak host memory is therefore at most
+//! about `max_memory` plus the crossing limit twice over (the copy, and the model's form made
+//! from it).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -38,12 +40,14 @@ pub const MAX_LOG_RECORDS: usize = 1000;
 /// The most bytes a WASI policy may write to stdout, and to stderr, in one call; past it the
 /// stream is closed to the policy.
 pub const MAX_OUTPUT_BYTES: usize = 64 << 10;
-/// The most bytes a policy may hand the host in one crossing (a hook's whole answer, or one
-/// log call), counted by wasmtime's hostcall fuel as the host's copy is made; past it the call
-/// fails before the copy. Large enough for placing 100,000 partitions (`bench`'s default; about
-/// 400,000 steps) and for a log message far over [`MAX_POLICY_TEXT`] to be cut, not fail; a
-/// million partitions need more (sizing it from the snapshot is the performance issue's).
-pub const MAX_CROSSING_BYTES: usize = 128 << 20;
+/// The least a policy may hand the host in one crossing (a hook's whole answer, or one log
+/// call), counted by wasmtime's hostcall fuel as the host's copy is made; past the limit the call
+/// fails before the copy. Enough for a log message far over [`MAX_POLICY_TEXT`] to be cut, not
+/// fail; a hook's answer to a large snapshot gets more ([`crossing_limit`]).
+pub const MIN_CROSSING_BYTES: usize = 128 << 20;
+/// What one step of an answer may cost in a crossing: its host form (about 40 bytes) and a reason
+/// of about 280 bytes, several times what a reason says in practice.
+pub const CROSSING_BYTES_PER_STEP: usize = 320;
 /// What one table element costs against [`Limits::max_memory`] (a reference, 8 bytes).
 pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// The seed of the virtual WASI random source: the same bytes for every call of every policy.
@@ -289,8 +293,24 @@ impl logging::Host for HostState {
     }
 }
 
-/// A fresh store for one hook call, with its deadline, fuel and memory cap set.
-pub(crate) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<HostState>> {
+/// The most bytes a policy may hand the host in one crossing of a call whose answer may have up
+/// to `max_steps` steps: [`CROSSING_BYTES_PER_STEP`] for each, at least [`MIN_CROSSING_BYTES`],
+/// and no more than the policy's memory cap (an answer larger than the memory it lives in can
+/// only repeat the same data, which is what the limit guards the host against).
+pub fn crossing_limit(max_steps: usize, limits: &Limits) -> usize {
+    max_steps
+        .saturating_mul(CROSSING_BYTES_PER_STEP)
+        .min(limits.max_memory)
+        .max(MIN_CROSSING_BYTES)
+}
+
+/// A fresh store for one hook call, with its deadline, fuel, memory cap and `crossing` limit
+/// (see [`crossing_limit`]) set.
+pub(crate) fn store(
+    engine: &Engine,
+    limits: &Limits,
+    crossing: usize,
+) -> wasmtime::Result<Store<HostState>> {
     let mut store = Store::new(engine, HostState::new(limits));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     let ticks = limits
@@ -300,7 +320,7 @@ pub(crate) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<
         .max(1);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
     store.epoch_deadline_trap();
-    store.set_hostcall_fuel(MAX_CROSSING_BYTES);
+    store.set_hostcall_fuel(crossing);
     if let Some(fuel) = limits.fuel {
         store.set_fuel(fuel)?;
     }

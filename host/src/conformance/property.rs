@@ -142,6 +142,10 @@ pub(crate) fn attribute(error: &Error, checking: Property) -> (Property, String)
             Property::ContractHygiene,
             "the answer has more items than any plan for this snapshot needs".into(),
         ),
+        Error::Fault(PolicyFault::OversizedCrossing { .. }) => (
+            Property::ContractHygiene,
+            "the answer is more data than any plan for this snapshot needs".into(),
+        ),
         Error::Fault(PolicyFault::OversizedText { field, .. }) => (
             Property::ContractHygiene,
             format!("the answer's `{field}` is longer than any string a policy may hand the host"),

@@ -14,7 +14,13 @@ pub(crate) struct CallEvidence {
     pub memory_refused: Option<usize>,
     /// The last error-level message the policy logged (a panic's message).
     pub panic: Option<String>,
+    /// The most bytes the call could hand the host in one crossing.
+    pub crossing: usize,
 }
+
+/// What wasmtime says when a crossing goes past the store's hostcall fuel (its error type is
+/// private; a test pins the text against the wasmtime in use).
+const CROSSING_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
 
 /// The fault a failed call of `hook` under `limits` amounts to.
 pub(crate) fn classify(
@@ -44,6 +50,16 @@ pub(crate) fn classify(
                 message = format!("{message} (the policy logged: {panic})");
             }
             PolicyFault::Trap { hook, message }
+        }
+        None if error
+            .chain()
+            .any(|cause| cause.to_string().contains(CROSSING_EXHAUSTED)) =>
+        {
+            PolicyFault::OversizedCrossing {
+                hook,
+                limit: evidence.crossing,
+                max_memory: limits.max_memory,
+            }
         }
         None => PolicyFault::CallFailed {
             hook,

@@ -11,7 +11,7 @@ use super::fault::{classify, CallEvidence};
 use super::{CallLog, LoadedPolicy};
 use crate::bindings::{self, logging, wit, WorkerPolicy};
 use crate::error::{Error, Hook, PolicyFault};
-use crate::sandbox::{self, HostState, MAX_POLICY_TEXT};
+use crate::sandbox::{self, crossing_limit, HostState, MAX_POLICY_TEXT, MIN_CROSSING_BYTES};
 
 /// A hook's raw answer: the value or the policy's typed error.
 type Answer<T> = Result<T, wit::PolicyError>;
@@ -25,7 +25,7 @@ impl LoadedPolicy {
         to: WorkerState,
     ) -> Result<Verdict, Error> {
         let input = bindings::snapshot_to_wit(snapshot);
-        let verdict = self.answer("validate-transition", |store, p| {
+        let verdict = self.answer("validate-transition", MIN_CROSSING_BYTES, |store, p| {
             p.worker_policy_policy_policy().call_validate_transition(
                 store,
                 &input,
@@ -47,7 +47,8 @@ impl LoadedPolicy {
     /// The transitions the policy makes by itself.
     pub fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, Error> {
         let input = bindings::snapshot_to_wit(snapshot);
-        let transitions = self.answer("reconcile", |store, p| {
+        let crossing = crossing_limit(snapshot.nodes.len(), &self.limits);
+        let transitions = self.answer("reconcile", crossing, |store, p| {
             p.worker_policy_policy_policy()
                 .call_reconcile(store, &input)
         })?;
@@ -68,7 +69,8 @@ impl LoadedPolicy {
     /// Steps placing the unplaced partitions.
     pub fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, Error> {
         let input = bindings::snapshot_to_wit(snapshot);
-        let steps = self.answer("place", |store, p| {
+        let crossing = crossing_limit(step_limit(snapshot), &self.limits);
+        let steps = self.answer("place", crossing, |store, p| {
             p.worker_policy_policy_policy().call_place(store, &input)
         })?;
         steps_from_wit("place", steps, snapshot)
@@ -81,7 +83,8 @@ impl LoadedPolicy {
         max_moves: Option<u32>,
     ) -> Result<Vec<Step>, Error> {
         let input = bindings::snapshot_to_wit(snapshot);
-        let steps = self.answer("rebalance", |store, p| {
+        let crossing = crossing_limit(step_limit(snapshot), &self.limits);
+        let steps = self.answer("rebalance", crossing, |store, p| {
             p.worker_policy_policy_policy()
                 .call_rebalance(store, &input, max_moves)
         })?;
@@ -90,7 +93,7 @@ impl LoadedPolicy {
 
     /// The policy's info, asked once at load.
     pub(super) fn info(&self) -> Result<wit::PolicyInfo, Error> {
-        let info = self.call("info", |store, p| {
+        let info = self.call("info", MIN_CROSSING_BYTES, |store, p| {
             p.worker_policy_policy_policy().call_info(store)
         })?;
         for (field, text) in [
@@ -107,20 +110,24 @@ impl LoadedPolicy {
     fn answer<T>(
         &self,
         hook: Hook,
+        crossing: usize,
         run: impl FnOnce(&mut Store<HostState>, &WorkerPolicy) -> wasmtime::Result<Answer<T>>,
     ) -> Result<T, Error> {
-        self.call(hook, run)?.map_err(|error| refusal(hook, error))
+        self.call(hook, crossing, run)?
+            .map_err(|error| refusal(hook, error))
     }
 
-    /// Runs one hook in a fresh store and instance, keeps what the policy logged, and turns
-    /// whatever went wrong into a fault that names the hook.
+    /// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
+    /// at once, keeps what the policy logged, and turns whatever went wrong into a fault that
+    /// names the hook.
     fn call<T>(
         &self,
         hook: Hook,
+        crossing: usize,
         run: impl FnOnce(&mut Store<HostState>, &WorkerPolicy) -> wasmtime::Result<T>,
     ) -> Result<T, Error> {
-        let mut store =
-            sandbox::store(self.engine.wasmtime(), &self.limits).map_err(PolicyFault::Invalid)?;
+        let mut store = sandbox::store(self.engine.wasmtime(), &self.limits, crossing)
+            .map_err(PolicyFault::Invalid)?;
         let result = self
             .pre
             .instantiate(&mut store)
@@ -133,6 +140,7 @@ impl LoadedPolicy {
         let state = store.into_data();
         let evidence = CallEvidence {
             memory_refused: state.memory_refused,
+            crossing,
             panic: state
                 .logs
                 .iter()
@@ -186,7 +194,7 @@ fn step_limit(snapshot: &Snapshot) -> usize {
     let per_partition: usize = snapshot
         .partitions
         .iter()
-        .map(|p| 2 * (p.holders().len() + factor) + 1)
+        .map(|p| 2 * (p.replicas.len() + p.pending_next().count() + factor) + 1)
         .sum();
     4 * per_partition + 64
 }
