@@ -1,22 +1,34 @@
 //! `worker-policy bench`: how fast an embedded policy (the default, or the Restate-compatible
-//! one) plans a large cluster inside its wasm component, measured side by side with the same
-//! logic compiled natively, in one run, so the ratio holds on a noisy machine. Reports the
-//! median of `--runs` runs of each.
+//! one) runs, every figure measured side by side with what it is compared to, in one run, so
+//! the ratios hold on a noisy machine. Each row is the median of `--runs` runs of a measurement
+//! and of its baseline:
+//!
+//! - start: a whole `evaluate` process on a small cluster with the policy from the compilation
+//!   cache, against the same process compiling the policy (`--no-cache`);
+//! - each hook inside the component, through the host, against the same logic compiled natively;
+//! - the host's invariant checker on each planning hook's answer, against the native planning;
+//! - `evaluate` end to end (read the snapshot file, plan, check, render the JSON output) against
+//!   reading the same file into a `serde_json::Value` and writing it back.
 
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use worker_policy::embedded::{
     DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
 };
 use worker_policy::error::PolicyFault;
+use worker_policy::snapshot_file::{snapshot_to_json, SnapshotFile};
 use worker_policy::{Error, Limits, LoadedPolicy, NativePolicy, PolicyHooks};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
-use worker_policy_model::{Replication, Snapshot, Step, WorkerState};
+use worker_policy_model::{NodeId, Replication, Snapshot, Step, WorkerState};
 
-use crate::output::{OutputOptions, Render};
+use crate::evaluate::Evaluated;
+use crate::output::{Format, OutputOptions, Render};
 use crate::values::MAX_NODES;
 
 /// The most partitions `bench` plans.
@@ -35,7 +47,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_PARTITIONS)))]
     pub partitions: u32,
     /// Runs of each measurement; the median is shown.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
     /// The embedded policy to measure: only those the binary also carries as native code.
     #[arg(long, value_enum, default_value_t = BenchPolicy::Default)]
@@ -70,6 +82,14 @@ impl BenchPolicy {
         }
     }
 
+    /// How `--policy` names it.
+    fn flag(self) -> &'static str {
+        match self {
+            BenchPolicy::Default => "default",
+            BenchPolicy::Restate => "restate",
+        }
+    }
+
     /// The same logic compiled natively.
     fn native(self) -> NativePolicy {
         match self {
@@ -89,11 +109,11 @@ impl BenchPolicy {
     }
 }
 
-/// The timings of every hook measured, and the cluster they were measured on.
+/// Every row measured, and what they were measured on.
 #[derive(Debug, Serialize)]
 pub struct Timings {
-    /// One row per hook and cluster state.
-    pub hooks: Vec<HookTiming>,
+    /// The machine: its processor and how many threads it runs at once.
+    pub machine: String,
     /// Nodes of the cluster.
     pub nodes: usize,
     /// Partitions of the cluster.
@@ -102,23 +122,45 @@ pub struct Timings {
     pub policy: &'static str,
     /// The replication property.
     pub replication: String,
+    /// One row per measurement.
+    pub rows: Vec<Row>,
     /// Runs of each measurement.
     pub runs: u32,
     /// Zones of the cluster.
     pub zones: u32,
 }
 
-/// The median times of one hook, in milliseconds.
+/// One measurement beside its baseline, as medians in milliseconds.
 #[derive(Debug, Serialize)]
-pub struct HookTiming {
-    /// The host's invariant checker on the answer.
-    pub check_ms: f64,
-    /// The hook and the cluster state.
-    pub hook: &'static str,
-    /// The logic compiled natively.
-    pub native_ms: f64,
-    /// Inside the component, through the host.
-    pub wasm_ms: f64,
+pub struct Row {
+    /// What the baseline is.
+    pub baseline: String,
+    /// The baseline's median time.
+    pub baseline_ms: f64,
+    /// The measurement's median time.
+    pub ms: f64,
+    /// What is measured.
+    pub name: String,
+    /// `ms` over `baseline_ms`.
+    pub ratio: f64,
+}
+
+impl Row {
+    fn new(
+        name: impl Into<String>,
+        ms: Duration,
+        baseline: impl Into<String>,
+        base: Duration,
+    ) -> Row {
+        let (ms, baseline_ms) = (millis(ms), millis(base));
+        Row {
+            baseline: baseline.into(),
+            baseline_ms,
+            ms,
+            name: name.into(),
+            ratio: ms / baseline_ms.max(1e-6),
+        }
+    }
 }
 
 /// Runs `bench`.
@@ -134,41 +176,187 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let replication = Replication::parse("{zone: 3, node: 3}")?;
     let per_zone = args.nodes.div_ceil(args.zones).max(1);
     let zones = vec![per_zone; args.zones as usize];
-    let empty = generate(&ClusterShape::new(zones, args.partitions, replication));
+    let empty = generate(&ClusterShape::new(
+        zones,
+        args.partitions,
+        replication,
+    ));
 
     // A placed, settled cluster to rebalance: the policy's own placement.
-    let placed = Hook::Place.check(&empty, &native.place(&empty)?)?;
+    let placed = checked(&empty, &native.place(&empty)?, "place")?;
     let mut draining = placed.clone();
     let victim = SplitMix64::new(7).below(draining.nodes.len());
     draining.nodes[victim].worker_state = WorkerState::Draining;
+    let active = placed.nodes[(victim + 1) % placed.nodes.len()].id;
 
-    let cases: [(&str, &Snapshot, Hook); 3] = [
+    let scratch = Scratch::new()?;
+    let mut rows = vec![start(args, &scratch)?];
+    let cases = [
         ("place (nothing placed)", &empty, Hook::Place),
         ("rebalance (drain one)", &draining, Hook::Rebalance),
         ("rebalance (settled)", &placed, Hook::Rebalance),
+        ("reconcile (drain one)", &draining, Hook::Reconcile),
+        (
+            "validate-transition (drain one)",
+            &placed,
+            Hook::Validate(active),
+        ),
     ];
-    let mut hooks = Vec::new();
     for (name, snapshot, hook) in cases {
-        let native_time = median(args.runs, || hook.call(&native, snapshot).map(|_| ()))?;
-        let wasm = median(args.runs, || hook.call(&policy, snapshot).map(|_| ()))?;
-        let steps = hook.call(&native, snapshot)?;
-        let check = median(args.runs, || hook.check(snapshot, &steps).map(|_| ()))?;
-        hooks.push(HookTiming {
-            check_ms: ms(check),
-            hook: name,
-            native_ms: ms(native_time),
-            wasm_ms: ms(wasm),
-        });
+        rows.extend(hook_rows(
+            args.runs, name, snapshot, hook, &native, &policy,
+        )?);
     }
+    rows.push(end_to_end(args.runs, &policy, &draining, &scratch)?);
     Ok(Timings {
-        hooks,
+        machine: machine(),
         nodes: empty.nodes.len(),
         partitions: args.partitions,
         policy: args.policy.name(),
         replication: replication.to_string(),
+        rows,
         runs: args.runs,
         zones: args.zones,
     })
+}
+
+/// The hook's row, wasm against native, and for a planning hook the host check's row, the
+/// checker on the native answer against the native planning.
+fn hook_rows(
+    runs: u32,
+    name: &str,
+    snapshot: &Snapshot,
+    hook: Hook,
+    native: &NativePolicy,
+    policy: &LoadedPolicy,
+) -> anyhow::Result<Vec<Row>> {
+    let native_time = median(runs, || hook.run(native, snapshot).map(drop))?;
+    let wasm_time = median(runs, || hook.run(policy, snapshot).map(drop))?;
+    let mut rows = vec![Row::new(name, wasm_time, "native", native_time)];
+    if let Some(steps) = hook.run(native, snapshot)? {
+        let check = median_of(runs, |timer| {
+            let mut checker = PlanChecker::new(snapshot.clone());
+            timer.start();
+            let checked = checker.steps(&steps);
+            timer.stop();
+            checked.map_err(|violation| violation_fault(hook.name(), violation))
+        })?;
+        rows.push(Row::new(
+            format!("host check: {name}"),
+            check,
+            "native planning",
+            native_time,
+        ));
+    }
+    Ok(rows)
+}
+
+/// The start-up row: a whole `evaluate` process on a small cluster, the policy from a
+/// compilation cache made for the run, against the same process compiling it.
+fn start(args: &BenchArgs, scratch: &Scratch) -> anyhow::Result<Row> {
+    let small = generate(&ClusterShape::new(
+        vec![3, 3, 3],
+        24,
+        Replication::parse("{zone: 3, node: 3}")?,
+    ));
+    let snapshot = scratch.write("small.json", &snapshot_to_json(&small))?;
+    let cache = scratch.path.join("cache");
+    let evaluate = |cache_flags: &[&std::ffi::OsStr]| {
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .args([
+                "evaluate",
+                "--format",
+                "json",
+                "--policy",
+                args.policy.flag(),
+            ])
+            .arg("--snapshot")
+            .arg(&snapshot)
+            .args(cache_flags)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let output = command
+            .output()
+            .context("cannot start this program again")?;
+        if !output.status.success() {
+            bail!(
+                "`evaluate` on a small cluster failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    let cached = [std::ffi::OsStr::new("--cache-dir"), cache.as_os_str()];
+    evaluate(&cached)?;
+    let warm = median_anyhow(args.runs, || evaluate(&cached))?;
+    let cold = median_anyhow(args.runs, || {
+        evaluate(&[std::ffi::OsStr::new("--no-cache")])
+    })?;
+    Ok(Row::new(
+        "start: `evaluate` (9 nodes) as a process, policy from the cache",
+        warm,
+        "compiling the policy (--no-cache)",
+        cold,
+    ))
+}
+
+/// The end-to-end row: `evaluate` from the snapshot file to its JSON output, against
+/// `serde_json` reading the same file into a `Value` and writing it back.
+fn end_to_end(
+    runs: u32,
+    policy: &LoadedPolicy,
+    snapshot: &Snapshot,
+    scratch: &Scratch,
+) -> anyhow::Result<Row> {
+    let path = scratch.write("snapshot.json", &snapshot_to_json(snapshot))?;
+    let floor = median_anyhow(runs, || {
+        let text = std::fs::read_to_string(&path)?;
+        let value: serde_json::Value = serde_json::from_str(&text)?;
+        std::hint::black_box(serde_json::to_string_pretty(&value)?);
+        Ok(())
+    })?;
+    let evaluate = median_anyhow(runs, || {
+        let file = SnapshotFile::read(&path)?;
+        let evaluated = Evaluated::of(policy, String::new(), &file, None, String::new())?;
+        std::hint::black_box(Format::Json.render(&evaluated)?);
+        Ok(())
+    })?;
+    Ok(Row::new(
+        "evaluate: read the snapshot, plan, check, write JSON",
+        evaluate,
+        "serde_json: read the same file, write it back",
+        floor,
+    ))
+}
+
+/// A private directory for the files `bench` runs on, removed at the end.
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> anyhow::Result<Scratch> {
+        let path = std::env::temp_dir().join(format!("worker-policy-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot make {}", path.display()))?;
+        Ok(Scratch { path })
+    }
+
+    /// Writes `text` to the file `name` in the directory and returns its path.
+    fn write(&self, name: &str, text: &str) -> anyhow::Result<PathBuf> {
+        let path = self.path.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
 }
 
 /// The hook measured.
@@ -176,6 +364,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
 enum Hook {
     Place,
     Rebalance,
+    Reconcile,
+    /// Draining the node.
+    Validate(NodeId),
 }
 
 impl Hook {
@@ -183,66 +374,131 @@ impl Hook {
         match self {
             Hook::Place => "place",
             Hook::Rebalance => "rebalance",
+            Hook::Reconcile => "reconcile",
+            Hook::Validate(_) => "validate-transition",
         }
     }
 
-    /// The hook's answer from `policy`, native or a component; a native refusal is the
-    /// policy's, as from the component.
-    fn call(self, policy: &dyn PolicyHooks, s: &Snapshot) -> Result<Vec<Step>, Error> {
+    /// The hook's answer from `policy`, native or a component: the steps of a planning hook,
+    /// nothing for the others. A native refusal is the policy's, as from the component.
+    fn run(self, policy: &dyn PolicyHooks, s: &Snapshot) -> Result<Option<Vec<Step>>, Error> {
         match self {
-            Hook::Place => policy.place(s),
-            Hook::Rebalance => policy.rebalance(s, None),
+            Hook::Place => policy.place(s).map(Some),
+            Hook::Rebalance => policy.rebalance(s, None).map(Some),
+            Hook::Reconcile => policy.reconcile(s).map(|_| None),
+            Hook::Validate(node) => policy
+                .validate_transition(s, node, WorkerState::Draining)
+                .map(|_| None),
         }
-    }
-
-    /// `snapshot` with `steps` applied through the host's invariant checker.
-    fn check(self, snapshot: &Snapshot, steps: &[Step]) -> Result<Snapshot, Error> {
-        PlanChecker::apply_steps(snapshot.clone(), steps).map_err(|violation| {
-            Error::Fault(PolicyFault::Violation {
-                hook: self.name(),
-                violation,
-            })
-        })
     }
 }
 
-/// The median time of `runs` runs of `f`.
-fn median(runs: u32, mut f: impl FnMut() -> Result<(), Error>) -> Result<Duration, Error> {
+/// `snapshot` with `steps` (an answer to `hook`) applied through the host's invariant checker.
+fn checked(snapshot: &Snapshot, steps: &[Step], hook: &'static str) -> Result<Snapshot, Error> {
+    PlanChecker::apply_steps(snapshot.clone(), steps).map_err(|v| violation_fault(hook, v))
+}
+
+fn violation_fault(
+    hook: &'static str,
+    violation: worker_policy_model::invariants::Violation,
+) -> Error {
+    Error::Fault(PolicyFault::Violation { hook, violation })
+}
+
+/// Starts and stops the clock around the part of a run that is measured.
+#[derive(Default)]
+struct Timer {
+    started: Option<Instant>,
+    elapsed: Duration,
+}
+
+impl Timer {
+    fn start(&mut self) {
+        self.started = Some(Instant::now());
+    }
+
+    fn stop(&mut self) {
+        if let Some(started) = self.started.take() {
+            self.elapsed += started.elapsed();
+        }
+    }
+}
+
+/// The median of `runs` runs of `f`, each timing what it brackets with its [`Timer`].
+fn median_of<E>(runs: u32, mut f: impl FnMut(&mut Timer) -> Result<(), E>) -> Result<Duration, E> {
     let mut times = Vec::new();
     for _ in 0..runs.max(1) {
-        let start = Instant::now();
-        f()?;
-        times.push(start.elapsed());
+        let mut timer = Timer::default();
+        f(&mut timer)?;
+        times.push(timer.elapsed);
     }
     times.sort();
     Ok(times[times.len() / 2])
 }
 
-fn ms(d: Duration) -> f64 {
+/// The median time of `runs` runs of `f`, whole.
+fn median(runs: u32, mut f: impl FnMut() -> Result<(), Error>) -> Result<Duration, Error> {
+    median_of(runs, |timer| {
+        timer.start();
+        let result = f();
+        timer.stop();
+        result
+    })
+}
+
+/// [`median`] of a step that fails with any error.
+fn median_anyhow(runs: u32, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+    median_of(runs, |timer| {
+        timer.start();
+        let result = f();
+        timer.stop();
+        result
+    })
+}
+
+fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The processor (`/proc/cpuinfo`'s model name, where there is one) and how many threads the
+/// machine runs at once.
+fn machine() -> String {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    format!("{model}, {threads} threads")
 }
 
 impl Render for Timings {
     fn table(&self) -> String {
         let mut out = format!(
-            "{}, {} nodes in {} zones, {} partitions, replication {}; median of {} runs\n\n",
-            self.policy, self.nodes, self.zones, self.partitions, self.replication, self.runs
+            "{}, {} nodes in {} zones, {} partitions, replication {}; median of {} runs; {}\n\n",
+            self.policy,
+            self.nodes,
+            self.zones,
+            self.partitions,
+            self.replication,
+            self.runs,
+            self.machine
         );
         out.push_str(&format!(
-            "{:<28} {:>12} {:>12} {:>10} {:>14}\n",
-            "hook", "native ms", "wasm ms", "wasm/native", "host check ms"
+            "{:<60} {:>10}  {:<46} {:>10} {:>8}\n",
+            "measured", "ms", "against", "ms", "ratio"
         ));
-        for h in &self.hooks {
+        for r in &self.rows {
             out.push_str(&format!(
-                "{:<28} {:>12.1} {:>12.1} {:>10.2}x {:>14.1}\n",
-                h.hook,
-                h.native_ms,
-                h.wasm_ms,
-                h.wasm_ms / h.native_ms.max(1e-6),
-                h.check_ms
+                "{:<60} {:>10.1}  {:<46} {:>10.1} {:>7.2}x\n",
+                r.name, r.ms, r.baseline, r.baseline_ms, r.ratio
             ));
         }
-        out.push_str("\nwasm: through the host, a fresh instance per call, the snapshot crossing the boundary once;\nhost check: the invariant checker on the answer.\n");
+        out.push_str("\nhooks in wasm: through the host, a fresh instance per call, the snapshot crossing the boundary once;\nhost check: the invariant checker on the native answer (the snapshot's copy not counted).\n");
         out
     }
 }
@@ -257,27 +513,29 @@ mod tests {
         let replication = Replication::parse("{zone: 3, node: 3}").unwrap();
         let two_zones = generate(&ClusterShape::new(vec![2, 2], 4, replication));
         let native = BenchPolicy::Default.native();
-        let error = Hook::Place.call(&native, &two_zones).unwrap_err();
+        let error = Hook::Place.run(&native, &two_zones).unwrap_err();
         assert_eq!(error.class(), ErrorClass::Refused, "{error}");
     }
 
     #[test]
-    fn json_keys_are_sorted() {
+    fn json_keys_are_sorted_and_each_row_has_its_ratio() {
         let timings = Timings {
-            hooks: vec![HookTiming {
-                check_ms: 1.0,
-                hook: "place (nothing placed)",
-                native_ms: 2.0,
-                wasm_ms: 5.0,
-            }],
+            machine: machine(),
             nodes: 30,
             partitions: 300,
             policy: DEFAULT_POLICY_NAME,
             replication: "{zone: 3, node: 3}".into(),
+            rows: vec![Row::new(
+                "place (nothing placed)",
+                Duration::from_millis(5),
+                "native",
+                Duration::from_millis(2),
+            )],
             runs: 1,
             zones: 3,
         };
         crate::output::tests::assert_keys_sorted(&timings);
+        assert_eq!(timings.rows[0].ratio, 2.5);
         assert!(timings.table().contains("2.50x"));
     }
 }

@@ -3,6 +3,8 @@
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
+use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy::LoadedPolicy;
 use worker_policy_model::quality;
 
 use crate::output::{OutputOptions, Render};
@@ -38,16 +40,35 @@ pub struct Evaluated {
 /// Runs `evaluate`.
 pub fn run(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<Evaluated> {
     let (file, policy) = args.input.load()?;
-    let result = worker_policy::evaluate(&policy, &file.snapshot, args.input.max_moves);
+    let result = Evaluated::of(
+        &policy,
+        args.input.policy.source_name(),
+        &file,
+        args.input.max_moves,
+        args.input.snapshot_line(&file),
+    );
     crate::logs::print_logs(&policy, verbose);
-    let evaluation =
-        result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))?;
-    Ok(Evaluated {
-        policy: PolicyView::new(&policy, args.input.policy.source_name()),
-        quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
-        plan: PlanView::from(&evaluation.plan),
-        snapshot: args.input.snapshot_line(&file),
-    })
+    result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))
+}
+
+impl Evaluated {
+    /// The plan `policy` (named `source` in output) decides for `file`'s snapshot, with at most
+    /// `max_moves` added replicas, and the quality it leads to; `snapshot` describes the file.
+    pub fn of(
+        policy: &LoadedPolicy,
+        source: String,
+        file: &SnapshotFile,
+        max_moves: Option<u32>,
+        snapshot: String,
+    ) -> Result<Evaluated, worker_policy::Error> {
+        let evaluation = worker_policy::evaluate(policy, &file.snapshot, max_moves)?;
+        Ok(Evaluated {
+            policy: PolicyView::new(policy, source),
+            quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
+            plan: PlanView::from(&evaluation.plan),
+            snapshot,
+        })
+    }
 }
 
 impl Render for Evaluated {

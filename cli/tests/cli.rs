@@ -874,3 +874,51 @@ fn a_file_called_restate_is_reached_with_a_path() {
         text(&embedded.stderr)
     );
 }
+
+#[test]
+fn bench_json_gives_one_object_per_row_with_its_name_and_ratio() {
+    let out = run(&[
+        "bench",
+        "--nodes",
+        "9",
+        "--zones",
+        "3",
+        "--partitions",
+        "30",
+        "--runs",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = report["rows"].as_array().expect("rows");
+    let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names.len(), rows.len(), "every row has a name");
+    for row in rows {
+        let (ms, base, ratio) = (&row["ms"], &row["baseline_ms"], &row["ratio"]);
+        let (ms, base, ratio) = (
+            ms.as_f64().unwrap(),
+            base.as_f64().unwrap(),
+            ratio.as_f64().unwrap(),
+        );
+        assert!((ratio - ms / base.max(1e-6)).abs() < 1e-9, "{row}");
+    }
+    for wanted in [
+        "start:",
+        "place",
+        "rebalance",
+        "reconcile",
+        "validate-transition",
+        "host check:",
+        "evaluate:",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(wanted)),
+            "no {wanted} row in {names:?}"
+        );
+    }
+    assert!(report["machine"]
+        .as_str()
+        .is_some_and(|m| m.contains("threads")));
+}

@@ -40,9 +40,7 @@ pub fn evaluate(
     }
     checker.begin_answer();
     let mut steps = policy.place(checker.snapshot())?;
-    for s in &steps {
-        checker.step(s).map_err(|v| broken("place", v))?;
-    }
+    checker.steps(&steps).map_err(|v| broken("place", v))?;
     let rebalanced = policy.rebalance(checker.snapshot(), max_moves)?;
     if let Some(max) = max_moves {
         checker
@@ -50,9 +48,9 @@ pub fn evaluate(
             .map_err(|v| broken("rebalance", v))?;
     }
     checker.begin_answer();
-    for s in &rebalanced {
-        checker.step(s).map_err(|v| broken("rebalance", v))?;
-    }
+    checker
+        .steps(&rebalanced)
+        .map_err(|v| broken("rebalance", v))?;
     steps.extend(rebalanced);
     Ok(Evaluation {
         plan: Plan { transitions, steps },
