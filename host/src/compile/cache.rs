@@ -2,8 +2,9 @@
 //! processes so that a component is compiled by Cranelift once, not on every start.
 //!
 //! An entry is stored under the component's SHA-256 and the engine's compatibility hash
-//! (wasmtime's version and every setting that changes the code, fuel metering included), as a
-//! header of ours followed by the artifact ([`entry`]). Loading an artifact runs native code,
+//! (wasmtime's version and every setting that changes the code, fuel metering included), as the
+//! artifact followed by a trailer of ours ([`entry`]), so that wasmtime maps the verified file
+//! as it is (read into memory instead where the file system refuses executable mappings). Loading an artifact runs native code,
 //! so the cache only reads what this user wrote: its directory is created 0700 and used only
 //! while this user owns it and nobody else may write to it ([`directory`]); an entry must be a
 //! regular file of this user's; and every byte of it is verified (magic, format version, key,
@@ -22,7 +23,7 @@ mod entry;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -154,25 +155,26 @@ impl CacheSlot {
 
     /// Loads the entry into `engine` when there is one and every check passes.
     pub(crate) fn load(&self, engine: &Engine) -> Lookup {
-        let bytes = match read_own_file(&self.path) {
-            Ok(Some(bytes)) => bytes,
+        let (mut file, len) = match open_own_file(&self.path) {
+            Ok(Some(opened)) => opened,
             Ok(None) => return Lookup::Missing,
             Err(defect) => return Lookup::Defective(defect),
         };
-        let (figures, artifact) = match entry::decode(&bytes, &self.key) {
-            Ok(decoded) => decoded,
-            Err(defect) => return Lookup::Defective(defect.to_string()),
+        let figures = match verify_file(&mut file, len, &self.key) {
+            Ok(figures) => figures,
+            Err(defect) => return Lookup::Defective(defect),
         };
         // SAFETY: wasmtime trusts a precompiled artifact to be its own. This one is: it sits in
-        // a directory only this user owns and may write to, in a regular file of this user's,
-        // and every byte was just verified against the checksum this host wrote beside it, for
-        // this very component and engine configuration (wasmtime also refuses an artifact of
-        // another version or configuration). Read into memory rather than mapped, so the bytes
-        // verified are the bytes loaded, and a noexec mount does not matter.
-        match unsafe { Component::deserialize(engine, artifact) } {
-            Ok(component) => Lookup::Hit(component, figures),
-            Err(error) => Lookup::Defective(format!("wasmtime refused the artifact: {error}")),
+        // a directory only this user owns and may write to, in a regular file of this user's
+        // that was only ever written whole and renamed into place, and every byte of it was
+        // just verified against the checksum this host wrote with it, for this very component
+        // and engine configuration (wasmtime also refuses an artifact of another version or
+        // configuration). Mapped rather than copied, so it costs no more than its pages.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &self.path) } {
+            return Lookup::Hit(component, figures);
         }
+        // A file system mounted noexec refuses to map a file's pages executable: read it.
+        load_from_memory(engine, file, &self.key)
     }
 
     /// Stores `artifact` and the component's `figures` as the entry, replacing any: written to
@@ -185,17 +187,62 @@ impl CacheSlot {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let header = entry::header(&self.key, figures, artifact);
+        let trailer = entry::trailer(&self.key, figures, artifact);
         let written = create_private(&temp)
             .and_then(|mut file| {
-                file.write_all(&header)?;
-                file.write_all(artifact)
+                file.write_all(artifact)?;
+                file.write_all(&trailer)
             })
             .and_then(|()| std::fs::rename(&temp, &self.path));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
         }
         written
+    }
+}
+
+/// Verifies the entry open as `file` (`len` bytes) for `key`, reading it in chunks: the
+/// trailer, then the checksum over the artifact. Returns the component's figures.
+fn verify_file(file: &mut File, len: u64, key: &EntryKey) -> Result<CompileFigures, String> {
+    const CHUNK: usize = 1 << 20;
+    let unreadable = |error: std::io::Error| format!("the entry cannot be read: {error}");
+    let Some(artifact_len) = len.checked_sub(entry::TRAILER_LEN as u64) else {
+        return Err(entry::EntryDefect::TooShort { found: len }.to_string());
+    };
+    let mut trailer = [0u8; entry::TRAILER_LEN];
+    file.seek(SeekFrom::Start(artifact_len))
+        .and_then(|_| file.read_exact(&mut trailer))
+        .map_err(unreadable)?;
+    let trailer = entry::parse_trailer(&trailer, len, key).map_err(|d| d.to_string())?;
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let (mut hasher, mut buffer) = (Xxh3::new(), vec![0u8; CHUNK]);
+    let mut remaining = trailer.artifact_len;
+    while remaining > 0 {
+        let chunk = &mut buffer[..usize::try_from(remaining).map_or(CHUNK, |r| r.min(CHUNK))];
+        file.read_exact(chunk).map_err(unreadable)?;
+        hasher.update(chunk);
+        remaining -= chunk.len() as u64;
+    }
+    trailer.verify(hasher).map_err(|defect| defect.to_string())
+}
+
+/// Reads the entry open as `file`, verifies it again and loads it from memory.
+fn load_from_memory(engine: &Engine, mut file: File, key: &EntryKey) -> Lookup {
+    let mut bytes = Vec::new();
+    if let Err(error) = file
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| file.read_to_end(&mut bytes))
+    {
+        return Lookup::Defective(format!("the entry cannot be read: {error}"));
+    }
+    let (figures, artifact) = match entry::decode(&bytes, key) {
+        Ok(decoded) => decoded,
+        Err(defect) => return Lookup::Defective(defect.to_string()),
+    };
+    // SAFETY: as in `CacheSlot::load`; these are the bytes just verified, copied by wasmtime.
+    match unsafe { Component::deserialize(engine, artifact) } {
+        Ok(component) => Lookup::Hit(component, figures),
+        Err(error) => Lookup::Defective(format!("wasmtime refused the artifact: {error}")),
     }
 }
 
@@ -223,11 +270,11 @@ fn engine_key(engine: &Engine) -> u128 {
     hasher.digest128()
 }
 
-/// The bytes of `path` when it is a regular file of this user's; `None` when there is none;
-/// the reason it is not trusted otherwise. A symbolic link is not followed and a FIFO never
-/// blocks the open.
-fn read_own_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let mut file = match open_no_follow(path) {
+/// `path` opened, and its length, when it is a regular file of this user's; `None` when there
+/// is none; the reason it is not trusted otherwise. A symbolic link is not followed and a FIFO
+/// never blocks the open.
+fn open_own_file(path: &Path) -> Result<Option<(File, u64)>, String> {
+    let file = match open_no_follow(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(format!("the entry cannot be opened: {error}")),
@@ -239,10 +286,7 @@ fn read_own_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
         return Err("the entry is not a regular file".into());
     }
     check_own(&metadata)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes)
-        .map_err(|error| format!("the entry cannot be read: {error}"))?;
-    Ok(Some(bytes))
+    Ok(Some((file, metadata.len())))
 }
 
 /// Opens `path` for reading without following a symbolic link or waiting on a FIFO.
@@ -359,6 +403,23 @@ mod tests {
     }
 
     #[test]
+    fn where_mapping_is_refused_the_entry_is_read_verified_and_loaded_from_memory() {
+        let scratch = ScratchDir::new().unwrap();
+        let (engine, compiler) = (PolicyEngine::new(false).unwrap(), cached_in(scratch.path()));
+        let entry = stored_entry(&compiler, &engine);
+        let slot = CompileCache::new(scratch.path())
+            .slot(engine.wasmtime(), &sha256_hex(COMPONENT.as_bytes()))
+            .unwrap();
+        let from_memory =
+            || load_from_memory(engine.wasmtime(), File::open(&entry).unwrap(), &slot.key);
+        assert!(matches!(from_memory(), Lookup::Hit(_, figures) if figures.functions == 2));
+        let mut bytes = std::fs::read(&entry).unwrap();
+        bytes[1] ^= 0x01;
+        std::fs::write(&entry, &bytes).unwrap();
+        assert!(matches!(from_memory(), Lookup::Defective(defect) if defect.contains("checksum")));
+    }
+
+    #[test]
     fn a_metered_engine_has_entries_of_its_own() {
         let scratch = ScratchDir::new().unwrap();
         let compiler = cached_in(scratch.path());
@@ -387,7 +448,7 @@ mod tests {
         let (engine, compiler) = (PolicyEngine::new(false).unwrap(), cached_in(scratch.path()));
         let entry = stored_entry(&compiler, &engine);
         let bytes = std::fs::read(&entry).unwrap();
-        for at in [entry::HEADER_LEN + 1, bytes.len() / 2, bytes.len() - 1] {
+        for at in [0, bytes.len() / 2, bytes.len() - 1] {
             let mut flipped = bytes.clone();
             flipped[at] ^= 0x01;
             std::fs::write(&entry, &flipped).unwrap();
@@ -407,6 +468,11 @@ mod tests {
             .unwrap();
         std::fs::write(&entry, &other).unwrap();
         assert_recompiled(&compiler, &engine, "not a worker-policy cache entry");
+        // The same, with a trailer that declares another length.
+        let mut entry_bytes = std::fs::read(&entry).unwrap();
+        entry_bytes.insert(0, 0);
+        std::fs::write(&entry, &entry_bytes).unwrap();
+        assert_recompiled(&compiler, &engine, "padded");
         // A whole, valid entry of another component, renamed.
         let other_entry = CompileCache::new(scratch.path())
             .slot(engine.wasmtime(), &"0".repeat(64))
