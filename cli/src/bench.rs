@@ -176,11 +176,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let replication = Replication::parse("{zone: 3, node: 3}")?;
     let per_zone = args.nodes.div_ceil(args.zones).max(1);
     let zones = vec![per_zone; args.zones as usize];
-    let empty = generate(&ClusterShape::new(
-        zones,
-        args.partitions,
-        replication,
-    ));
+    let empty = generate(&ClusterShape::new(zones, args.partitions, replication));
 
     // A placed, settled cluster to rebalance: the policy's own placement.
     let placed = checked(&empty, &native.place(&empty)?, "place")?;
