@@ -515,14 +515,7 @@ mod tests {
             "{shared:?}"
         );
         assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
-        let foreign = if directory::current_uid() == 0 {
-            let dir = scratch.path().join("nobody");
-            std::fs::create_dir(&dir).unwrap();
-            std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
-            dir
-        } else {
-            PathBuf::from("/")
-        };
+        let foreign = directory::tests::another_users_dir(scratch.path());
         let owned = outcome(&cached_in(&foreign), &engine);
         assert!(
             matches!(&owned, CacheOutcome::Uncached { reason } if reason.contains("belongs to user")),

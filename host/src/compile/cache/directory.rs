@@ -112,11 +112,23 @@ pub(crate) fn current_uid() -> u32 {
 }
 
 #[cfg(all(test, unix))]
-mod tests {
+pub(crate) mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
     use crate::compile::scratch::ScratchDir;
+
+    /// A directory that belongs to another user: the root directory, or, as root, one made in
+    /// `scratch` and given to nobody.
+    pub(crate) fn another_users_dir(scratch: &Path) -> PathBuf {
+        if current_uid() != 0 {
+            return PathBuf::from("/");
+        }
+        let dir = scratch.join("nobody");
+        std::fs::create_dir(&dir).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+        dir
+    }
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -150,16 +162,8 @@ mod tests {
 
     #[test]
     fn a_directory_of_another_user_is_refused() {
-        // The root directory belongs to root; as root, a directory given to nobody instead.
         let scratch = ScratchDir::new().unwrap();
-        let foreign = if current_uid() == 0 {
-            let dir = scratch.path().join("nobody");
-            std::fs::create_dir(&dir).unwrap();
-            std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
-            dir
-        } else {
-            PathBuf::from("/")
-        };
+        let foreign = another_users_dir(scratch.path());
         let refused = open(&foreign).unwrap_err();
         assert!(
             matches!(refused, UnusableDir::WrongOwner { .. }),
