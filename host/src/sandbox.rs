@@ -326,3 +326,26 @@ pub(crate) fn store(
     }
     Ok(store)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crossing_limit_grows_with_the_answer_between_its_floor_and_the_memory_cap() {
+        let limits = Limits::default();
+        assert_eq!(crossing_limit(0, &limits), MIN_CROSSING_BYTES);
+        assert_eq!(crossing_limit(1_000, &limits), MIN_CROSSING_BYTES);
+        let million = 1_000_000;
+        assert_eq!(
+            crossing_limit(million, &limits),
+            million * CROSSING_BYTES_PER_STEP
+        );
+        assert_eq!(crossing_limit(usize::MAX, &limits), limits.max_memory);
+        let small = Limits {
+            max_memory: 64 << 20,
+            ..limits
+        };
+        assert_eq!(crossing_limit(usize::MAX, &small), MIN_CROSSING_BYTES);
+    }
+}
