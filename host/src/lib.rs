@@ -48,8 +48,10 @@
 
 pub mod atomic_file;
 pub mod bindings;
+pub mod compare;
 pub mod compile;
 pub mod conformance;
+pub mod decommission;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod engine;
@@ -57,6 +59,7 @@ pub mod error;
 pub mod evaluate;
 pub mod hooks;
 pub mod policy;
+pub mod rollout;
 pub mod sandbox;
 pub mod snapshot_file;
 pub mod verdict_check;

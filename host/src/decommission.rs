@@ -1,0 +1,471 @@
+//! Decommissioning a set of workers in a safe order: first whether the set can leave at all
+//! (the eligible workers left without it must still satisfy the replication property), then
+//! waves of at most `max_draining` nodes, each drained through the policy's own verdict (checked
+//! by the host's [`check_verdict`]), simulated to convergence with every answer checked by the
+//! invariant checker ([`simulate`]), and ended with the drained nodes disabled, by the policy's
+//! `reconcile` or, when it leaves them draining, by an operator's request the policy allows.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use worker_policy_model::invariants::PlanChecker;
+use worker_policy_model::quality::{self, Quality};
+use worker_policy_model::replication::Shortfall;
+use worker_policy_model::snapshot::NodeLabel;
+use worker_policy_model::{NodeId, Plan, Roles, Snapshot, StepOp, Transition, WorkerState};
+
+use crate::error::{Error, ErrorClass, PolicyFault};
+use crate::evaluate::simulate;
+use crate::hooks::PolicyHooks;
+use crate::verdict_check::check_verdict;
+
+/// What to decommission and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecommissionRequest {
+    /// The nodes to remove, in the order to drain them.
+    pub nodes: Vec<NodeId>,
+    /// At most this many nodes drain at once (one wave); at least 1.
+    pub max_draining: u32,
+    /// At most this many replicas added by each round's rebalance.
+    pub max_moves: Option<u32>,
+    /// Each wave's simulation gives up after this many rounds.
+    pub max_rounds: u32,
+}
+
+/// Why the set cannot leave: the first node (in the given order) without which the eligible
+/// workers left could not satisfy the replication property, and the largest subset that can
+/// leave, chosen greedily in the given order (each node is kept in the subset when the workers
+/// left without it and the nodes already kept still satisfy the property).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotLeave {
+    /// The first node that makes it impossible.
+    pub node: NodeId,
+    /// Where the eligible workers left would fall short.
+    pub shortfall: Shortfall,
+    /// Every node that cannot leave with the subset, in the given order.
+    pub blocked: Vec<NodeId>,
+    /// The largest subset that can leave (greedy in the given order).
+    pub can_leave: Vec<NodeId>,
+}
+
+impl fmt::Display for CannotLeave {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} cannot leave: without it and the nodes before it, {} (scope {}); the largest subset that can leave (greedy in the given order) is {}",
+            NodeLabel(self.node),
+            self.shortfall,
+            self.shortfall.scope,
+            labels(&self.can_leave)
+        )
+    }
+}
+
+/// Why a decommission does not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum DecommissionError {
+    /// No node was named.
+    #[error("no node to decommission: name at least one")]
+    NoNodes,
+    /// Waves of no node.
+    #[error("at most 0 nodes draining at once: allow at least 1")]
+    NoWaveSize,
+    /// A node the snapshot does not have.
+    #[error("{} is not in the snapshot", NodeLabel(*.0))]
+    UnknownNode(NodeId),
+    /// A node named twice.
+    #[error("{} is named twice", NodeLabel(*.0))]
+    Repeated(NodeId),
+    /// A node without the worker role: it holds no replicas to move.
+    #[error("{} is not a worker: only workers hold replicas and have a worker state to change", NodeLabel(*.0))]
+    NotAWorker(NodeId),
+    /// The set cannot leave.
+    #[error("{0}")]
+    CannotLeave(Box<CannotLeave>),
+    /// The policy refused to drain a node.
+    #[error("the policy refused to drain {} in wave {wave}: {reason}", NodeLabel(*.node))]
+    DrainRefused {
+        /// The wave, from 1.
+        wave: usize,
+        /// The node.
+        node: NodeId,
+        /// The policy's reason.
+        reason: String,
+    },
+    /// The policy failed or misbehaved, or refused to place (see [`Error::class`]).
+    #[error(transparent)]
+    Policy(#[from] Error),
+}
+
+impl DecommissionError {
+    /// The exit class: bad input for the request's own mistakes, refused when the set cannot
+    /// leave or the policy refuses, and the policy's error's own class otherwise.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            DecommissionError::NoNodes
+            | DecommissionError::NoWaveSize
+            | DecommissionError::UnknownNode(_)
+            | DecommissionError::Repeated(_)
+            | DecommissionError::NotAWorker(_) => ErrorClass::BadInput,
+            DecommissionError::CannotLeave(_) | DecommissionError::DrainRefused { .. } => {
+                ErrorClass::Refused
+            }
+            DecommissionError::Policy(error) => error.class(),
+        }
+    }
+}
+
+/// A drained node the wave could not disable, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotDisabled {
+    /// The node.
+    pub node: NodeId,
+    /// Why it is not disabled.
+    pub why: String,
+}
+
+/// One wave: its nodes drained, the simulation that emptied them, and how they ended.
+#[derive(Debug, Clone)]
+pub struct Wave {
+    /// The nodes of the wave, in the given order.
+    pub nodes: Vec<NodeId>,
+    /// The snapshot before the wave.
+    pub start: Snapshot,
+    /// The operator's transitions to draining, each allowed by the policy and the host.
+    pub drains: Vec<Transition>,
+    /// The plan of each round of the simulation, every answer checked by the invariant checker.
+    pub rounds: Vec<Plan>,
+    /// Transitions to disabled asked of the policy after the simulation, for drained nodes its
+    /// `reconcile` left draining.
+    pub disables: Vec<Transition>,
+    /// Drained nodes left draining, and why.
+    pub not_disabled: Vec<NotDisabled>,
+    /// The snapshot after the wave.
+    pub after: Snapshot,
+}
+
+impl Wave {
+    /// Replicas placed on new nodes over every round.
+    pub fn moves(&self) -> usize {
+        self.rounds.iter().map(Plan::moves).sum()
+    }
+
+    /// Steps of one kind over every round.
+    pub fn count(&self, op: StepOp) -> usize {
+        self.rounds
+            .iter()
+            .flat_map(|plan| &plan.steps)
+            .filter(|s| s.op == op)
+            .count()
+    }
+
+    /// The quality of the wave's change, its start to its end.
+    pub fn quality(&self) -> Quality {
+        quality::measure(&self.start, &self.after)
+    }
+}
+
+/// Every wave of a decommission and where it ended.
+#[derive(Debug, Clone)]
+pub struct Decommission {
+    /// The waves, in order.
+    pub waves: Vec<Wave>,
+    /// The snapshot after the last wave.
+    pub last: Snapshot,
+}
+
+impl Decommission {
+    /// Whether every node of the set ended disabled.
+    pub fn is_complete(&self) -> bool {
+        self.waves.iter().all(|w| w.not_disabled.is_empty())
+    }
+}
+
+/// Plans and simulates the decommission of `request.nodes` from `snapshot` with `policy`:
+/// refused before any wave when the set cannot leave ([`CannotLeave`]).
+pub fn decommission(
+    policy: &dyn PolicyHooks,
+    snapshot: &Snapshot,
+    request: &DecommissionRequest,
+) -> Result<Decommission, DecommissionError> {
+    check_request(snapshot, request)?;
+    check_can_leave(snapshot, &request.nodes)?;
+    let pending: Vec<NodeId> = request
+        .nodes
+        .iter()
+        .copied()
+        .filter(|&id| state_of(snapshot, id) != Some(WorkerState::Disabled))
+        .collect();
+    let mut waves = Vec::new();
+    let mut current = snapshot.clone();
+    for nodes in pending.chunks(request.max_draining as usize) {
+        let wave = run_wave(policy, current, nodes, waves.len() + 1, request)?;
+        current = wave.after.clone();
+        waves.push(wave);
+    }
+    Ok(Decommission {
+        waves,
+        last: current,
+    })
+}
+
+/// Refuses a request that names no node, an unknown or repeated node, or a non-worker.
+fn check_request(
+    snapshot: &Snapshot,
+    request: &DecommissionRequest,
+) -> Result<(), DecommissionError> {
+    if request.nodes.is_empty() {
+        return Err(DecommissionError::NoNodes);
+    }
+    if request.max_draining == 0 {
+        return Err(DecommissionError::NoWaveSize);
+    }
+    let mut seen = BTreeSet::new();
+    for &id in &request.nodes {
+        let node = snapshot
+            .node(id)
+            .ok_or(DecommissionError::UnknownNode(id))?;
+        if !node.roles.contains(Roles::WORKER) {
+            return Err(DecommissionError::NotAWorker(id));
+        }
+        if !seen.insert(id) {
+            return Err(DecommissionError::Repeated(id));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a set without which the eligible workers could not satisfy the replication
+/// property, naming the first node that makes it impossible and the largest subset that can
+/// leave (greedy in the given order).
+pub fn check_can_leave(snapshot: &Snapshot, nodes: &[NodeId]) -> Result<(), DecommissionError> {
+    let mut leaving = BTreeSet::new();
+    let mut blocked = Vec::new();
+    let mut first = None;
+    for &id in nodes {
+        leaving.insert(id);
+        // A node that is no eligible worker takes no capacity away.
+        if !snapshot
+            .node(id)
+            .is_some_and(|n| n.is_placement_candidate())
+        {
+            continue;
+        }
+        let eligible = snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.is_placement_candidate() && !leaving.contains(&n.id));
+        if let Some(shortfall) = snapshot.replication.shortfall(eligible) {
+            leaving.remove(&id);
+            blocked.push(id);
+            first.get_or_insert((id, shortfall));
+        }
+    }
+    let Some((node, shortfall)) = first else {
+        return Ok(());
+    };
+    Err(DecommissionError::CannotLeave(Box::new(CannotLeave {
+        node,
+        shortfall,
+        can_leave: nodes
+            .iter()
+            .copied()
+            .filter(|id| leaving.contains(id))
+            .collect(),
+        blocked,
+    })))
+}
+
+/// One wave: drain `nodes`, simulate to convergence, disable what drained.
+fn run_wave(
+    policy: &dyn PolicyHooks,
+    start: Snapshot,
+    nodes: &[NodeId],
+    number: usize,
+    request: &DecommissionRequest,
+) -> Result<Wave, DecommissionError> {
+    let (drained, drains) = drain(policy, &start, nodes, number)?;
+    let simulation = simulate(policy, &drained, request.max_moves, request.max_rounds)?;
+    let (after, disables, not_disabled) = disable_drained(policy, simulation.last, nodes)?;
+    Ok(Wave {
+        nodes: nodes.to_vec(),
+        start,
+        drains,
+        rounds: simulation.rounds,
+        disables,
+        not_disabled,
+        after,
+    })
+}
+
+/// Moves each node that is not draining yet to draining, one after the other, each allowed by
+/// the policy's verdict on the snapshot so far and the host's check of it.
+fn drain(
+    policy: &dyn PolicyHooks,
+    start: &Snapshot,
+    nodes: &[NodeId],
+    wave: usize,
+) -> Result<(Snapshot, Vec<Transition>), DecommissionError> {
+    let mut checker = PlanChecker::new(start.clone());
+    let mut drains = Vec::new();
+    for &node in nodes {
+        let Some(from) = state_of(checker.snapshot(), node) else {
+            return Err(DecommissionError::UnknownNode(node));
+        };
+        if from == WorkerState::Draining {
+            continue;
+        }
+        let to = WorkerState::Draining;
+        let verdict = policy.validate_transition(checker.snapshot(), node, to)?;
+        if !verdict.allowed {
+            let reason = verdict.reason;
+            return Err(DecommissionError::DrainRefused { wave, node, reason });
+        }
+        check_verdict(checker.snapshot(), node, to, &verdict)
+            .map_err(PolicyFault::from)
+            .map_err(Error::from)?;
+        let transition = Transition {
+            node,
+            from,
+            to,
+            reason: verdict.reason,
+        };
+        requested(&mut checker, &transition)?;
+        drains.push(transition);
+    }
+    Ok((checker.into_snapshot(), drains))
+}
+
+/// Disables the wave's nodes that the simulation left draining: each is asked of the policy
+/// and checked by the host; a refusal leaves the node draining, with the policy's reason.
+fn disable_drained(
+    policy: &dyn PolicyHooks,
+    converged: Snapshot,
+    nodes: &[NodeId],
+) -> Result<(Snapshot, Vec<Transition>, Vec<NotDisabled>), DecommissionError> {
+    let mut checker = PlanChecker::new(converged);
+    let (mut disables, mut not_disabled) = (Vec::new(), Vec::new());
+    for &node in nodes {
+        let Some(from) = state_of(checker.snapshot(), node) else {
+            return Err(DecommissionError::UnknownNode(node));
+        };
+        if from == WorkerState::Disabled {
+            continue;
+        }
+        let to = WorkerState::Disabled;
+        let verdict = policy.validate_transition(checker.snapshot(), node, to)?;
+        if !verdict.allowed {
+            let why = format!(
+                "the policy left it {from} and refuses to disable it: {}",
+                verdict.reason
+            );
+            not_disabled.push(NotDisabled { node, why });
+            continue;
+        }
+        check_verdict(checker.snapshot(), node, to, &verdict)
+            .map_err(PolicyFault::from)
+            .map_err(Error::from)?;
+        let transition = Transition {
+            node,
+            from,
+            to,
+            reason: verdict.reason,
+        };
+        requested(&mut checker, &transition)?;
+        disables.push(transition);
+    }
+    Ok((checker.into_snapshot(), disables, not_disabled))
+}
+
+/// Applies an operator's transition through the invariant checker.
+fn requested(checker: &mut PlanChecker, transition: &Transition) -> Result<(), Error> {
+    checker
+        .requested_transition(transition)
+        .map_err(|violation| {
+            Error::Fault(PolicyFault::Violation {
+                hook: "validate-transition",
+                violation,
+            })
+        })
+}
+
+fn state_of(snapshot: &Snapshot, node: NodeId) -> Option<WorkerState> {
+    snapshot.node(node).map(|n| n.worker_state)
+}
+
+/// `N3, N4 and N7`, or `none`.
+pub fn labels(nodes: &[NodeId]) -> String {
+    if nodes.is_empty() {
+        return "none".into();
+    }
+    nodes
+        .iter()
+        .map(|&n| NodeLabel(n).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worker_policy_model::{Node, Replication};
+
+    /// `{zone: 3, node: 3}` over zones a (1, 2), b (3, 4), c (5); admin-only node 9.
+    fn cluster() -> Snapshot {
+        let mut admin = Node::worker(9, "c");
+        admin.roles = Roles::ADMIN;
+        Snapshot {
+            replication: Replication::parse("{zone: 3, node: 3}").unwrap(),
+            nodes: vec![
+                Node::worker(1, "a"),
+                Node::worker(2, "a"),
+                Node::worker(3, "b"),
+                Node::worker(4, "b"),
+                Node::worker(5, "c"),
+                admin,
+            ],
+            partitions: Vec::new(),
+        }
+    }
+
+    fn request(nodes: &[NodeId]) -> DecommissionRequest {
+        DecommissionRequest {
+            nodes: nodes.to_vec(),
+            max_draining: 1,
+            max_moves: None,
+            max_rounds: 10,
+        }
+    }
+
+    #[test]
+    fn the_last_worker_of_a_zone_blocks_and_the_greedy_subset_is_named() {
+        let s = cluster();
+        let Err(DecommissionError::CannotLeave(refusal)) = check_can_leave(&s, &[1, 5, 3, 4])
+        else {
+            panic!("N5 is zone c's only worker");
+        };
+        assert_eq!(refusal.node, 5);
+        assert_eq!(refusal.blocked, [5, 4]);
+        assert_eq!(refusal.can_leave, [1, 3]);
+        assert_eq!(
+            refusal.to_string(),
+            "N5 cannot leave: without it and the nodes before it, 2 zone(s) available, the replication property requires 3 (scope zone); the largest subset that can leave (greedy in the given order) is N1, N3"
+        );
+        assert!(check_can_leave(&s, &[1, 3]).is_ok());
+    }
+
+    #[test]
+    fn bad_requests_are_bad_input() {
+        let s = cluster();
+        let class = |nodes: &[NodeId]| check_request(&s, &request(nodes)).unwrap_err().class();
+        for nodes in [&[][..], &[7], &[1, 1], &[9]] {
+            assert_eq!(class(nodes), ErrorClass::BadInput, "{nodes:?}");
+        }
+        let mut zero = request(&[1]);
+        zero.max_draining = 0;
+        assert!(matches!(
+            check_request(&s, &zero),
+            Err(DecommissionError::NoWaveSize)
+        ));
+    }
+}
