@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, evaluate, generate, inspect, scenarios, simulate,
+    bench, compile_worker, conformance, diff, evaluate, generate, inspect, scenarios, simulate,
     transition,
 };
 
@@ -41,6 +41,10 @@ pub enum Command {
     /// failure, and a quality scorecard. Exit 0 only when every safety property passes, 3 when
     /// one fails.
     Conformance(conformance::ConformanceArgs),
+    /// What changes if the policy is swapped: both policies' plans, verdicts and simulations
+    /// on each snapshot, side by side. Exit 0 when every decision is the same, 1 when any
+    /// differs, 3 when either policy misbehaves.
+    Diff(diff::DiffArgs),
     /// Placement quality on synthetic clusters: place, drain one, add one, lose one; balance
     /// against the fair share and moves against the lower bound.
     Scenarios(scenarios::ScenariosArgs),

@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod compile_worker;
 mod conformance;
+mod diff;
 mod error;
 mod evaluate;
 mod generate;
@@ -47,6 +48,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Transition(a) => emit(&transition::run(&a, verbose)?, a.render.format),
         Command::Simulate(a) => emit(&simulate::run(&a, verbose)?, a.render.format),
         Command::Inspect(a) => emit(&inspect::run(&a)?, a.render.format),
+        Command::Diff(a) => {
+            let format = a.render.format;
+            emit(&diff::run(a, verbose)?, format)
+        }
         Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),

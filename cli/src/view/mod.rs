@@ -3,10 +3,12 @@
 //! counts, a one-line snapshot summary, and the reference rules a conformance run compared
 //! verdicts with.
 
+pub mod comparison;
 pub mod differences;
 pub mod names;
 pub mod nodes;
 pub mod plan;
+pub mod plan_difference;
 pub mod policy;
 pub mod quality;
 pub mod snapshot;
