@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, diff, evaluate, generate, inspect, scenarios, simulate,
-    transition,
+    bench, compile_worker, conformance, decommission, diff, evaluate, generate, inspect, rollout,
+    scenarios, simulate, transition,
 };
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
@@ -45,6 +45,14 @@ pub enum Command {
     /// on each snapshot, side by side. Exit 0 when every decision is the same, 1 when any
     /// differs, 3 when either policy misbehaves.
     Diff(diff::DiffArgs),
+    /// Remove nodes in a safe order: refused when the set cannot leave; otherwise waves of
+    /// drained nodes, each simulated to convergence and disabled. Exit 0 done, 1 refused, 2 bad
+    /// input, 3 the policy misbehaved.
+    Decommission(decommission::DecommissionArgs),
+    /// Plan a rolling restart: waves that never take down more of a partition than the
+    /// replication property can spare, leaders moved off each wave first. Exit 1 when no safe
+    /// order exists.
+    Rollout(rollout::RolloutArgs),
     /// Placement quality on synthetic clusters: place, drain one, add one, lose one; balance
     /// against the fair share and moves against the lower bound.
     Scenarios(scenarios::ScenariosArgs),

@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod compile_worker;
 mod conformance;
+mod decommission;
 mod diff;
 mod error;
 mod evaluate;
@@ -16,6 +17,7 @@ mod logs;
 mod output;
 mod plan_input;
 mod policy_options;
+mod rollout;
 mod scenarios;
 mod simulate;
 mod transition;
@@ -52,6 +54,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let format = a.render.format;
             emit(&diff::run(a, verbose)?, format)
         }
+        Command::Decommission(a) => emit(&decommission::run(&a, verbose)?, a.render.format),
+        Command::Rollout(a) => emit(&rollout::run(&a)?, a.render.format),
         Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),

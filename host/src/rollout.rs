@@ -142,13 +142,22 @@ impl RolloutError {
     }
 }
 
+/// A leader moved off a node of a wave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderMove {
+    /// The node that led the partition, which restarts.
+    pub from: NodeId,
+    /// The `set-leader` step to a replica outside the wave.
+    pub step: Step,
+}
+
 /// One wave of the rollout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolloutWave {
     /// The nodes restarting together, by zone then id.
     pub nodes: Vec<NodeId>,
     /// `set-leader` steps before the wave: leaders on its nodes move to replicas outside it.
-    pub leader_moves: Vec<Step>,
+    pub leader_moves: Vec<LeaderMove>,
     /// `set-leader` steps after the wave: the leaders moved back.
     pub leaders_back: Vec<Step>,
     /// The most replicas of one partition the wave takes down.
@@ -364,15 +373,18 @@ fn move_leaders(
         };
         *leads.entry(old).or_default() -= 1;
         *leads.entry(new).or_default() += 1;
-        moves.push(Step::new(
-            StepOp::SetLeader,
-            p.id,
-            new,
-            format!(
-                "{} restarts: the leader moves to the replica outside the wave that leads the fewest partitions",
-                NodeLabel(old)
+        moves.push(LeaderMove {
+            from: old,
+            step: Step::new(
+                StepOp::SetLeader,
+                p.id,
+                new,
+                format!(
+                    "{} restarts: the leader moves to the replica outside the wave that leads the fewest partitions",
+                    NodeLabel(old)
+                ),
             ),
-        ));
+        });
         if current.node(old).is_some_and(Node::is_placement_candidate) {
             back.push(Step::new(
                 StepOp::SetLeader,
@@ -383,7 +395,8 @@ fn move_leaders(
         }
     }
     let mut checker = PlanChecker::new(current);
-    checker.steps(&moves).map_err(RolloutError::Planner)?;
+    let steps: Vec<Step> = moves.iter().map(|m| m.step.clone()).collect();
+    checker.steps(&steps).map_err(RolloutError::Planner)?;
     checker.begin_answer();
     checker.steps(&back).map_err(RolloutError::Planner)?;
     let wave = RolloutWave {
@@ -455,9 +468,10 @@ mod tests {
         assert_eq!(plan.spare, 1);
         let first = &plan.waves[0];
         assert_eq!(first.leader_moves.len(), 1);
+        let moved = &first.leader_moves[0];
         assert_eq!(
-            (first.leader_moves[0].partition, first.leader_moves[0].node),
-            (0, 3)
+            (moved.from, moved.step.partition, moved.step.node),
+            (1, 0, 3)
         );
         assert_eq!(first.leaders_back[0].node, 1);
         assert_eq!(
