@@ -143,18 +143,12 @@ fn measure_shape(
 
 /// Most replicas held by one eligible node over the mean of the eligible nodes.
 fn max_over_mean(snapshot: &Snapshot) -> f64 {
-    let counts: Vec<u32> = node_counts(snapshot)
-        .into_iter()
-        .filter(|row| row.eligible)
-        .map(|row| row.replicas)
-        .collect();
-    let mean = f64::from(counts.iter().sum::<u32>()) / counts.len().max(1) as f64;
-    let max = f64::from(counts.iter().copied().max().unwrap_or(0));
-    if mean > 0.0 {
-        max / mean
-    } else {
-        0.0
-    }
+    worker_policy::compare::max_over_mean(
+        node_counts(snapshot)
+            .into_iter()
+            .filter(|row| row.eligible)
+            .map(|row| row.replicas),
+    )
 }
 
 /// `3 zones x 4 hosts` for equal zones, else the list.

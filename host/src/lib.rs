@@ -11,6 +11,8 @@
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
 //! - [`verdict_check`] refuses an allowed verdict that breaks a rule no policy may break;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
+//! - [`compare`] sets two policies' decisions on the same snapshots side by side;
+//! - [`decommission`] plans nodes leaving in safe waves, and [`rollout`] a rolling restart;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
 //!
