@@ -26,15 +26,7 @@ pub const LEAST_LOADED_POLICY: &[u8] =
 include!(concat!(env!("OUT_DIR"), "/broken_policies.rs"));
 
 /// `error` and its causes, as the CLI prints them.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        message.push_str(&format!(": {next}"));
-        cause = next.source();
-    }
-    message
-}
+pub use worker_policy::error::message_chain as error_chain;
 
 /// The path of a file in `examples/`.
 pub fn example_path(name: &str) -> PathBuf {

@@ -9,9 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
-use worker_policy::error::PolicyFault;
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::verdict_check::{check_verdict, UnsafeVerdict};
+use worker_policy::verdict_check::{apply_request, check_verdict, UnsafeVerdict};
 use worker_policy::{Error, ErrorClass};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::snapshot::node_label;
@@ -176,14 +175,7 @@ fn current_state(snapshot: &Snapshot, node: NodeId, file: &Path) -> Result<Worke
 fn checked_apply(snapshot: &Snapshot, transition: &Transition) -> Result<Snapshot, Error> {
     let mut checker = PlanChecker::new(snapshot.clone());
     if transition.from != transition.to {
-        checker
-            .requested_transition(transition)
-            .map_err(|violation| {
-                Error::Fault(PolicyFault::Violation {
-                    hook: "validate-transition",
-                    violation,
-                })
-            })?;
+        apply_request(&mut checker, transition)?;
     }
     Ok(checker.into_snapshot())
 }

@@ -17,7 +17,7 @@ use worker_policy_model::{NodeId, Plan, Roles, Snapshot, StepOp, Transition, Wor
 use crate::error::{Error, ErrorClass, PolicyFault};
 use crate::evaluate::simulate;
 use crate::hooks::PolicyHooks;
-use crate::verdict_check::check_verdict;
+use crate::verdict_check::{apply_request, check_verdict};
 
 /// What to decommission and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,22 +315,10 @@ fn drain(
         if from == WorkerState::Draining {
             continue;
         }
-        let to = WorkerState::Draining;
-        let verdict = policy.validate_transition(checker.snapshot(), node, to)?;
-        if !verdict.allowed {
-            let reason = verdict.reason;
-            return Err(DecommissionError::DrainRefused { wave, node, reason });
-        }
-        check_verdict(checker.snapshot(), node, to, &verdict)
-            .map_err(PolicyFault::from)
-            .map_err(Error::from)?;
-        let transition = Transition {
-            node,
-            from,
-            to,
-            reason: verdict.reason,
+        let transition = match request(policy, &mut checker, node, from, WorkerState::Draining)? {
+            Ok(transition) => transition,
+            Err(reason) => return Err(DecommissionError::DrainRefused { wave, node, reason }),
         };
-        requested(&mut checker, &transition)?;
         drains.push(transition);
     }
     Ok((checker.into_snapshot(), drains))
@@ -352,41 +340,42 @@ fn disable_drained(
         if from == WorkerState::Disabled {
             continue;
         }
-        let to = WorkerState::Disabled;
-        let verdict = policy.validate_transition(checker.snapshot(), node, to)?;
-        if !verdict.allowed {
-            let why = format!(
-                "the policy left it {from} and refuses to disable it: {}",
-                verdict.reason
-            );
-            not_disabled.push(NotDisabled { node, why });
-            continue;
+        match request(policy, &mut checker, node, from, WorkerState::Disabled)? {
+            Ok(transition) => disables.push(transition),
+            Err(reason) => {
+                let why = format!("the policy left it {from} and refuses to disable it: {reason}");
+                not_disabled.push(NotDisabled { node, why });
+            }
         }
-        check_verdict(checker.snapshot(), node, to, &verdict)
-            .map_err(PolicyFault::from)
-            .map_err(Error::from)?;
-        let transition = Transition {
-            node,
-            from,
-            to,
-            reason: verdict.reason,
-        };
-        requested(&mut checker, &transition)?;
-        disables.push(transition);
     }
     Ok((checker.into_snapshot(), disables, not_disabled))
 }
 
-/// Applies an operator's transition through the invariant checker.
-fn requested(checker: &mut PlanChecker, transition: &Transition) -> Result<(), Error> {
-    checker
-        .requested_transition(transition)
-        .map_err(|violation| {
-            Error::Fault(PolicyFault::Violation {
-                hook: "validate-transition",
-                violation,
-            })
-        })
+/// Asks the policy to move `node` from `from` to `to` on the checker's snapshot, as an operator
+/// would: an allowed verdict is checked by the host and the transition applied through the
+/// invariant checker; a refusal is the policy's reason.
+fn request(
+    policy: &dyn PolicyHooks,
+    checker: &mut PlanChecker,
+    node: NodeId,
+    from: WorkerState,
+    to: WorkerState,
+) -> Result<Result<Transition, String>, Error> {
+    let verdict = policy.validate_transition(checker.snapshot(), node, to)?;
+    if !verdict.allowed {
+        return Ok(Err(verdict.reason));
+    }
+    check_verdict(checker.snapshot(), node, to, &verdict)
+        .map_err(PolicyFault::from)
+        .map_err(Error::from)?;
+    let transition = Transition {
+        node,
+        from,
+        to,
+        reason: verdict.reason,
+    };
+    apply_request(checker, &transition)?;
+    Ok(Ok(transition))
 }
 
 fn state_of(snapshot: &Snapshot, node: NodeId) -> Option<WorkerState> {

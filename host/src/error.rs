@@ -322,3 +322,14 @@ impl fmt::Display for BoundedCause {
 
 /// No source: the message already sums up the chain, whose links may quote the input in full.
 impl std::error::Error for BoundedCause {}
+
+/// `error` and its causes, joined with `: ` as the CLI prints them.
+pub fn message_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        message.push_str(&format!(": {next}"));
+        cause = next.source();
+    }
+    message
+}

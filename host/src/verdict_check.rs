@@ -9,7 +9,10 @@ use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::transition_safety::TransitionHazard;
 use worker_policy_model::{NodeId, Snapshot, Verdict, WorkerState};
 
-use crate::error::excerpt;
+use worker_policy_model::invariants::PlanChecker;
+use worker_policy_model::Transition;
+
+use crate::error::{excerpt, Error, PolicyFault};
 
 /// A verdict the policy gave as allowed and the host refuses: the request, the policy's
 /// reason, and the rule it breaks.
@@ -76,6 +79,20 @@ pub fn check_verdict(
         reason: verdict.reason.clone(),
         hazard,
     })
+}
+
+/// Applies a transition an operator requested (and the policy allowed) through the invariant
+/// checker, as [`PlanChecker::requested_transition`]; a broken invariant is the policy's fault
+/// in `validate-transition`.
+pub fn apply_request(checker: &mut PlanChecker, transition: &Transition) -> Result<(), Error> {
+    checker
+        .requested_transition(transition)
+        .map_err(|violation| {
+            Error::Fault(PolicyFault::Violation {
+                hook: "validate-transition",
+                violation,
+            })
+        })
 }
 
 #[cfg(test)]

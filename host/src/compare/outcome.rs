@@ -4,7 +4,7 @@
 
 use worker_policy_model::PolicyError;
 
-use crate::error::{Error, ErrorClass};
+use crate::error::{message_chain, Error, ErrorClass};
 
 /// An answer, a refusal or a failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,17 +78,6 @@ impl<T> From<Result<T, Error>> for Outcome<T> {
             }),
         }
     }
-}
-
-/// `error` and its causes, joined as the CLI prints them.
-fn message_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        message.push_str(&format!(": {next}"));
-        cause = next.source();
-    }
-    message
 }
 
 #[cfg(test)]
