@@ -1,42 +1,12 @@
 //! The `worker-policy` binary as an operator uses it: exit codes, output formats, error
 //! messages that name the file and field, and files written whole or not at all.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-}
+use std::path::Path;
+use std::process::{Output, Stdio};
 
-/// The binary, run as a user with no home and no `XDG_CACHE_HOME`: no compilation cache, so
-/// every run compiles its policy as the tests expect and nothing is written to a real
-/// `~/.cache` (the cache's own test passes `--cache-dir`).
-fn worker_policy() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_worker-policy"));
-    command.env_remove("XDG_CACHE_HOME").env_remove("HOME");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    worker_policy()
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh folder for files a test writes.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("worker-policy-cli-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{example, run, scratch, text, worker_policy};
 
 #[test]
 fn evaluate_prints_the_plan_with_reasons() {

@@ -3,8 +3,12 @@
 //! names the limit, and the peak memory of the CLI and its worker stays under a bound. The
 //! bombs are generated here as WAT, so nothing big is kept on disk.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use common::{scratch, worker_policy};
 
 /// What a run of the binary left: exit code, stderr, and the peak resident memory of the
 /// process and the worker it waited for (the larger of the two), in bytes.
@@ -12,15 +16,6 @@ struct Run {
     code: Option<i32>,
     stderr: String,
     peak_rss: u64,
-}
-
-/// The binary, run as a user with no home and no `XDG_CACHE_HOME`: no compilation cache, so
-/// every run compiles its policy as the tests expect and nothing is written to a real
-/// `~/.cache` (the cache's own test passes `--cache-dir`).
-fn worker_policy() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_worker-policy"));
-    command.env_remove("XDG_CACHE_HOME").env_remove("HOME");
-    command
 }
 
 /// Runs the binary with `args` and measures its peak memory with `wait4`; then removes `dir`.
@@ -72,17 +67,6 @@ impl Run {
             self.peak_rss / MIB
         );
     }
-}
-
-/// A fresh folder for the files a test writes.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "worker-policy-compile-bombs-{test}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A fresh folder for `test` holding `wat` as `bomb.wat`, and the file's path.

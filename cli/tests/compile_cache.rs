@@ -2,18 +2,11 @@
 //! and stores the first time and loads from the cache the second, in table and JSON; with
 //! `--no-cache` nothing is read or written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// The binary with `args`, with no home and no `XDG_CACHE_HOME` (nothing reaches a real cache).
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_worker-policy"))
-        .args(args)
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("HOME")
-        .output()
-        .expect("the binary runs")
-}
+use std::path::{Path, PathBuf};
+
+use common::run;
 
 /// Stdout of a run that must succeed.
 fn stdout(args: &[&str]) -> String {

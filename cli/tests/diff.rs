@@ -1,33 +1,19 @@
 //! `worker-policy diff` as an operator runs it: a policy against itself, against the
 //! Restate-compatible policy, in JSON, and on a snapshot that is not there.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-}
+use std::process::Output;
 
-/// The binary run with no home and no `XDG_CACHE_HOME` (no compilation cache), as in
-/// `cli.rs`.
+use common::{example, example_arg as path, text, worker_policy};
+
+/// `worker-policy diff` with `args`.
 fn diff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_worker-policy"))
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("HOME")
+    worker_policy()
         .arg("diff")
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path(name: &str) -> String {
-    example(name).display().to_string()
 }
 
 #[test]

@@ -1,38 +1,9 @@
 //! `decommission` and `rollout` as an operator runs them on the files in `examples/`: their
 //! output, and exit codes 0 (done), 1 (refused) and 2 (bad input).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// The binary, run as a user with no home and no `XDG_CACHE_HOME` (as `cli.rs` does): no
-/// compilation cache is read or written.
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_worker-policy"))
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("HOME")
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("worker-policy-ops-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{example_arg as example, run, scratch, text};
 
 #[test]
 fn decommission_drains_in_waves_and_writes_the_final_snapshot() {
