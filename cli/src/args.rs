@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, decommission, diff, evaluate, generate, inspect, rollout,
-    scenarios, simulate, transition,
+    bench, compile_worker, conformance, decommission, diff, evaluate, generate, inspect, report,
+    rollout, scenarios, simulate, transition,
 };
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
@@ -53,6 +53,9 @@ pub enum Command {
     /// replication property can spare, leaders moved off each wave first. Exit 1 when no safe
     /// order exists.
     Rollout(rollout::RolloutArgs),
+    /// One self-contained HTML page of a policy's plan (or two side by side with `--against`):
+    /// replicas and leaders per node against the fair share, moves, figures and reasons.
+    Report(report::ReportArgs),
     /// Placement quality on synthetic clusters: place, drain one, add one, lose one; balance
     /// against the fair share and moves against the lower bound.
     Scenarios(scenarios::ScenariosArgs),

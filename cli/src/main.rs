@@ -17,6 +17,7 @@ mod logs;
 mod output;
 mod plan_input;
 mod policy_options;
+mod report;
 mod rollout;
 mod scenarios;
 mod simulate;
@@ -56,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Decommission(a) => emit(&decommission::run(&a, verbose)?, a.render.format),
         Command::Rollout(a) => emit(&rollout::run(&a)?, a.render.format),
+        Command::Report(a) => report::run(a, verbose),
         Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),

@@ -1,0 +1,248 @@
+//! The page's view model: everything the template draws, computed here (figures, geometry,
+//! rows); the template only lays it out and escapes every string.
+
+use serde::Serialize;
+use worker_policy::Evaluation;
+use worker_policy_model::snapshot::node_label;
+use worker_policy_model::{quality, Plan, Snapshot};
+
+use super::chart::BarChart;
+use super::counts::Measures;
+use super::layout::{display_name, Layout, MAX_NODES_DRAWN};
+use super::moves::MoveMatrix;
+use crate::view::nodes::node_counts;
+use crate::view::plan::PlanView;
+use crate::view::policy::PolicyView;
+use crate::view::quality::QualityView;
+
+/// The plan table shows at most this many rows.
+pub const MAX_PLAN_ROWS: usize = 500;
+
+/// The whole page.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    /// The snapshot in one line.
+    pub snapshot: String,
+    /// Nodes in the snapshot.
+    pub nodes: usize,
+    /// Whether the charts and tables show zones instead of nodes.
+    pub by_zone: bool,
+    /// Nodes above which they do.
+    pub max_nodes_drawn: usize,
+    /// One per policy: the current one, then the candidate.
+    pub sides: Vec<Side>,
+    /// Per node (or zone): state and counts before and after each side's plan.
+    pub table: Vec<TableRow>,
+}
+
+/// One policy's plan and what it leads to.
+#[derive(Debug, Serialize)]
+pub struct Side {
+    /// `current` or `candidate` when there are two; empty otherwise.
+    pub role: &'static str,
+    /// The policy.
+    pub policy: PolicyView,
+    /// The plan in one line.
+    pub summary: String,
+    /// Balance and moves after the plan.
+    pub quality: QualityView,
+    /// Moves over the lower bound, as text.
+    pub moves_over_bound: String,
+    /// Mean replicas per eligible node after the plan.
+    pub replicas_mean: f64,
+    /// Mean leaders per eligible node after the plan.
+    pub leaders_mean: f64,
+    /// Replicas per column.
+    pub replicas: BarChart,
+    /// Leaders per column.
+    pub leaders: BarChart,
+    /// Moves from column to column.
+    pub moves: MoveMatrix,
+    /// The plan's first rows.
+    pub plan: Vec<PlanRow>,
+    /// Rows of the plan not shown.
+    pub plan_hidden: usize,
+    /// Measures per column, for the table.
+    #[serde(skip)]
+    measures: Measures,
+}
+
+/// One transition or step.
+#[derive(Debug, Serialize)]
+pub struct PlanRow {
+    /// Its position in the plan, from 1.
+    pub index: usize,
+    /// `transition` or the step's operation.
+    pub op: &'static str,
+    /// The partition a step acts on; empty for a transition.
+    pub partition: String,
+    /// The node.
+    pub node: String,
+    /// `from -> to` for a transition.
+    pub change: String,
+    /// Why, in the policy's words.
+    pub reason: String,
+}
+
+/// One row of the node (or zone) table.
+#[derive(Debug, Serialize)]
+pub struct TableRow {
+    /// The node or zone.
+    pub name: String,
+    /// Its zone.
+    pub zone: String,
+    /// Its region.
+    pub region: String,
+    /// Worker state and liveness before the plan, or the zone's node count.
+    pub state: String,
+    /// Replicas before, then after each side's plan.
+    pub replicas: Vec<u32>,
+    /// Leaders before, then after each side's plan.
+    pub leaders: Vec<u32>,
+}
+
+impl Page {
+    /// The page for `before` (described by `snapshot`) and each policy's evaluation of it.
+    pub fn new(snapshot: String, before: &Snapshot, sides: Vec<(PolicyView, Evaluation)>) -> Page {
+        let layout = Layout::of(before);
+        let roles: &[&'static str] = if sides.len() > 1 {
+            &["current", "candidate"]
+        } else {
+            &[""]
+        };
+        let sides: Vec<Side> = (sides.into_iter().zip(roles))
+            .map(|((policy, evaluation), &role)| {
+                Side::new(role, policy, &layout, before, &evaluation)
+            })
+            .collect();
+        Page {
+            snapshot,
+            nodes: before.nodes.len(),
+            by_zone: layout.by_zone,
+            max_nodes_drawn: MAX_NODES_DRAWN,
+            table: table(&layout, before, &sides),
+            sides,
+        }
+    }
+}
+
+impl Side {
+    /// `policy`'s `evaluation` of `before`, drawn on `layout`'s columns.
+    fn new(
+        role: &'static str,
+        policy: PolicyView,
+        layout: &Layout,
+        before: &Snapshot,
+        evaluation: &Evaluation,
+    ) -> Side {
+        let after = &evaluation.after;
+        let quality = QualityView::from(&quality::measure(before, after));
+        let measures = Measures::of(layout, before, after);
+        let (plan, plan_hidden) = plan_rows(&evaluation.plan, before);
+        let (replicas_mean, leaders_mean) = eligible_means(after);
+        Side {
+            role,
+            policy,
+            summary: PlanView::from(&evaluation.plan).summary(),
+            moves_over_bound: ratio(quality.moves_over_bound()),
+            quality,
+            replicas_mean,
+            leaders_mean,
+            replicas: BarChart::new("replicas per node", layout, &measures.replicas),
+            leaders: BarChart::new("leaders per node", layout, &measures.leaders),
+            moves: MoveMatrix::of(layout, before, after),
+            plan,
+            plan_hidden,
+            measures,
+        }
+    }
+}
+
+/// Moves over the lower bound as the page shows it.
+fn ratio(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.2}")
+    } else {
+        "∞ (the bound is 0)".into()
+    }
+}
+
+/// Mean replicas and leaders per eligible node of `after`.
+fn eligible_means(after: &Snapshot) -> (f64, f64) {
+    let eligible: Vec<_> = node_counts(after)
+        .into_iter()
+        .filter(|c| c.eligible)
+        .collect();
+    if eligible.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = eligible.len() as f64;
+    let sum = |f: fn(&_) -> u32| f64::from(eligible.iter().map(f).sum::<u32>()) / n;
+    (sum(|c| c.replicas), sum(|c| c.leaders))
+}
+
+/// The plan's first [`MAX_PLAN_ROWS`] rows (transitions, then steps) and how many are left.
+fn plan_rows(plan: &Plan, before: &Snapshot) -> (Vec<PlanRow>, usize) {
+    let name = |id| {
+        before
+            .node(id)
+            .map_or_else(|| node_label(id), |n| display_name(id, &n.name))
+    };
+    let transitions = plan.transitions.iter().map(|t| PlanRow {
+        index: 0,
+        op: "transition",
+        partition: String::new(),
+        node: name(t.node),
+        change: format!("{} -> {}", t.from, t.to),
+        reason: t.reason.clone(),
+    });
+    let steps = plan.steps.iter().map(|s| PlanRow {
+        index: 0,
+        op: s.op.name(),
+        partition: s.partition.to_string(),
+        node: name(s.node),
+        change: String::new(),
+        reason: s.reason.clone(),
+    });
+    let rows = (transitions.chain(steps).take(MAX_PLAN_ROWS).enumerate())
+        .map(|(i, row)| PlanRow {
+            index: i + 1,
+            ..row
+        })
+        .collect::<Vec<_>>();
+    let total = plan.transitions.len() + plan.steps.len();
+    let hidden = total - rows.len();
+    (rows, hidden)
+}
+
+/// One row per column: its state before and its counts before and after each side's plan.
+fn table(layout: &Layout, before: &Snapshot, sides: &[Side]) -> Vec<TableRow> {
+    (layout.slots.iter().enumerate())
+        .map(|(i, slot)| {
+            let state = match (layout.by_zone, before.node(slot.members[0])) {
+                (false, Some(n)) => {
+                    format!("{}{}", n.worker_state, if n.alive { "" } else { ", dead" })
+                }
+                _ => format!("{} node(s)", slot.members.len()),
+            };
+            let counts = |pick: fn(&Measures) -> &Vec<super::counts::Measure>| {
+                let first = sides.first().map_or(0, |s| pick(&s.measures)[i].before.sum);
+                std::iter::once(first)
+                    .chain(sides.iter().map(|s| pick(&s.measures)[i].after.sum))
+                    .collect()
+            };
+            TableRow {
+                name: if layout.by_zone {
+                    slot.zone.clone()
+                } else {
+                    slot.title.clone()
+                },
+                zone: slot.zone.clone(),
+                region: slot.region.clone(),
+                state,
+                replicas: counts(|m| &m.replicas),
+                leaders: counts(|m| &m.leaders),
+            }
+        })
+        .collect()
+}
