@@ -264,8 +264,9 @@ fn tooltip(slot: &Slot, m: &Measure, by_zone: bool) -> String {
     };
     if by_zone {
         format!(
-            "{}: before {} in total (mean {:.1}), after {} in total (min {}, mean {:.1}, max {}); {share}",
-            slot.title, m.before.sum, m.before.mean, m.after.sum, m.after.min, m.after.mean, m.after.max
+            "zone {} ({} nodes): before {} in total (mean {:.1}), after {} in total (min {}, mean {:.1}, max {}); {share}",
+            slot.title,
+            slot.members.len(), m.before.sum, m.before.mean, m.after.sum, m.after.min, m.after.mean, m.after.max
         )
     } else {
         format!(

@@ -17,7 +17,7 @@ const MAX_LABEL_CHARS: usize = 14;
 pub struct Slot {
     /// What the axis shows (cut to a readable length).
     pub label: String,
-    /// The full description, for the tooltip.
+    /// The node's label and name, or the zone's name, in full.
     pub title: String,
     /// The zone (the node's whole location).
     pub zone: String,
@@ -51,7 +51,7 @@ impl Layout {
                 .into_iter()
                 .map(|((region, zone), members)| Slot {
                     label: cut(&zone_name(zone)),
-                    title: format!("zone {}: {} node(s)", zone_name(zone), members.len()),
+                    title: zone_name(zone),
                     zone: zone_name(zone),
                     region: zone_name(region),
                     members,

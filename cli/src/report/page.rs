@@ -232,11 +232,7 @@ fn table(layout: &Layout, before: &Snapshot, sides: &[Side]) -> Vec<TableRow> {
                     .collect()
             };
             TableRow {
-                name: if layout.by_zone {
-                    slot.zone.clone()
-                } else {
-                    slot.title.clone()
-                },
+                name: slot.title.clone(),
                 zone: slot.zone.clone(),
                 region: slot.region.clone(),
                 state,
