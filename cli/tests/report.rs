@@ -93,6 +93,14 @@ fn assert_dom_shows_the_example(dir: &Path, page: &Path, also: &[&str]) {
         );
     }
     assert!(dom.contains("<svg"), "no chart drawn");
+    // The default's figures on this example: 6 moves against a lower bound of 6.
+    for figure in ["moves", "lower bound"] {
+        let cell = format!("<td>{figure}</td><td class=\"n big\">6</td>");
+        assert!(
+            dom.contains(&cell),
+            "`{cell}` missing from the rendered page"
+        );
+    }
 }
 
 /// Takes a screenshot of `page` and checks it is a PNG.
@@ -120,7 +128,12 @@ fn a_report_against_restate_shows_both_policies_side_by_side() {
     assert_dom_shows_the_example(
         &dir,
         &page,
-        &["current", "candidate", "embedded restate policy", "39"],
+        &[
+            "current",
+            "candidate",
+            "embedded restate policy",
+            "<td>moves</td><td class=\"n big\">39</td>",
+        ],
     );
     assert_screenshot(&dir, &page);
 }

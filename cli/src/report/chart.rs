@@ -106,12 +106,17 @@ pub struct Group {
 }
 
 impl BarChart {
-    /// The chart of `measures` (one per column of `layout`), titled `title`.
-    pub fn new(title: &str, layout: &Layout, measures: &[Measure]) -> BarChart {
-        let top = measures
+    /// The highest value a chart of `measures` on `layout` draws (at least 1).
+    pub fn highest(layout: &Layout, measures: &[Measure]) -> f64 {
+        measures
             .iter()
             .map(|m| value_top(m, layout.by_zone))
-            .fold(1.0, f64::max);
+            .fold(1.0, f64::max)
+    }
+
+    /// The chart of `measures` (one per column of `layout`), titled `title`, with an axis up
+    /// to at least `top` (charts shown side by side share it).
+    pub fn new(title: &str, layout: &Layout, measures: &[Measure], top: f64) -> BarChart {
         let step = tick_step(top);
         let scale_max = (top / step).ceil() * step;
         let y = |v: f64| TOP + PLOT_HEIGHT * (1.0 - v / scale_max);
@@ -292,7 +297,10 @@ mod tests {
         shape.placed = true;
         let s = generate(&shape);
         let layout = Layout::of(&s);
-        let chart = BarChart::new("replicas", &layout, &Measures::of(&layout, &s, &s).replicas);
+        let measures = Measures::of(&layout, &s, &s).replicas;
+        let top = BarChart::highest(&layout, &measures);
+        assert_eq!(top, 3.0);
+        let chart = BarChart::new("replicas", &layout, &measures, top);
         assert_eq!(chart.columns.len(), 6);
         assert_eq!(chart.groups.iter().filter(|g| g.kind == "zone").count(), 3);
         let top = chart.ticks.last().unwrap();

@@ -7,7 +7,7 @@ use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{quality, Plan, Snapshot};
 
 use super::chart::BarChart;
-use super::counts::Measures;
+use super::counts::{Measure, Measures};
 use super::layout::{display_name, Layout, MAX_NODES_DRAWN};
 use super::moves::MoveMatrix;
 use crate::view::nodes::node_counts;
@@ -110,9 +110,29 @@ impl Page {
         } else {
             &[""]
         };
-        let sides: Vec<Side> = (sides.into_iter().zip(roles))
-            .map(|((policy, evaluation), &role)| {
-                Side::new(role, policy, &layout, before, &evaluation)
+        let measured: Vec<_> = (sides.into_iter())
+            .map(|(policy, evaluation)| {
+                let measures = Measures::of(&layout, before, &evaluation.after);
+                (policy, evaluation, measures)
+            })
+            .collect();
+        let top = |pick: fn(&Measures) -> &[Measure]| {
+            (measured.iter())
+                .map(|(_, _, m)| BarChart::highest(&layout, pick(m)))
+                .fold(1.0, f64::max)
+        };
+        let scale = Scale {
+            replicas: top(|m| &m.replicas),
+            leaders: top(|m| &m.leaders),
+        };
+        let sides: Vec<Side> = (measured.into_iter().zip(roles))
+            .map(|((policy, evaluation, measures), &role)| {
+                let drawn = Drawn {
+                    layout: &layout,
+                    measures,
+                    scale,
+                };
+                Side::new(role, policy, before, &evaluation, drawn)
             })
             .collect();
         Page {
@@ -126,18 +146,41 @@ impl Page {
     }
 }
 
+/// The highest value each chart's axis reaches, the same on every side.
+#[derive(Debug, Clone, Copy)]
+struct Scale {
+    /// Of the replica charts.
+    replicas: f64,
+    /// Of the leader charts.
+    leaders: f64,
+}
+
+/// How a side is drawn: the columns, its measures on them and the shared scale.
+struct Drawn<'a> {
+    /// The columns.
+    layout: &'a Layout,
+    /// The side's measures per column.
+    measures: Measures,
+    /// The axes shared with the other side.
+    scale: Scale,
+}
+
 impl Side {
-    /// `policy`'s `evaluation` of `before`, drawn on `layout`'s columns.
+    /// `policy`'s `evaluation` of `before`, drawn as `drawn` says.
     fn new(
         role: &'static str,
         policy: PolicyView,
-        layout: &Layout,
         before: &Snapshot,
         evaluation: &Evaluation,
+        drawn: Drawn<'_>,
     ) -> Side {
         let after = &evaluation.after;
         let quality = QualityView::from(&quality::measure(before, after));
-        let measures = Measures::of(layout, before, after);
+        let Drawn {
+            layout,
+            measures,
+            scale,
+        } = drawn;
         let (plan, plan_hidden) = plan_rows(&evaluation.plan, before);
         let (replicas_mean, leaders_mean) = eligible_means(after);
         Side {
@@ -148,8 +191,13 @@ impl Side {
             quality,
             replicas_mean,
             leaders_mean,
-            replicas: BarChart::new("replicas per node", layout, &measures.replicas),
-            leaders: BarChart::new("leaders per node", layout, &measures.leaders),
+            replicas: BarChart::new(
+                "replicas per node",
+                layout,
+                &measures.replicas,
+                scale.replicas,
+            ),
+            leaders: BarChart::new("leaders per node", layout, &measures.leaders, scale.leaders),
             moves: MoveMatrix::of(layout, before, after),
             plan,
             plan_hidden,
@@ -225,7 +273,7 @@ fn table(layout: &Layout, before: &Snapshot, sides: &[Side]) -> Vec<TableRow> {
                 }
                 _ => format!("{} node(s)", slot.members.len()),
             };
-            let counts = |pick: fn(&Measures) -> &Vec<super::counts::Measure>| {
+            let counts = |pick: fn(&Measures) -> &[Measure]| {
                 let first = sides.first().map_or(0, |s| pick(&s.measures)[i].before.sum);
                 std::iter::once(first)
                     .chain(sides.iter().map(|s| pick(&s.measures)[i].after.sum))
