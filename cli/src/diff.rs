@@ -96,11 +96,7 @@ pub fn run(args: DiffArgs, verbose: bool) -> anyhow::Result<Diffed> {
         .collect::<Result<_, _>>()?;
     let current = args.policy.load()?;
     let current_name = args.policy.source_name();
-    let against = PolicyOptions {
-        policy: Some(args.against),
-        policy_sha256: None,
-        ..args.policy
-    };
+    let against = args.policy.candidate(args.against);
     let candidate = against.load()?;
     let options = Options {
         max_moves: args.max_moves,

@@ -174,6 +174,16 @@ impl<'a> PolicySource<'a> {
 }
 
 impl PolicyOptions {
+    /// The options of a second policy to set beside this one (`--against FILE|NAME`): the same
+    /// compile and sandbox options, without the pin (`--policy-sha256` pins the first policy).
+    pub fn candidate(self, against: PathBuf) -> PolicyOptions {
+        PolicyOptions {
+            policy: Some(against),
+            policy_sha256: None,
+            ..self
+        }
+    }
+
     /// Where the policy comes from.
     pub fn source(&self) -> PolicySource<'_> {
         PolicySource::of(self.policy.as_deref())

@@ -58,11 +58,7 @@ pub fn run(args: ReportArgs, verbose: bool) -> anyhow::Result<ExitCode> {
         verbose,
     )?];
     if let Some(against) = args.against {
-        let candidate = PolicyOptions {
-            policy: Some(against),
-            policy_sha256: None,
-            ..args.policy
-        };
+        let candidate = args.policy.candidate(against);
         sides.push(evaluate(
             &candidate,
             &file,
