@@ -1,32 +1,65 @@
 //! `worker-policy report` as a person sees it: the page opened in a real headless Chromium,
 //! its rendered DOM checked for the snapshot's zones, nodes and figures, and a screenshot
-//! taken. Chromium is Debian's `chromium` package (`.ci/run` installs it), or the browser the
-//! `CHROMIUM` variable names; without it these tests fail and say how to install it.
+//! taken. Chromium is Debian's `chromium` package (`.ci/run` installs it, and so do these tests
+//! when it is missing and `apt-get` can), or the browser the `CHROMIUM` variable names; without
+//! one these tests fail and say how to install it.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use common::{example_arg, run, scratch, text};
 
-/// The browser: `$CHROMIUM`, else `chromium` on `PATH`; a failure that says how to get it.
+/// The browser: `$CHROMIUM`, else `chromium` on `PATH`. When it is missing and Debian's
+/// `apt-get` is there, it is installed first, once (the README's test command needs no setup
+/// step, as the build scripts install the wasm targets); otherwise a failure that says how to
+/// get it.
 fn chromium() -> PathBuf {
+    static BROWSER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BROWSER
+        .get_or_init(find_or_install)
+        .clone()
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+fn find_or_install() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
-        return PathBuf::from(path);
+        return Ok(PathBuf::from(path));
     }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromium"))
-            .find(|candidate| candidate.is_file())
-    });
-    on_path.unwrap_or_else(|| {
-        panic!(
-            "chromium is not installed: the report tests open the page in a real browser; \
-             install Debian's package (`apt-get install -y chromium`, as .ci/run does) or set \
-             CHROMIUM to a Chromium binary"
-        )
-    })
+    if let Some(found) = on_path("chromium") {
+        return Ok(found);
+    }
+    let how = "the report tests open the page in a real browser: install Debian's package \
+               (`apt-get install -y chromium`, as .ci/run does) or set CHROMIUM to a Chromium binary";
+    if on_path("apt-get").is_none() {
+        return Err(format!("chromium is not installed; {how}"));
+    }
+    eprintln!("chromium is missing: installing Debian's package for the report tests");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "chromium"]) {
+        if let Some(found) = on_path("chromium") {
+            return Ok(found);
+        }
+    }
+    Err(format!(
+        "chromium is not installed and apt-get could not install it (not root?); {how}"
+    ))
+}
+
+/// `program` in a directory of `PATH`.
+fn on_path(program: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Runs headless Chromium on `page` with `args`, its profile in `dir`.
