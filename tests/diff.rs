@@ -91,3 +91,23 @@ fn a_corpus_comparison_is_deterministic_and_in_input_order() {
         ]
     );
 }
+
+#[test]
+fn a_candidate_that_allows_what_no_policy_may_misbehaves() {
+    // The broken module allows active -> provisioning: the host's verdict check refuses that
+    // allowance, so the candidate's verdict is a failure, not a difference of opinion.
+    let current = default_policy();
+    let candidate = LoadedPolicy::load(
+        worker_policy_tests::broken::allows_forbidden_transition::COMPONENT,
+        Limits::default(),
+    )
+    .expect("the broken policy loads");
+    let comparison = compare(
+        &current,
+        &candidate,
+        &example("three-zones-draining.json"),
+        &OPTIONS,
+    );
+    assert_eq!(comparison.finding(), Finding::Misbehaves);
+    assert!(comparison.verdicts.failures() > 0);
+}

@@ -1,10 +1,13 @@
 //! Both policies' `validate-transition` verdicts on every node and every target state, and
-//! where they differ: one allows what the other refuses, or one of them fails.
+//! where they differ: one allows what the other refuses, or one of them fails (an allowance the
+//! host's verdict check refuses is a failure, as `transition` treats it).
 
 use worker_policy_model::{NodeId, Snapshot, Verdict, WorkerState};
 
 use super::outcome::Outcome;
+use crate::error::{Error, PolicyFault};
 use crate::hooks::PolicyHooks;
+use crate::verdict_check::check_verdict;
 
 /// A request the two policies answer differently.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,9 +58,7 @@ pub fn compare_verdicts(
     let mut verdicts = Verdicts::default();
     for (node, from) in nodes {
         for to in WorkerState::ALL {
-            let ask = |policy: &dyn PolicyHooks| {
-                Outcome::from(policy.validate_transition(snapshot, node, to))
-            };
+            let ask = |policy: &dyn PolicyHooks| Outcome::from(checked(policy, snapshot, node, to));
             let (a, b) = (ask(current), ask(candidate));
             verdicts.compared += 1;
             if !same_decision(&a, &b) {
@@ -72,6 +73,19 @@ pub fn compare_verdicts(
         }
     }
     verdicts
+}
+
+/// The policy's verdict on moving `node` to `to`, as `transition` takes it: an allowance the
+/// host refuses (a transition no policy may allow) is the policy's fault.
+fn checked(
+    policy: &dyn PolicyHooks,
+    snapshot: &Snapshot,
+    node: NodeId,
+    to: WorkerState,
+) -> Result<Verdict, Error> {
+    let verdict = policy.validate_transition(snapshot, node, to)?;
+    check_verdict(snapshot, node, to, &verdict).map_err(PolicyFault::from)?;
+    Ok(verdict)
 }
 
 /// Whether two verdicts decide the same: both allow, both refuse (reasons aside), or both
