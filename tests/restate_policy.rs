@@ -1,6 +1,7 @@
-//! The embedded Restate-compatible policy (`policies/restate`) through the host, as operators
-//! run it: the conformance suite's safety properties, its verdicts compared with both reference
-//! rule sets, and the component deciding exactly what the crate's native logic decides.
+//! The Restate-compatible policy (`policies/restate`): its embedded component through the host,
+//! as operators run it, and its logic natively (more generated cases in the same time): the
+//! conformance suite's safety properties, its verdicts compared with both reference rule sets,
+//! and the component deciding exactly what the native logic decides.
 
 use worker_policy::conformance::{self, Options, Property, ReferenceRules, Report};
 use worker_policy::embedded::RESTATE_POLICY;
@@ -17,6 +18,14 @@ fn options(rules: ReferenceRules) -> Options {
         ..Options::default()
     }
 }
+
+/// The Restate-compatible policy's logic as the host calls a policy, natively.
+const RESTATE: NativePolicy = NativePolicy {
+    validate_transition: worker_policy_restate::validate_transition,
+    reconcile: worker_policy_restate::reconcile,
+    place: worker_policy_restate::place,
+    rebalance: worker_policy_restate::rebalance,
+};
 
 fn restate() -> LoadedPolicy {
     let limits = options(ReferenceRules::Default).limits(Limits::default());
@@ -68,13 +77,27 @@ fn the_restate_policy_gives_restates_verdicts_everywhere() {
 }
 
 #[test]
-fn the_component_decides_what_the_native_logic_decides() {
-    let native = NativePolicy {
-        validate_transition: worker_policy_restate::validate_transition,
-        reconcile: worker_policy_restate::reconcile,
-        place: worker_policy_restate::place,
-        rebalance: worker_policy_restate::rebalance,
+fn the_restate_policy_logic_fails_no_safety_property_but_where_restate_never_terminates() {
+    let report = conformance::run(&RESTATE, &Options::default());
+    let failures = unexpected_failures(&report);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(report.checks > 1000, "only {} checks ran", report.checks);
+}
+
+/// Restate's own rule set (`--rules restate`) finds nothing to compare: every verdict is
+/// Restate's.
+#[test]
+fn the_restate_policy_logic_gives_restates_verdicts_everywhere() {
+    let options = Options {
+        rules: ReferenceRules::Restate,
+        ..Options::default()
     };
+    let report = conformance::run(&RESTATE, &options);
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+#[test]
+fn the_component_decides_what_the_native_logic_decides() {
     let component = restate();
     for name in [
         "three-zones-draining.json",
@@ -83,7 +106,7 @@ fn the_component_decides_what_the_native_logic_decides() {
     ] {
         let snapshot = example(name);
         let wasm = evaluate(&component, &snapshot, None).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let logic = evaluate(&native, &snapshot, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let logic = evaluate(&RESTATE, &snapshot, None).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(wasm.plan, logic.plan, "{name}");
         assert!(!wasm.plan.is_empty(), "{name}");
     }
