@@ -38,6 +38,19 @@ pub fn snapshot(property: &str, nodes: Vec<Node>, partitions: Vec<Partition>) ->
     }
 }
 
+/// The shared test vectors' replica sets of partitions 0-7 on [`twelve_nodes`], in the order
+/// Restate's selector picks them (the leader is the last node).
+pub const TWELVE_NODE_SETS: [[NodeId; 3]; 8] = [
+    [11, 8, 3],
+    [5, 1, 9],
+    [12, 4, 6],
+    [9, 1, 6],
+    [11, 1, 5],
+    [7, 9, 2],
+    [3, 5, 10],
+    [3, 8, 9],
+];
+
 /// The shared test vectors' cluster: nodes 1-12, all active, in zones `eu.z0` (1-4), `eu.z1`
 /// (5-8) and `eu.z2` (9-12), `{zone: 3, node: 3}`, with `partitions`.
 pub fn twelve_nodes(partitions: Vec<Partition>) -> Snapshot {

@@ -3,20 +3,10 @@
 //! shapes.
 
 use super::*;
-use crate::test_support::{apply, node, partition, snapshot, twelve_nodes, unplaced};
+use crate::test_support::{
+    apply, node, partition, snapshot, twelve_nodes, unplaced, TWELVE_NODE_SETS,
+};
 use worker_policy_model::{NodeId, Scope, StepOp, WorkerState};
-
-/// The shared vectors' sets and leaders (the leader is the last node).
-const TWELVE: [[NodeId; 3]; 8] = [
-    [11, 8, 3],
-    [5, 1, 9],
-    [12, 4, 6],
-    [9, 1, 6],
-    [11, 1, 5],
-    [7, 9, 2],
-    [3, 5, 10],
-    [3, 8, 9],
-];
 
 /// Every partition's replicas (sorted) and leader.
 fn layout(s: &Snapshot) -> Vec<(Vec<NodeId>, Option<NodeId>)> {
@@ -65,7 +55,7 @@ fn place_adds_restates_sets_in_the_selected_order_and_leads_with_the_last() {
             (SetLeader, 0, 3)
         ]
     );
-    assert_eq!(layout(&placed()), expected(&TWELVE));
+    assert_eq!(layout(&placed()), expected(&TWELVE_NODE_SETS));
 }
 
 #[test]
@@ -83,7 +73,7 @@ fn draining_node_one_moves_exactly_partitions_one_three_and_four_make_before_bre
         .collect();
     assert_eq!(p1, [(StepOp::AddReplica, 2), (StepOp::RemoveReplica, 1)]);
     let after = apply(&s, &steps, None);
-    let mut sets = TWELVE;
+    let mut sets = TWELVE_NODE_SETS;
     sets[1] = [5, 2, 9];
     sets[3] = [9, 4, 6];
     sets[4] = [11, 3, 5];
@@ -137,7 +127,7 @@ fn a_next_set_in_flight_is_settled_towards_restates_set() {
         [(StepOp::RemoveReplica, 4), (StepOp::RemoveReplica, 12)]
     );
     let after = apply(&s, &steps, None);
-    assert_eq!(layout(&after), expected(&TWELVE[..1]));
+    assert_eq!(layout(&after), expected(&TWELVE_NODE_SETS[..1]));
 }
 
 #[test]
@@ -151,7 +141,7 @@ fn a_move_budget_caps_additions_and_every_partial_answer_is_safe() {
         }
         current = apply(&current, &steps, Some(1));
     }
-    assert_eq!(layout(&current), expected(&TWELVE));
+    assert_eq!(layout(&current), expected(&TWELVE_NODE_SETS));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! commit `0c6df0f`), and vectors of our own on other shapes.
 
 use super::*;
-use crate::test_support::{node, snapshot, twelve_nodes};
+use crate::test_support::{node, snapshot, twelve_nodes, TWELVE_NODE_SETS};
 use worker_policy_model::{Snapshot, WorkerState};
 
 /// The selected order of every partition of `partitions` on `snapshot`.
@@ -16,17 +16,7 @@ fn sets(snapshot: &Snapshot, partitions: std::ops::Range<u32>) -> Vec<Vec<NodeId
 
 #[test]
 fn twelve_nodes_in_three_zones_give_restates_sets_in_restates_order() {
-    let expected: [[NodeId; 3]; 8] = [
-        [11, 8, 3],
-        [5, 1, 9],
-        [12, 4, 6],
-        [9, 1, 6],
-        [11, 1, 5],
-        [7, 9, 2],
-        [3, 5, 10],
-        [3, 8, 9],
-    ];
-    assert_eq!(sets(&twelve_nodes(vec![]), 0..8), expected);
+    assert_eq!(sets(&twelve_nodes(vec![]), 0..8), TWELVE_NODE_SETS);
 }
 
 #[test]
