@@ -153,6 +153,7 @@ mod tests {
                 .nodes
                 .into_iter()
                 .map(|n| model::Node {
+                    weight: Default::default(),
                     id: n.id,
                     generation: n.generation,
                     name: n.name,
@@ -167,6 +168,8 @@ mod tests {
                 .partitions
                 .into_iter()
                 .map(|p| model::Partition {
+                    freeze: None,
+                    leader_affinity: None,
                     id: p.id,
                     replicas: p.replicas,
                     next: p.next,

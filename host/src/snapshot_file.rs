@@ -5,9 +5,14 @@
 //! { "replication": 3 | "{zone: 3, node: 3}" | {"zone": 3, "node": 3},
 //!   "nodes": [ { "id": 1, "name": "n1", "generation": 1, "address": "http://n1:5122/",
 //!                "location": "eu.a", "roles": ["worker", "log-server"],
-//!                "worker_state": "active", "alive": true } ],
-//!   "partitions": [ { "id": 0, "replicas": [1, 4, 7], "next": null, "leader": 1 } ] }
+//!                "worker_state": "active", "alive": true, "weight": 1.0 } ],
+//!   "partitions": [ { "id": 0, "replicas": [1, 4, 7], "next": null, "leader": 1,
+//!                     "freeze": null, "leader_affinity": null } ] }
 //! ```
+//!
+//! `weight` (default 1.0), `freeze` (null or the reason) and `leader_affinity` (null,
+//! `{"node": 3}` or `{"location": "eu.a"}`) came with contract 0.2.0; they are written back only
+//! when they differ from the default, so a snapshot without them reads and writes as before.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -16,7 +21,9 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use worker_policy_model::snapshot::parse_node_id;
-use worker_policy_model::{Node, NodeId, Partition, Replication, Roles, Snapshot, WorkerState};
+use worker_policy_model::{
+    LeaderAffinity, Node, NodeId, Partition, Replication, Roles, Snapshot, Weight, WorkerState,
+};
 
 use crate::error::{excerpt, SnapshotError};
 
@@ -182,6 +189,8 @@ struct NodeDoc {
     worker_state: StateDoc,
     #[serde(default = "alive")]
     alive: bool,
+    #[serde(default, skip_serializing_if = "WeightDoc::is_standard")]
+    weight: WeightDoc,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -194,6 +203,50 @@ struct PartitionDoc {
     next: Option<Vec<NodeIdDoc>>,
     #[serde(default)]
     leader: Option<NodeIdDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    freeze: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    leader_affinity: Option<AffinityDoc>,
+}
+
+/// A leader affinity: `{"node": 3}` or `{"location": "eu.a"}` (Restate's capitalised
+/// `{"Node": 3}` and `{"Location": "eu.a"}` read too).
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum AffinityDoc {
+    #[serde(alias = "Node")]
+    Node(NodeIdDoc),
+    #[serde(alias = "Location")]
+    Location(String),
+}
+
+/// A node's weight: a number from [`Weight::MIN`] to [`Weight::MAX`].
+#[derive(Clone, Copy, Default)]
+struct WeightDoc(Weight);
+
+impl WeightDoc {
+    fn is_standard(&self) -> bool {
+        self.0.is_standard()
+    }
+}
+
+impl Serialize for WeightDoc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0.value())
+    }
+}
+
+impl<'de> Deserialize<'de> for WeightDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WeightDoc, D::Error> {
+        let value = f64::deserialize(d)?;
+        Weight::new(value).map(WeightDoc).ok_or_else(|| {
+            de::Error::custom(format!(
+                "{value} is not a weight; write a number from {} to {} (1.0 is a standard node, 2.0 one twice its size); to empty a node, drain it instead",
+                Weight::MIN,
+                Weight::MAX
+            ))
+        })
+    }
 }
 
 #[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
@@ -376,6 +429,7 @@ impl NodeDoc {
                 .fold(Roles::empty(), |acc, r| acc.union(r.role())),
             worker_state: self.worker_state.into(),
             alive: self.alive,
+            weight: self.weight.0,
         }
     }
 
@@ -392,6 +446,7 @@ impl NodeDoc {
                 .collect(),
             worker_state: n.worker_state.into(),
             alive: n.alive,
+            weight: WeightDoc(n.weight),
         }
     }
 }
@@ -404,6 +459,11 @@ impl PartitionDoc {
             replicas: ids(self.replicas),
             next: self.next.map(ids),
             leader: self.leader.map(|l| l.0),
+            freeze: self.freeze,
+            leader_affinity: self.leader_affinity.map(|a| match a {
+                AffinityDoc::Node(id) => LeaderAffinity::Node(id.0),
+                AffinityDoc::Location(location) => LeaderAffinity::Location(location),
+            }),
         }
     }
 
@@ -414,6 +474,11 @@ impl PartitionDoc {
             replicas: ids(&p.replicas),
             next: p.next.as_deref().map(ids),
             leader: p.leader.map(NodeIdDoc),
+            freeze: p.freeze.clone(),
+            leader_affinity: p.leader_affinity.as_ref().map(|a| match a {
+                LeaderAffinity::Node(id) => AffinityDoc::Node(NodeIdDoc(*id)),
+                LeaderAffinity::Location(location) => AffinityDoc::Location(location.clone()),
+            }),
         }
     }
 }
@@ -461,7 +526,64 @@ mod tests {
         assert_eq!(n.roles, Roles::WORKER);
         assert_eq!(n.worker_state, WorkerState::Provisioning);
         assert!(n.alive);
-        assert!(s.partitions[0].is_unplaced() && s.partitions[0].leader.is_none());
+        assert_eq!(n.weight, Weight::STANDARD);
+        let p = &s.partitions[0];
+        assert!(p.is_unplaced() && p.leader.is_none());
+        assert_eq!((&p.freeze, &p.leader_affinity), (&None, &None));
+    }
+
+    #[test]
+    fn reads_weights_freezes_and_leader_affinities() {
+        let s = parse(
+            r#"{"replication": 1, "nodes": [{"id": 1, "weight": 2.5, "location": "eu.a"}, {"id": 2, "weight": 1}],
+                "partitions": [{"id": 0, "replicas": [1], "freeze": "maintenance", "leader_affinity": {"node": "N2"}},
+                               {"id": 1, "leader_affinity": {"location": "eu.a"}},
+                               {"id": 2, "leader_affinity": {"Location": "eu"}, "freeze": ""}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.nodes[0].weight.value(), 2.5);
+        assert!(s.nodes[1].weight.is_standard());
+        assert_eq!(s.partitions[0].freeze.as_deref(), Some("maintenance"));
+        assert_eq!(
+            s.partitions[0].leader_affinity,
+            Some(LeaderAffinity::Node(2))
+        );
+        assert_eq!(
+            s.partitions[1].leader_affinity,
+            Some(LeaderAffinity::Location("eu.a".into()))
+        );
+        assert_eq!(s.partitions[2].freeze.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn refuses_a_weight_out_of_range_and_a_malformed_affinity() {
+        let with_node = |node: &str| {
+            field_of(&format!(
+                r#"{{"replication": 1, "nodes": [{node}], "partitions": []}}"#
+            ))
+        };
+        for weight in ["0", "-1", "1001", "\"heavy\""] {
+            let (field, problem) = with_node(&format!(r#"{{"id": 1, "weight": {weight}}}"#));
+            assert_eq!(field, "nodes[0].weight", "{weight}");
+            assert!(
+                problem.contains("from 0.001 to 1000") || problem.contains("invalid type"),
+                "{weight}: {problem}"
+            );
+        }
+        let with_affinity = |affinity: &str| {
+            field_of(&format!(
+                r#"{{"replication": 1, "nodes": [{{"id": 1}}], "partitions": [{{"id": 0, "leader_affinity": {affinity}}}]}}"#
+            ))
+        };
+        let (field, problem) = with_affinity(r#"{"zone": "eu.a"}"#);
+        assert_eq!(field, "partitions[0].leader_affinity");
+        assert!(
+            problem.contains("node") && problem.contains("location"),
+            "{problem}"
+        );
+        let (field, problem) = with_affinity(r#"{"node": 7}"#);
+        assert_eq!(field, "partitions[0].leader_affinity");
+        assert!(problem.starts_with("N7 is not in `nodes`"), "{problem}");
     }
 
     #[test]
@@ -614,5 +736,18 @@ mod tests {
             .to_json(&file.snapshot)
             .contains("\"replication\": \"{zone: 3}\""));
         assert_eq!(file.snapshot.nodes[0].id, 1, "nodes are sorted by id");
+        let json = file.to_json(&file.snapshot);
+        for default in ["weight", "freeze", "leader_affinity"] {
+            assert!(
+                !json.contains(default),
+                "{default} is left out when it is the default"
+            );
+        }
+        let mut changed = file.snapshot.clone();
+        changed.nodes[0].weight = Weight::new(0.5).unwrap();
+        changed.partitions[0].freeze = Some("hold".into());
+        changed.partitions[0].leader_affinity = Some(LeaderAffinity::Location("a".into()));
+        let again = SnapshotFile::parse(&file.to_json(&changed), Path::new("c.json")).unwrap();
+        assert_eq!(again.snapshot, changed);
     }
 }

@@ -104,6 +104,7 @@ mod tests {
     /// partition 0 on 1 and 2.
     fn cluster() -> Snapshot {
         let node = |id, zone: &str, roles| Node {
+            weight: Default::default(),
             id,
             generation: 1,
             name: String::new(),
@@ -121,6 +122,8 @@ mod tests {
                 node(3, "b", Roles::ADMIN),
             ],
             partitions: vec![Partition {
+                freeze: None,
+                leader_affinity: None,
                 id: 0,
                 replicas: vec![1, 2],
                 next: None,

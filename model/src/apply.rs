@@ -46,6 +46,8 @@ mod tests {
     #[test]
     fn a_reconfiguration_ends_when_its_last_new_node_is_settled() {
         let mut p = Partition {
+            freeze: None,
+            leader_affinity: None,
             id: 0,
             replicas: vec![1, 2, 3],
             next: Some(vec![2, 3, 4]),
@@ -56,6 +58,8 @@ mod tests {
         p.apply(StepOp::RemoveReplica, 1);
         assert_eq!((p.replicas, p.next, p.leader), (vec![2, 3, 4], None, None));
         let mut q = Partition {
+            freeze: None,
+            leader_affinity: None,
             id: 1,
             replicas: vec![1, 2],
             next: Some(vec![2, 5]),

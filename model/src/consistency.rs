@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::snapshot::{node_label, NodeId, Partition, PartitionId, Snapshot};
+use crate::snapshot::{node_label, LeaderAffinity, NodeId, Partition, PartitionId, Snapshot};
 
 /// Where a snapshot contradicts itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,10 @@ pub enum Problem {
     UnknownLeader(NodeId),
     /// The leader is not one of the partition's replicas.
     LeaderNotReplica(NodeId),
+    /// The leader affinity names a node the snapshot does not have.
+    UnknownAffinityNode(NodeId),
+    /// The leader affinity names an empty location.
+    EmptyAffinityLocation,
 }
 
 impl fmt::Display for Problem {
@@ -71,6 +75,14 @@ impl fmt::Display for Problem {
                 f,
                 "{} is not one of the partition's replicas; set the leader to one of them or to null",
                 node_label(id)
+            ),
+            Problem::UnknownAffinityNode(id) => write!(
+                f,
+                "{} is not in `nodes`; pin the leader to a node the snapshot has, or set leader_affinity to null",
+                node_label(id)
+            ),
+            Problem::EmptyAffinityLocation => f.write_str(
+                "the location is empty; write a region (\"eu\") or a zone (\"eu.a\"), or set leader_affinity to null",
             ),
         }
     }
@@ -135,6 +147,9 @@ impl Snapshot {
                 if let Err(problem) = check_leader(p, &known) {
                     return fail(field("leader"), problem);
                 }
+            }
+            if let Err(problem) = check_affinity(p, &known) {
+                return fail(field("leader_affinity"), problem);
             }
         }
         Ok(())
@@ -225,6 +240,19 @@ fn check_leader(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
     }
 }
 
+/// Checks that partition `p`'s leader affinity, if any, names a known node or a location.
+fn check_affinity(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
+    match &p.leader_affinity {
+        Some(LeaderAffinity::Node(id)) if !known.contains(*id) => {
+            Err(Problem::UnknownAffinityNode(*id))
+        }
+        Some(LeaderAffinity::Location(location)) if location.is_empty() => {
+            Err(Problem::EmptyAffinityLocation)
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +285,33 @@ mod tests {
         p.next = Some(vec![3, 1]);
         let s = snapshot(&[3, 1, 2], vec![p, partition(0, &[], None)]);
         assert_eq!(s.check_consistency(), Ok(()));
+    }
+
+    #[test]
+    fn a_leader_affinity_names_a_known_node_or_a_location() {
+        let with = |affinity| Partition {
+            leader_affinity: Some(affinity),
+            ..partition(0, &[1], Some(1))
+        };
+        assert_eq!(
+            error(&snapshot(&[1], vec![with(LeaderAffinity::Node(4))])),
+            "field `partitions[0].leader_affinity`: N4 is not in `nodes`; pin the leader to a node the snapshot has, or set leader_affinity to null"
+        );
+        assert!(error(&snapshot(
+            &[1],
+            vec![with(LeaderAffinity::Location(String::new()))]
+        ))
+        .contains("the location is empty"));
+        let fine = [
+            LeaderAffinity::Node(1),
+            LeaderAffinity::Location("eu".into()),
+        ];
+        for affinity in fine {
+            assert_eq!(
+                snapshot(&[1], vec![with(affinity)]).check_consistency(),
+                Ok(())
+            );
+        }
     }
 
     #[test]

@@ -118,6 +118,7 @@ pub fn generate(shape: &ClusterShape) -> Snapshot {
         for _ in 0..count {
             let id = nodes.len() as NodeId + 1;
             nodes.push(Node {
+                weight: Default::default(),
                 id,
                 generation: 1,
                 name: format!("n{id}"),
@@ -211,6 +212,8 @@ fn striped(shape: &ClusterShape, nodes: &[Node]) -> Vec<Partition> {
                 }
             }
             Partition {
+                freeze: None,
+                leader_affinity: None,
                 id,
                 leader: replicas.first().copied(),
                 replicas,

@@ -25,4 +25,6 @@ pub mod transition_safety;
 
 pub use plan::{Plan, PolicyError, PolicyInfo, Step, StepOp, Transition, Verdict};
 pub use replication::{Replication, Scope};
-pub use snapshot::{Node, NodeId, Partition, PartitionId, Roles, Snapshot, WorkerState};
+pub use snapshot::{
+    LeaderAffinity, Node, NodeId, Partition, PartitionId, Roles, Snapshot, Weight, WorkerState,
+};

@@ -141,6 +141,61 @@ pub struct Node {
     pub worker_state: WorkerState,
     /// Whether it is up.
     pub alive: bool,
+    /// Its capacity relative to the other nodes: fair shares are proportional to it.
+    pub weight: Weight,
+}
+
+/// A node's capacity relative to the other nodes (`nodes[].weight`): 1.0 is a standard node, 2.0
+/// one that should hold twice as many replicas. Finite, from [`Weight::MIN`] to [`Weight::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Weight(f64);
+
+impl Weight {
+    /// A standard node's weight, the default.
+    pub const STANDARD: Weight = Weight(1.0);
+    /// The smallest weight a node may have.
+    pub const MIN: f64 = 0.001;
+    /// The largest weight a node may have.
+    pub const MAX: f64 = 1000.0;
+
+    /// The weight `value`, when it is a number from [`Weight::MIN`] to [`Weight::MAX`].
+    pub fn new(value: f64) -> Option<Weight> {
+        (Weight::MIN..=Weight::MAX)
+            .contains(&value)
+            .then_some(Weight(value))
+    }
+
+    /// The weight as a number.
+    #[inline]
+    pub fn value(self) -> f64 {
+        self.0
+    }
+
+    /// Whether this is the standard weight.
+    pub fn is_standard(self) -> bool {
+        self == Weight::STANDARD
+    }
+}
+
+impl Default for Weight {
+    fn default() -> Weight {
+        Weight::STANDARD
+    }
+}
+
+// A weight is never NaN (`Weight::new` refuses it), so equality is total.
+impl Eq for Weight {}
+
+impl std::hash::Hash for Weight {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl fmt::Display for Weight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 impl Node {
@@ -156,6 +211,7 @@ impl Node {
             roles: Roles::WORKER,
             worker_state: WorkerState::Active,
             alive: true,
+            weight: Weight::STANDARD,
         }
     }
 
@@ -218,6 +274,47 @@ pub struct Partition {
     pub next: Option<Vec<NodeId>>,
     /// The node leading the partition.
     pub leader: Option<NodeId>,
+    /// Restate's placement freeze, with its reason: no plan may change the replica set (an
+    /// unplaced partition may still be placed, and its leader may still move among its replicas).
+    pub freeze: Option<String>,
+    /// Where the partition's leader should be, when a replica there may lead.
+    pub leader_affinity: Option<LeaderAffinity>,
+}
+
+/// Where a partition's leader should be (Restate's leadership policy affinity).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LeaderAffinity {
+    /// On that node.
+    Node(NodeId),
+    /// On a node in that location: a region (`eu`) or a zone (`eu.a`).
+    Location(String),
+}
+
+impl LeaderAffinity {
+    /// Whether `node` is where the affinity points.
+    pub fn matches(&self, node: &Node) -> bool {
+        match self {
+            LeaderAffinity::Node(id) => node.id == *id,
+            // A region names every zone in it; a zone only itself.
+            LeaderAffinity::Location(location) => {
+                node.location == *location
+                    || (!location.contains('.')
+                        && node
+                            .location
+                            .strip_prefix(location.as_str())
+                            .is_some_and(|zone| zone.starts_with('.')))
+            }
+        }
+    }
+}
+
+impl fmt::Display for LeaderAffinity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeaderAffinity::Node(id) => write!(f, "node {}", NodeLabel(*id)),
+            LeaderAffinity::Location(location) => write!(f, "location `{location}`"),
+        }
+    }
 }
 
 impl Partition {
@@ -226,9 +323,15 @@ impl Partition {
         Partition {
             id,
             replicas: replicas.to_vec(),
-            next: None,
             leader,
+            ..Partition::default()
         }
+    }
+
+    /// Whether a placement freeze keeps the partition's replica set as it is. An unplaced
+    /// partition is never held back: Restate places it even when frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.freeze.is_some() && !self.is_unplaced()
     }
 
     /// Whether the partition has no replicas and no reconfiguration in flight.
@@ -382,6 +485,8 @@ mod tests {
     #[test]
     fn canonical_keeps_only_the_pending_part_of_next_sorted() {
         let p = |next: Option<Vec<NodeId>>| Partition {
+            freeze: None,
+            leader_affinity: None,
             id: 0,
             replicas: vec![3, 1],
             next,
@@ -406,6 +511,41 @@ mod tests {
             p(Some(vec![5, 1, 4])).pending_next().collect::<Vec<_>>(),
             [5, 4]
         );
+    }
+
+    #[test]
+    fn a_location_affinity_names_a_region_or_one_zone() {
+        let region = LeaderAffinity::Location("eu".into());
+        let zone = LeaderAffinity::Location("eu.a".into());
+        let at = |location: &str| Node::worker(1, location);
+        assert!(region.matches(&at("eu")) && region.matches(&at("eu.a")));
+        assert!(!region.matches(&at("eur.a")) && !region.matches(&at("us.a")));
+        assert!(
+            zone.matches(&at("eu.a")) && !zone.matches(&at("eu.b")) && !zone.matches(&at("eu"))
+        );
+        assert!(
+            LeaderAffinity::Node(1).matches(&at("")) && !LeaderAffinity::Node(2).matches(&at(""))
+        );
+    }
+
+    #[test]
+    fn a_weight_is_a_number_in_its_range() {
+        assert_eq!(Weight::new(1.0), Some(Weight::STANDARD));
+        assert_eq!(Weight::new(0.5).map(Weight::value), Some(0.5));
+        for refused in [0.0, -1.0, 0.0005, 1000.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(Weight::new(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_freeze_holds_back_only_a_placed_partition() {
+        let frozen = |replicas: &[NodeId]| Partition {
+            freeze: Some("maintenance".into()),
+            ..Partition::placed(0, replicas, None)
+        };
+        assert!(frozen(&[1]).is_frozen());
+        assert!(!frozen(&[]).is_frozen());
+        assert!(!Partition::placed(0, &[1], None).is_frozen());
     }
 
     #[test]

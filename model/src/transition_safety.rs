@@ -153,6 +153,8 @@ mod tests {
                 node(11, "b", Roles::LOG_SERVER, Active),
             ],
             partitions: vec![Partition {
+                freeze: None,
+                leader_affinity: None,
                 id: 0,
                 replicas: vec![1, 3, 4],
                 next: None,

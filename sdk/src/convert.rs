@@ -21,6 +21,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
             .nodes
             .into_iter()
             .map(|n| model::Node {
+                weight: Default::default(),
                 id: n.id,
                 generation: n.generation,
                 name: n.name,
@@ -36,6 +37,8 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
             .partitions
             .into_iter()
             .map(|p| model::Partition {
+                freeze: None,
+                leader_affinity: None,
                 id: p.id,
                 replicas: p.replicas,
                 next: p.next,

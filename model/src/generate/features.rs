@@ -248,6 +248,7 @@ fn next_node_id(snapshot: &Snapshot) -> NodeId {
 /// An alive, active node `id` named and addressed after its id.
 fn new_node(id: NodeId, location: String, roles: Roles) -> Node {
     Node {
+        weight: Default::default(),
         id,
         generation: 1,
         name: format!("n{id}"),

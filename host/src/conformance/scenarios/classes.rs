@@ -45,6 +45,7 @@ fn add_node(
     alive: bool,
 ) {
     s.nodes.push(Node {
+        weight: Default::default(),
         id,
         generation: 1,
         name: format!("n{id}"),
