@@ -88,13 +88,14 @@ pub fn replica_fill(
     shares
 }
 
-/// The fair share of leaderships: every placed partition's leader spread evenly over `eligible`.
-pub fn leader_share(eligible: usize, partitions: u32) -> f64 {
-    if eligible == 0 {
-        0.0
-    } else {
-        f64::from(partitions) / eligible as f64
-    }
+/// The fair share of leaderships of every node in `eligible`: `partitions` leaders spread over
+/// them in proportion to their weights (evenly when the weights are equal). Sorted by node id.
+pub fn leader_shares(eligible: &[&Node], partitions: u32) -> BTreeMap<NodeId, f64> {
+    let total: f64 = eligible.iter().map(|n| n.weight.value()).sum();
+    eligible
+        .iter()
+        .map(|n| (n.id, f64::from(partitions) * n.weight.value() / total))
+        .collect()
 }
 
 /// A non-negative fraction: replicas of one partition per node.
@@ -376,6 +377,22 @@ mod tests {
     fn without_domains_every_node_gets_the_same() {
         let s = shares("3", &[5, 1], 100);
         assert!(s.iter().all(|&x| (x - 50.0).abs() < 1e-6), "{s:?}");
+    }
+
+    #[test]
+    fn leaderships_follow_the_weights() {
+        let mut nodes = vec![node(1, "a"), node(2, "a"), node(3, "b")];
+        let even: Vec<f64> = leader_shares(&nodes.iter().collect::<Vec<_>>(), 90)
+            .into_values()
+            .collect();
+        assert_eq!(even, [30.0, 30.0, 30.0]);
+        nodes[0].weight = crate::Weight::new(2.0).unwrap();
+        nodes[2].weight = crate::Weight::new(0.5).unwrap();
+        let weighted: Vec<f64> = leader_shares(&nodes.iter().collect::<Vec<_>>(), 70)
+            .into_values()
+            .collect();
+        assert_eq!(weighted, [40.0, 20.0, 10.0]);
+        assert!(leader_shares(&[], 5).is_empty());
     }
 
     #[test]

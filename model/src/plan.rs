@@ -125,6 +125,8 @@ pub struct PolicyInfo {
     pub version: &'static str,
     /// What it does, in one paragraph.
     pub description: &'static str,
+    /// The settings it takes, as a JSON Schema; empty when it takes none.
+    pub settings: &'static str,
 }
 
 /// A policy's answer to an operator's request.

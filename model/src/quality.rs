@@ -6,9 +6,12 @@
 //! P: the partitions placed in `after`; RF: the replication factor; "holds": the node is in the
 //! partition's replicas or its `next` set):
 //!
-//! - replica fair share t(n): [`fair_share::replica_shares`] for E and P; a node is balanced
-//!   when it holds floor(t(n))..=ceil(t(n)) of the P partitions (the [`Band`]);
-//! - leader fair share: P / |E| for every node, balanced likewise;
+//! - replica fair share t(n): [`fair_share::replica_shares`] for E and P, in proportion to the
+//!   nodes' weights under the domain rule; a node is balanced when it holds
+//!   floor(t(n))..=ceil(t(n)) of the P partitions (the [`Band`]);
+//! - leader fair share: [`fair_share::leader_shares`], the partitions of P without a leader
+//!   affinity spread over E in proportion to the weights (P / |E| with equal weights), balanced
+//!   likewise; a partition with an affinity is led where its affinity points, outside the count;
 //! - a move: a node holding a partition in `after` that did not hold it in `before` (a partition
 //!   that is new in `after` counts all its holders);
 //! - lower bound of moves: `max(forced, deficit)`, where
@@ -116,13 +119,18 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
                 *c += 1;
             }
         }
-        if let Some(c) = p.leader.and_then(|l| led.get_mut(&l)) {
+        if let Some(c) = p
+            .leader
+            .filter(|_| p.leads_by_balance())
+            .and_then(|l| led.get_mut(&l))
+        {
             *c += 1;
         }
     }
 
     let shares = fair_share::replica_shares(&after.replication, &eligible, count);
-    let leader_share = fair_share::leader_share(eligible.len(), count);
+    let balanced_leaders = placed.iter().filter(|p| p.leads_by_balance()).count() as u32;
+    let leader_shares = fair_share::leader_shares(&eligible, balanced_leaders);
     let deficit = shares
         .iter()
         .map(|(n, &t)| {
@@ -130,7 +138,6 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
             u64::from(Band::of(t).floor.saturating_sub(have))
         })
         .sum();
-    let leader_shares = eligible_ids.iter().map(|&n| (n, leader_share)).collect();
     Quality {
         eligible_nodes: eligible.len() as u32,
         placed_partitions: count,

@@ -328,6 +328,12 @@ impl Partition {
         }
     }
 
+    /// Whether the partition's leader is one the balance of leaderships decides: it has no
+    /// leader affinity (an affine partition is led where its affinity points).
+    pub fn leads_by_balance(&self) -> bool {
+        self.leader_affinity.is_none()
+    }
+
     /// Whether a placement freeze keeps the partition's replica set as it is. An unplaced
     /// partition is never held back: Restate places it even when frozen.
     pub fn is_frozen(&self) -> bool {

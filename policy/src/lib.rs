@@ -13,6 +13,7 @@ mod cluster;
 mod component;
 mod placement;
 mod reconcile;
+pub mod settings;
 #[cfg(test)]
 mod test_support;
 mod transitions;
@@ -22,6 +23,7 @@ use worker_policy_model::{PolicyError, PolicyInfo, Snapshot, Step};
 use crate::cluster::Cluster;
 
 pub use reconcile::reconcile;
+pub use settings::{Settings, SETTINGS_SCHEMA};
 pub use transitions::validate_transition;
 
 /// Name, version and description of the default policy.
@@ -33,17 +35,33 @@ pub fn info() -> PolicyInfo {
             activates provisioned workers and disables drained ones; places and rebalances replicas \
             to each node's water-filling fair share under the replication property's domain spread, \
             with the fewest moves, make-before-break, and balanced leaders.",
+        settings: SETTINGS_SCHEMA,
     }
 }
 
-/// Replica sets and leaders for the partitions that have no replicas and no `next` set.
+/// [`place_with`] the default settings.
 pub fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-    placement::place(&Cluster::new(snapshot)?)
+    place_with(&Settings::default(), snapshot)
+}
+
+/// Replica sets and leaders for the partitions that have no replicas and no `next` set.
+pub fn place_with(settings: &Settings, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+    placement::place(&Cluster::new(&settings.view(snapshot))?)
+}
+
+/// [`rebalance_with`] the default settings.
+pub fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+    rebalance_with(&Settings::default(), snapshot, max_moves)
 }
 
 /// The steps that take every placed partition to the policy's target: replacing replicas on
 /// nodes that may not keep them, settling `next` sets, balancing replicas and leaders; at most
-/// `max_moves` `add-replica` steps when given (forced moves first).
-pub fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
-    placement::rebalance(&Cluster::new(snapshot)?, max_moves)
+/// `max_moves` `add-replica` steps when given, else the settings' budget (forced moves first).
+pub fn rebalance_with(
+    settings: &Settings,
+    snapshot: &Snapshot,
+    max_moves: Option<u32>,
+) -> Result<Vec<Step>, PolicyError> {
+    let budget = settings.move_budget(max_moves);
+    placement::rebalance(&Cluster::new(&settings.view(snapshot))?, budget)
 }

@@ -58,8 +58,10 @@ impl Measures {
             .collect();
         let placed = after.partitions.iter().filter(|p| !p.is_unplaced()).count() as u32;
         let replica_shares = fair_share::replica_shares(&after.replication, &eligible, placed);
-        let leader_share = fair_share::leader_share(eligible.len(), placed);
-        let leader_shares = replica_shares.keys().map(|&n| (n, leader_share)).collect();
+        let balanced_leaders = (after.partitions.iter())
+            .filter(|p| !p.is_unplaced() && p.leads_by_balance())
+            .count() as u32;
+        let leader_shares = fair_share::leader_shares(&eligible, balanced_leaders);
         let (old, new) = (by_node(before), by_node(after));
         let column = |members: &[NodeId], count: fn(&NodeCounts) -> u32, shares| Measure {
             before: stat(members.iter().map(|n| old.get(n).map_or(0, count))),

@@ -51,5 +51,6 @@ pub fn info() -> PolicyInfo {
             (rendezvous hashing with xxh3, no stickiness), recomputed and reconfigured on every pass, \
             led by the last node of the selected order; workers activate themselves, and worker-state \
             changes follow restatectl without --force (a node is never disabled without it).",
+        settings: "",
     }
 }
