@@ -147,6 +147,8 @@ pub enum PolicyError {
     InvalidSnapshot(String),
     /// The request names a node the snapshot does not have.
     UnknownNode(NodeId),
+    /// The settings are not ones the policy takes (contract 0.2.0).
+    InvalidSettings(String),
 }
 
 impl fmt::Display for PolicyError {
@@ -159,6 +161,7 @@ impl fmt::Display for PolicyError {
             ),
             PolicyError::InvalidSnapshot(why) => write!(f, "invalid snapshot: {why}"),
             PolicyError::UnknownNode(id) => write!(f, "unknown node {}", node_label(*id)),
+            PolicyError::InvalidSettings(why) => write!(f, "invalid settings: {why}"),
         }
     }
 }
