@@ -121,8 +121,9 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Refuses values the types allow but the policy does not.
-    fn check(&self) -> Result<(), String> {
+    /// Refuses values the types allow but the policy does not (what [`Settings::parse`] checks
+    /// beyond the JSON's shape).
+    pub fn check(&self) -> Result<(), String> {
         match &self.default_leader_affinity {
             Some(AffinitySetting::Location(location)) if location.is_empty() => Err(
                 "default_leader_affinity.location is empty; write a region (\"eu\") or a zone (\"eu.a\")"
