@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python policy (app.py) into a component with componentize-py from PyPI, to show that
 # the WIT contract, not Rust, is what a policy implements. CI runs the conformance suite on it.
+# It targets contract 0.1.0 (wit/0.1.0): the proof that a 0.1.0 component still loads on a newer host.
 #   usage: tests/python-policy/build.sh OUTPUT.wasm
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,5 +16,5 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$here/app.py" "$work/"
 cd "$work"
-"$venv/bin/componentize-py" -d "$root/wit" -w worker-policy bindings .
-"$venv/bin/componentize-py" -d "$root/wit" -w worker-policy componentize app -o "$out"
+"$venv/bin/componentize-py" -d "$root/wit/0.1.0" -w worker-policy bindings .
+"$venv/bin/componentize-py" -d "$root/wit/0.1.0" -w worker-policy componentize app -o "$out"
