@@ -11,10 +11,12 @@ use crate::removal::RemovalHazard;
 use crate::snapshot::{NodeLabel, NodeUsage, Snapshot, WorkerState};
 
 mod answer_log;
+mod freezes;
 mod node_usage;
 mod positions;
 
 use answer_log::AnswerLog;
+use freezes::Freezes;
 use positions::Positions;
 
 /// A rule a plan must not break.
@@ -46,11 +48,15 @@ pub enum Invariant {
     NoContradictorySteps,
     /// A rebalance capped with `--max-moves` adds at most that many replicas.
     MoveBudget,
+    /// A placed partition with a placement freeze gets no `add-replica` or `remove-replica`
+    /// step: its replica set and pending `next` stay as they are (its leader may still move to
+    /// one of its replicas, and an unplaced frozen partition may be placed).
+    FrozenReplicaSet,
 }
 
 impl Invariant {
     /// Every invariant, in the order they are documented.
-    pub const ALL: [Invariant; 12] = [
+    pub const ALL: [Invariant; 13] = [
         Invariant::KnownNode,
         Invariant::KnownPartition,
         Invariant::TransitionFromCurrent,
@@ -63,6 +69,7 @@ impl Invariant {
         Invariant::LeaderOnReplica,
         Invariant::NoContradictorySteps,
         Invariant::MoveBudget,
+        Invariant::FrozenReplicaSet,
     ];
 
     /// The invariant's short name, as error messages print it.
@@ -80,6 +87,7 @@ impl Invariant {
             Invariant::LeaderOnReplica => "leader-on-replica",
             Invariant::NoContradictorySteps => "no-contradictory-steps",
             Invariant::MoveBudget => "move-budget",
+            Invariant::FrozenReplicaSet => "frozen-replica-set",
         }
     }
 
@@ -114,6 +122,9 @@ impl Invariant {
                 "one answer neither repeats a step nor adds and removes the same replica, and sets a leader once"
             }
             Invariant::MoveBudget => "a capped plan adds at most --max-moves replicas",
+            Invariant::FrozenReplicaSet => {
+                "a frozen partition's replica set does not change: no replica is added to or removed from a placed partition with a placement freeze"
+            }
         }
     }
 }
@@ -182,6 +193,8 @@ pub struct PlanChecker {
     transitioned: Vec<bool>,
     /// The steps of the answer being checked.
     answer: AnswerLog,
+    /// The partitions a placement freeze holds in the answer being checked.
+    freezes: Freezes,
     /// By node position: what each node holds and leads, counted when a transition to
     /// disabled first asks and forgotten when a step changes it.
     usage: Option<Vec<NodeUsage>>,
@@ -212,6 +225,7 @@ impl PlanChecker {
         PlanChecker {
             transitioned: vec![false; snapshot.nodes.len()],
             answer: AnswerLog::new(snapshot.partitions.len()),
+            freezes: Freezes::new(&snapshot),
             usage: None,
             snapshot,
             node_index,
@@ -257,6 +271,7 @@ impl PlanChecker {
     /// the previous answers led to, not the answers themselves.
     pub fn begin_answer(&mut self) {
         self.answer.begin_answer();
+        self.freezes = Freezes::new(&self.snapshot);
     }
 
     /// Checks and applies a transition the policy makes by itself (`reconcile`'s): every
@@ -390,6 +405,7 @@ impl PlanChecker {
             ));
         };
         self.check_repeats(s, pi)?;
+        self.check_freeze(s, pi)?;
         match s.op {
             StepOp::AddReplica => self.check_add(s, ni, pi)?,
             StepOp::RemoveReplica => self.check_remove(s, pi)?,
@@ -415,6 +431,21 @@ impl PlanChecker {
             ));
         }
         Ok(())
+    }
+
+    /// An `add-replica` or `remove-replica` never touches a partition a freeze holds.
+    fn check_freeze(&self, s: &Step, pi: usize) -> Result<(), (Invariant, String)> {
+        if s.op == StepOp::SetLeader || !self.freezes.holds(pi) {
+            return Ok(());
+        }
+        let reason = self.snapshot.partitions[pi].freeze.as_deref().unwrap_or("");
+        Err((
+            Invariant::FrozenReplicaSet,
+            format!(
+                "{s}: partition {} is frozen ({reason}); its replica set may not change",
+                s.partition
+            ),
+        ))
     }
 
     /// An `add-replica` goes to an alive, active worker without a replica of the partition.
@@ -707,6 +738,57 @@ mod tests {
         assert!(PlanChecker::new(s)
             .transition(&disable(WorkerState::Draining))
             .is_ok());
+    }
+
+    #[test]
+    fn a_frozen_partition_keeps_its_replica_set_and_may_change_its_leader() {
+        use StepOp::{AddReplica, RemoveReplica, SetLeader};
+        let mut s = two_zones();
+        s.partitions[0].freeze = Some("maintenance".into());
+        let broken =
+            |s: &Snapshot, steps: &[Step]| PlanChecker::apply_steps(s.clone(), steps).unwrap_err();
+        let v = broken(&s, &[step(SetLeader, 3), step(AddReplica, 4)]);
+        assert_eq!(
+            (v.invariant, v.at),
+            (Invariant::FrozenReplicaSet, Location::Step(1))
+        );
+        assert_eq!(
+            v.to_string(),
+            "step 2 breaks invariant `frozen-replica-set` (a frozen partition's replica set does not change: no replica is added to or removed from a placed partition with a placement freeze): add-replica partition 0 on N4: partition 0 is frozen (maintenance); its replica set may not change"
+        );
+        assert_eq!(
+            broken(&s, &[step(RemoveReplica, 3)]).invariant,
+            Invariant::FrozenReplicaSet
+        );
+        assert!(PlanChecker::apply_steps(s.clone(), &[step(SetLeader, 3)]).is_ok());
+        s.partitions[0].next = Some(vec![2]);
+        assert_eq!(
+            broken(&s, &[step(RemoveReplica, 2)]).invariant,
+            Invariant::FrozenReplicaSet,
+            "the pending next stays too"
+        );
+    }
+
+    #[test]
+    fn an_unplaced_frozen_partition_is_placed_in_one_answer_then_held() {
+        use StepOp::{AddReplica, RemoveReplica, SetLeader};
+        let mut s = two_zones();
+        s.partitions[0] = Partition {
+            freeze: Some("maintenance".into()),
+            ..Partition::placed(0, &[], None)
+        };
+        let mut checker = PlanChecker::new(s);
+        checker
+            .steps(&[step(AddReplica, 1), step(AddReplica, 3), step(SetLeader, 1)])
+            .unwrap();
+        checker.begin_answer();
+        let v = checker
+            .steps(&[step(AddReplica, 4), step(RemoveReplica, 3)])
+            .unwrap_err();
+        assert_eq!(
+            (v.invariant, v.at),
+            (Invariant::FrozenReplicaSet, Location::Step(3))
+        );
     }
 
     #[test]
