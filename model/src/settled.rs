@@ -3,12 +3,27 @@
 //! property's domains on nodes that may keep them, no `next` set in flight, and every leader on
 //! an eligible replica. The conformance suite's convergence and leader checks and `simulate`'s
 //! "converged" both ask [`Snapshot::unsettled`].
+//!
+//! A frozen partition (a placed one with a placement freeze) is never work left: its replicas
+//! on draining or dead nodes, its pending `next` and its missing replicas stay as they are, and
+//! its leader counts only when one of its replicas is eligible (a leader may still move). A
+//! draining node that a frozen partition holds cannot be emptied: [`Snapshot::blocked`] names
+//! it with the freezes, and it is never disabled. [`Snapshot::affinity_misses`] lists the
+//! partitions led elsewhere than their leader affinity asks, where it could be honoured.
 
 use std::fmt;
 
 use crate::invariants::not_a_candidate;
 use crate::replication::Shortfall;
-use crate::snapshot::{NodeId, NodeLabel, NodeUsage, PartitionId, Roles, Snapshot, WorkerState};
+use crate::snapshot::{
+    NodeId, NodeLabel, NodeUsage, Partition, PartitionId, Roles, Snapshot, WorkerState,
+};
+
+mod affinity;
+mod blocked;
+
+pub use affinity::AffinityMiss;
+pub use blocked::{BlockedDrain, NAMED_FREEZES};
 
 /// One thing that keeps a cluster from being settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +223,7 @@ impl Snapshot {
                 Some(Unsettled::NotActivated { node: n.id })
             }
             WorkerState::Draining => {
-                let usage = self.usage(n.id);
+                let usage = self.usage_left(n.id);
                 (!usage.is_idle()).then_some(Unsettled::DrainingInUse { node: n.id, usage })
             }
             _ => None,
@@ -218,6 +233,9 @@ impl Snapshot {
             .iter()
             .filter_map(|p| self.partition_problem(p));
         let leaders = self.partitions.iter().filter_map(|p| {
+            if p.is_frozen() && !self.has_eligible_replica(p) {
+                return None;
+            }
             let on_eligible_replica = p.leader.is_some_and(|l| {
                 p.replicas.contains(&l) && self.node(l).is_some_and(|n| n.is_placement_candidate())
             });
@@ -229,9 +247,36 @@ impl Snapshot {
         waiting.chain(partitions).chain(leaders).collect()
     }
 
+    /// What a node holds and leads that a plan could still take off it: every partition but
+    /// the frozen ones it holds, and the frozen ones it leads that have an eligible replica to
+    /// lead instead. The same as [`Snapshot::usage`] when no partition is frozen.
+    fn usage_left(&self, node: NodeId) -> NodeUsage {
+        let mut usage = NodeUsage::default();
+        for p in &self.partitions {
+            let frozen = p.is_frozen();
+            if p.is_held_by(node) && !frozen {
+                usage.holds += 1;
+            }
+            if p.leader == Some(node) && (!frozen || self.has_eligible_replica(p)) {
+                usage.leads += 1;
+            }
+        }
+        usage
+    }
+
+    /// Whether one of the partition's replicas is on an alive, active worker.
+    fn has_eligible_replica(&self, p: &Partition) -> bool {
+        p.replicas
+            .iter()
+            .any(|&id| self.node(id).is_some_and(|n| n.is_placement_candidate()))
+    }
+
     /// The first problem of one partition's replica set, if any.
-    fn partition_problem(&self, p: &crate::Partition) -> Option<Unsettled> {
+    fn partition_problem(&self, p: &Partition) -> Option<Unsettled> {
         let partition = p.id;
+        if p.is_frozen() {
+            return None;
+        }
         if p.is_unplaced() {
             return Some(Unsettled::Unplaced { partition });
         }
@@ -339,6 +384,40 @@ mod tests {
             UnsettledKind::Unplaced.describe(44),
             "44 partition(s) unplaced"
         );
+    }
+
+    #[test]
+    fn a_frozen_partition_is_never_work_left_but_its_leader_may_still_move() {
+        let mut s = settled();
+        s.nodes[1].worker_state = WorkerState::Draining;
+        s.nodes.push(Node {
+            alive: false,
+            ..node(4, "b")
+        });
+        let frozen = |p: Partition| Partition {
+            freeze: Some("maintenance".into()),
+            ..p
+        };
+        s.partitions.extend([
+            frozen(partition(1, &[2, 4], Some(2))),
+            frozen(partition(2, &[1], Some(2))),
+            frozen(partition(3, &[], None)),
+        ]);
+        s.partitions[1].next = Some(vec![3]);
+        let got: Vec<String> = s.unsettled().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "draining N2 still holds 0 partition(s) and leads 1",
+                "partition 3: it is unplaced",
+                "partition 2 is led by N2, not by a replica on an alive, active worker",
+                "partition 3 is led by nobody, not by a replica on an alive, active worker",
+            ]
+        );
+        s.partitions[2].leader = Some(1);
+        s.partitions.pop();
+        assert_eq!(s.unsettled(), vec![]);
+        assert_eq!(s.blocked().len(), 1);
     }
 
     #[test]
