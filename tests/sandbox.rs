@@ -161,15 +161,16 @@ fn a_component_asking_for_other_capabilities_is_refused_with_the_list() {
 }
 
 #[test]
-fn a_component_for_another_contract_version_is_refused_naming_both() {
+fn a_component_for_another_contract_version_is_refused_naming_the_versions_loaded() {
     let wat = r#"(component
         (instance $policy)
-        (export "worker-policy:policy/policy@0.2.0" (instance $policy)))"#;
+        (export "worker-policy:policy/policy@0.3.0" (instance $policy)))"#;
     match LoadedPolicy::load(wat.as_bytes(), Limits::default()) {
         Err(error @ Error::Fault(PolicyFault::WrongContract { .. })) => {
             let message = error.to_string();
             assert!(
-                message.contains("@0.2.0") && message.contains("@0.1.0"),
+                message.contains("exports worker-policy:policy/policy@0.3.0")
+                    && message.contains("policy@0.2.0 or worker-policy:policy/policy@0.1.0"),
                 "{message}"
             );
         }

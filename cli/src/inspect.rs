@@ -102,6 +102,7 @@ impl Render for Inspected {
             ("version", m.version.clone()),
             ("description", m.description.clone()),
             ("contract", m.contract.clone()),
+            ("settings", settings_summary(&m.settings)),
             ("imports", m.imports.join(", ")),
             ("exports", m.exports.join(", ")),
             ("sha256", m.sha256.clone()),
@@ -118,7 +119,50 @@ impl Render for Inspected {
             ),
         ));
         rows.iter()
-            .map(|(label, value)| format!("{label:<12} {value}\n"))
+            .map(|(label, value)| {
+                let value = value.replace('\n', &format!("\n{:13}", ""));
+                format!("{label:<12} {value}\n")
+            })
             .collect()
+    }
+}
+
+/// The settings a policy takes, one line per key (`key (default D): what it does`) from its
+/// JSON Schema; the schema as given when it has no `properties` to list.
+fn settings_summary(schema: &str) -> String {
+    if schema.trim().is_empty() {
+        return "none".into();
+    }
+    let parsed: Option<serde_json::Value> = serde_json::from_str(schema).ok();
+    let Some(properties) = parsed.as_ref().and_then(|s| s["properties"].as_object()) else {
+        return schema.trim().to_string();
+    };
+    properties
+        .iter()
+        .map(|(key, spec)| {
+            let default = spec
+                .get("default")
+                .map_or(String::new(), |d| format!(" (default {d})"));
+            let what = spec["description"].as_str().unwrap_or("");
+            format!("{key}{default}: {what}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_listed_key_by_key_from_the_schema() {
+        assert_eq!(settings_summary(""), "none");
+        let schema = r#"{"properties": {"max_moves": {"default": null, "description": "The budget."},
+            "weights": {"default": "ignore"}}}"#;
+        assert_eq!(
+            settings_summary(schema),
+            "max_moves (default null): The budget.\nweights (default \"ignore\"): "
+        );
+        assert_eq!(settings_summary("takes a list of keys"), "takes a list of keys");
     }
 }

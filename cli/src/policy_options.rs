@@ -12,7 +12,7 @@ use worker_policy::compile::{CompileCache, CompileLimits, CompileWorker, Compile
 use worker_policy::embedded::{
     DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
 };
-use worker_policy::{Limits, LoadedPolicy, PolicyEngine};
+use worker_policy::{Limits, LoadedPolicy, PolicyEngine, PolicySettings};
 
 use crate::error::CliError;
 use crate::values;
@@ -29,6 +29,13 @@ pub struct PolicyOptions {
     /// Refuse to load the policy unless its SHA-256 (hex) is this.
     #[arg(long, value_name = "HEX", value_parser = values::sha256)]
     pub policy_sha256: Option<String>,
+    /// The policy's settings: a JSON file that every hook gets (a policy built against
+    /// contract 0.2.0 or later; `inspect` shows the settings a policy takes). None: its defaults.
+    #[arg(long, value_name = "FILE", conflicts_with = "settings_json")]
+    pub settings: Option<PathBuf>,
+    /// The policy's settings as JSON text, instead of a file: `--settings-json '{"max_moves": 10}'`.
+    #[arg(long, value_name = "JSON")]
+    pub settings_json: Option<String>,
     #[command(flatten)]
     pub compile: CompileOptions,
     #[command(flatten)]
@@ -175,13 +182,26 @@ impl<'a> PolicySource<'a> {
 
 impl PolicyOptions {
     /// The options of a second policy to set beside this one (`--against FILE|NAME`): the same
-    /// compile and sandbox options, without the pin (`--policy-sha256` pins the first policy).
+    /// compile and sandbox options, without the pin and the settings (`--policy-sha256` and
+    /// `--settings` are the first policy's).
     pub fn candidate(self, against: PathBuf) -> PolicyOptions {
         PolicyOptions {
             policy: Some(against),
             policy_sha256: None,
+            settings: None,
+            settings_json: None,
             ..self
         }
+    }
+
+    /// The settings `--settings` or `--settings-json` give, checked to be JSON.
+    pub fn policy_settings(&self) -> Result<Option<PolicySettings>, worker_policy::Error> {
+        let settings = match (&self.settings, &self.settings_json) {
+            (Some(path), _) => Some(PolicySettings::read(path)?),
+            (None, Some(text)) => Some(PolicySettings::parse("--settings-json", text.as_str())?),
+            (None, None) => None,
+        };
+        Ok(settings)
     }
 
     /// Where the policy comes from.
@@ -216,12 +236,17 @@ impl PolicyOptions {
         if let Some(pin) = &self.policy_sha256 {
             worker_policy::policy::check_pin(&bytes, pin)?;
         }
+        let settings = self.policy_settings()?;
         let compiler = self.compile.compiler()?;
-        PolicyEngine::new(limits.fuel.is_some())
+        let mut policy = PolicyEngine::new(limits.fuel.is_some())
             .and_then(|engine| {
                 LoadedPolicy::load_in(&engine.with_compiler(compiler), &bytes, limits)
             })
-            .with_context(|| format!("cannot load the policy {}", self.source_name()))
+            .with_context(|| format!("cannot load the policy {}", self.source_name()))?;
+        if let Some(settings) = settings {
+            policy.configure(&settings)?;
+        }
+        Ok(policy)
     }
 }
 

@@ -410,7 +410,8 @@ fn inspect_shows_contract_and_digest_and_pins_refuse_other_modules() {
     let out = run(&["inspect", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json = text(&out.stdout);
-    assert!(json.contains("worker-policy:policy/policy@0.1.0"), "{json}");
+    assert!(json.contains("worker-policy:policy/policy@0.2.0"), "{json}");
+    assert!(json.contains("\"contract_version\": \"0.2.0\""), "{json}");
     let digest = json
         .split("\"sha256\": \"")
         .nth(1)

@@ -47,6 +47,9 @@ pub enum Error {
     /// A policy file that cannot be read or is not what was pinned.
     #[error("{0}")]
     PolicyFile(String),
+    /// Settings the policy does not take.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     /// The host could not set up the wasmtime engine.
     #[error("the host cannot set up its WebAssembly engine")]
     Engine {
@@ -76,7 +79,7 @@ impl Error {
     /// The class of this error.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Snapshot(_) | Error::PolicyFile(_) => ErrorClass::BadInput,
+            Error::Snapshot(_) | Error::PolicyFile(_) | Error::Settings(_) => ErrorClass::BadInput,
             Error::Refused(_) => ErrorClass::Refused,
             Error::Fault(_) => ErrorClass::PolicyFault,
             Error::Io { .. } | Error::Engine { .. } | Error::EngineMismatch { .. } => {
@@ -114,6 +117,48 @@ impl fmt::Display for SnapshotError {
 }
 
 impl std::error::Error for SnapshotError {}
+
+/// Settings a policy cannot take: where they came from (`settings file cfg.json`, or
+/// `--settings-json`) names them in every message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// The file cannot be read.
+    #[error("{origin}: cannot be read: {problem}; check the path")]
+    Unreadable {
+        /// Where the settings came from.
+        origin: String,
+        /// Why.
+        problem: String,
+    },
+    /// The text is not a JSON document.
+    #[error("{origin}: not a JSON document ({problem}); settings are a JSON object such as {{\"max_moves\": 10}}")]
+    NotJson {
+        /// Where the settings came from.
+        origin: String,
+        /// The parser's message, with line and column.
+        problem: String,
+    },
+    /// The policy refused them.
+    #[error("{origin}: the policy `{policy}` refused the settings: {message}")]
+    Refused {
+        /// Where the settings came from.
+        origin: String,
+        /// The policy's name.
+        policy: String,
+        /// Its message: which key or value, and what it takes instead.
+        message: String,
+    },
+    /// The policy speaks a contract version without settings.
+    #[error("{origin}: the policy `{policy}` is built against contract {contract}, which has no settings; drop the settings, or rebuild the policy against contract 0.2.0 or later")]
+    Unsupported {
+        /// Where the settings came from.
+        origin: String,
+        /// The policy's name.
+        policy: String,
+        /// The contract version it speaks.
+        contract: String,
+    },
+}
 
 /// The hook a policy was running when it failed.
 pub type Hook = &'static str;
@@ -243,6 +288,18 @@ pub enum PolicyFault {
         size: usize,
         /// The cap ([`MAX_POLICY_TEXT`](crate::sandbox::MAX_POLICY_TEXT)).
         limit: usize,
+    },
+    /// A step of a plan names a reason its reason table does not have.
+    #[error("the policy answered `{hook}` with steps[{step}] giving reason {reason}, but the plan's reason table has {reasons} reasons")]
+    UnknownReason {
+        /// The hook.
+        hook: Hook,
+        /// The step's index in the plan.
+        step: usize,
+        /// The reason index it gives.
+        reason: u32,
+        /// How many reasons the table has.
+        reasons: usize,
     },
     /// Round after round, the plans lead back to a snapshot seen before.
     #[error(

@@ -63,6 +63,7 @@ pub mod hooks;
 pub mod policy;
 pub mod rollout;
 pub mod sandbox;
+pub mod settings;
 pub mod snapshot_file;
 pub mod verdict_check;
 
@@ -72,5 +73,6 @@ pub use evaluate::{evaluate, simulate, Evaluation, Simulation};
 pub use hooks::{NativePolicy, PolicyHooks};
 pub use policy::{LoadedPolicy, PolicyMetadata};
 pub use sandbox::Limits;
+pub use settings::PolicySettings;
 /// The cluster model the host speaks (snapshots, plans, invariants), re-exported for embedders.
 pub use worker_policy_model as model;

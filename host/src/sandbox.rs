@@ -269,9 +269,6 @@ impl ResourceLimiter for HostState {
     }
 }
 
-/// The contract's types interface has no functions to provide.
-impl crate::bindings::wit::Host for HostState {}
-
 impl logging::Host for HostState {
     fn log(&mut self, level: logging::Level, mut message: String) {
         if self.logs.len() >= MAX_LOG_RECORDS {

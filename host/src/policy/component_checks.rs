@@ -1,8 +1,8 @@
 //! What a file must be before the host runs anything from it: a WebAssembly component (not a
-//! core module, not another file), exporting this host's contract at its version, and importing
-//! nothing but the contract and virtual WASI 0.2.
+//! core module, not another file), exporting the contract at a version this host loads, and
+//! importing nothing but the contract at that version and virtual WASI 0.2.
 
-use crate::bindings::{CONTRACT_PACKAGE, CONTRACT_VERSION};
+use crate::bindings::{ContractVersion, CONTRACT_PACKAGE};
 use crate::error::PolicyFault;
 
 /// The WASI 0.2 packages a policy may import; the host gives them a virtual implementation with
@@ -16,9 +16,12 @@ const VIRTUAL_WASI: [&str; 6] = [
     "wasi:sockets/",
 ];
 
-/// The export every policy must have.
-pub(crate) fn expected_export() -> String {
-    format!("{CONTRACT_PACKAGE}/policy@{CONTRACT_VERSION}")
+/// What the host expects a policy to export, in words: the policy interface at any version it
+/// loads.
+fn expected_exports() -> String {
+    ContractVersion::LOADED
+        .map(|v| v.interface("policy"))
+        .join(" or ")
 }
 
 /// Tells a core module or a non-wasm file from a component before compiling anything.
@@ -41,58 +44,70 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<(), PolicyFault> {
     }
 }
 
-/// Checks a compiled component's imports and exports: the contract at this host's version,
-/// nothing imported beyond the contract and virtual WASI.
-pub(crate) fn check_interface(imports: &[String], exports: &[String]) -> Result<(), PolicyFault> {
+/// Checks a compiled component's imports and exports: the policy interface of one contract
+/// version this host loads, the contract imported at that same version only, nothing else
+/// imported beyond virtual WASI. Returns the version the component speaks.
+pub(crate) fn check_interface(
+    imports: &[String],
+    exports: &[String],
+) -> Result<ContractVersion, PolicyFault> {
+    let wrong = |found: String| PolicyFault::WrongContract {
+        found,
+        expected: expected_exports(),
+    };
+    let Some(version) = ContractVersion::LOADED
+        .into_iter()
+        .find(|v| exports.contains(&v.interface("policy")))
+    else {
+        let ours = format!("{CONTRACT_PACKAGE}/");
+        let found = match exports.iter().find(|e| e.starts_with(&ours)) {
+            Some(other) => other.clone(),
+            None if exports.is_empty() => "nothing".into(),
+            None => exports.join(", "),
+        };
+        return Err(wrong(found));
+    };
     let ours = format!("{CONTRACT_PACKAGE}/");
-    let version_suffix = format!("@{CONTRACT_VERSION}");
+    let suffix = format!("@{version}");
     if let Some(other) = imports
         .iter()
         .chain(exports)
-        .find(|name| name.starts_with(&ours) && !name.ends_with(&version_suffix))
+        .find(|name| name.starts_with(&ours) && !name.ends_with(&suffix))
     {
         return Err(PolicyFault::WrongContract {
             found: other.clone(),
-            expected: expected_export(),
+            expected: version.interface("policy"),
         });
     }
     let forbidden: Vec<String> = imports
         .iter()
-        .filter(|i| !import_allowed(i))
+        .filter(|i| !import_allowed(version, i))
         .cloned()
         .collect();
     if !forbidden.is_empty() {
         return Err(PolicyFault::ForbiddenImports {
             imports: forbidden,
-            allowed: allowed_imports_text(),
+            allowed: allowed_imports_text(version),
         });
     }
-    let expected = expected_export();
-    if !exports.contains(&expected) {
-        let found = if exports.is_empty() {
-            "nothing".into()
-        } else {
-            exports.join(", ")
-        };
-        return Err(PolicyFault::WrongContract { found, expected });
-    }
-    Ok(())
+    Ok(version)
 }
 
-/// Whether a policy may import `name`: the contract's types and logging, or virtual WASI 0.2.
-fn import_allowed(name: &str) -> bool {
-    let contract =
-        ["types", "logging"].map(|i| format!("{CONTRACT_PACKAGE}/{i}@{CONTRACT_VERSION}"));
-    contract.iter().any(|c| c == name)
+/// Whether a policy of contract `version` may import `name`: the contract's types and logging
+/// at that version, or virtual WASI 0.2.
+fn import_allowed(version: ContractVersion, name: &str) -> bool {
+    ["types", "logging"]
+        .iter()
+        .any(|i| version.interface(i) == name)
         || VIRTUAL_WASI
             .iter()
             .any(|p| name.starts_with(p) && name.contains("@0.2."))
 }
 
-/// What a policy may import, in words.
-fn allowed_imports_text() -> String {
+/// What a policy of contract `version` may import, in words.
+fn allowed_imports_text(version: ContractVersion) -> String {
     format!(
-        "{CONTRACT_PACKAGE}/types, {CONTRACT_PACKAGE}/logging (@{CONTRACT_VERSION}) and virtual WASI 0.2 ({})",
+        "{CONTRACT_PACKAGE}/types, {CONTRACT_PACKAGE}/logging (@{version}) and virtual WASI 0.2 ({})",
         VIRTUAL_WASI.map(|p| p.trim_end_matches('/')).join(", ")
     )
 }
@@ -107,19 +122,32 @@ mod tests {
 
     #[test]
     fn the_contract_and_virtual_wasi_are_allowed_and_nothing_else() {
-        let exports = vec![expected_export()];
-        let imports = names(&[
-            "worker-policy:policy/types@0.1.0",
-            "worker-policy:policy/logging@0.1.0",
-            "wasi:io/streams@0.2.3",
-            "wasi:cli/stdout@0.2.0",
-        ]);
-        assert!(check_interface(&imports, &exports).is_ok());
-        let evil = names(&["wasi:http/types@0.2.0", "wasi:io/streams@0.3.0"]);
-        match check_interface(&evil, &exports) {
-            Err(PolicyFault::ForbiddenImports { imports, .. }) => assert_eq!(imports, evil),
-            other => panic!("expected forbidden imports, got {other:?}"),
+        for version in ContractVersion::LOADED {
+            let exports = vec![version.interface("policy")];
+            let imports = vec![
+                version.interface("types"),
+                version.interface("logging"),
+                "wasi:io/streams@0.2.3".into(),
+                "wasi:cli/stdout@0.2.0".into(),
+            ];
+            assert_eq!(check_interface(&imports, &exports), Ok(version));
+            let evil = names(&["wasi:http/types@0.2.0", "wasi:io/streams@0.3.0"]);
+            match check_interface(&evil, &exports) {
+                Err(PolicyFault::ForbiddenImports { imports, .. }) => assert_eq!(imports, evil),
+                other => panic!("expected forbidden imports, got {other:?}"),
+            }
         }
+    }
+
+    #[test]
+    fn the_contract_is_imported_at_the_version_exported() {
+        let exports = names(&["worker-policy:policy/policy@0.2.0"]);
+        let mixed = names(&["worker-policy:policy/logging@0.1.0"]);
+        assert!(matches!(
+            check_interface(&mixed, &exports),
+            Err(PolicyFault::WrongContract { found, expected })
+                if found == mixed[0] && expected == exports[0]
+        ));
     }
 
     #[test]
@@ -127,7 +155,8 @@ mod tests {
         let old = names(&["worker-policy:policy/policy@0.0.9"]);
         assert!(matches!(
             check_interface(&[], &old),
-            Err(PolicyFault::WrongContract { found, .. }) if found == old[0]
+            Err(PolicyFault::WrongContract { found, expected })
+                if found == old[0] && expected.contains("@0.2.0 or ") && expected.ends_with("@0.1.0")
         ));
         assert!(matches!(
             check_interface(&[], &[]),

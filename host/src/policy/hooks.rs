@@ -5,18 +5,34 @@
 //! at it.
 
 use wasmtime::Store;
-use worker_policy_model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
+use worker_policy_model::{
+    NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState,
+};
 
 use super::fault::{classify, CallEvidence};
-use super::{CallLog, LoadedPolicy};
-use crate::bindings::{self, logging, wit, WorkerPolicy};
+use super::{CallLog, Linked, LoadedPolicy};
+use crate::bindings::{logging, v0_1, v0_2};
 use crate::error::{Error, Hook, PolicyFault};
 use crate::sandbox::{self, crossing_limit, HostState, MAX_POLICY_TEXT, MIN_CROSSING_BYTES};
 
-/// A hook's raw answer: the value or the policy's typed error.
-type Answer<T> = Result<T, wit::PolicyError>;
+/// A hook's answer: the value, or the policy's typed error in the model's form.
+type Answer<T> = Result<T, PolicyError>;
+
+/// The snapshot in the form of the contract version the policy speaks.
+enum Input {
+    V0_1(v0_1::wit::Snapshot),
+    V0_2(v0_2::wit::Snapshot),
+}
 
 impl LoadedPolicy {
+    /// The snapshot as the policy's contract version sends it.
+    fn input(&self, snapshot: &Snapshot) -> Input {
+        match self.linked {
+            Linked::V0_1(_) => Input::V0_1(v0_1::snapshot_to_wit(snapshot)),
+            Linked::V0_2(_) => Input::V0_2(v0_2::snapshot_to_wit(snapshot)),
+        }
+    }
+
     /// The policy's verdict on moving `node` to `to`.
     pub fn validate_transition(
         &self,
@@ -24,56 +40,61 @@ impl LoadedPolicy {
         node: NodeId,
         to: WorkerState,
     ) -> Result<Verdict, Error> {
-        let input = bindings::snapshot_to_wit(snapshot);
-        let verdict = self.answer("validate-transition", MIN_CROSSING_BYTES, |store, p| {
-            p.worker_policy_policy_policy().call_validate_transition(
-                store,
-                &input,
-                node,
-                bindings::state_to_wit(to),
-            )
+        let input = self.input(snapshot);
+        let settings = self.settings.clone();
+        let (allowed, reason) = self.answer("validate-transition", MIN_CROSSING_BYTES, |store, linked| {
+            Ok(match (linked, &input) {
+                (Linked::V0_2(pre), Input::V0_2(input)) => pre
+                    .instantiate(&mut *store)?
+                    .worker_policy_policy_policy()
+                    .call_validate_transition(store, &settings, input, node, v0_2::state_to_wit(to))?
+                    .map(|v| (v.allowed, v.reason))
+                    .map_err(v0_2::error_from_wit),
+                (Linked::V0_1(pre), Input::V0_1(input)) => pre
+                    .instantiate(&mut *store)?
+                    .worker_policy_policy_policy()
+                    .call_validate_transition(store, input, node, v0_1::state_to_wit(to))?
+                    .map(|v| (v.allowed, v.reason))
+                    .map_err(v0_1::error_from_wit),
+                _ => unreachable!("the input is made for the policy's version"),
+            })
         })?;
-        check_text(
-            "validate-transition",
-            || "verdict.reason".into(),
-            &verdict.reason,
-        )?;
-        Ok(Verdict {
-            allowed: verdict.allowed,
-            reason: verdict.reason,
-        })
+        check_text("validate-transition", || "verdict.reason".into(), &reason)?;
+        Ok(Verdict { allowed, reason })
     }
 
     /// The transitions the policy makes by itself.
     pub fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, Error> {
-        let input = bindings::snapshot_to_wit(snapshot);
+        let input = self.input(snapshot);
+        let settings = self.settings.clone();
         let crossing = crossing_limit(snapshot.nodes.len(), &self.limits);
-        let transitions = self.answer("reconcile", crossing, |store, p| {
-            p.worker_policy_policy_policy()
-                .call_reconcile(store, &input)
+        let transitions = self.answer("reconcile", crossing, |store, linked| {
+            Ok(match (linked, &input) {
+                (Linked::V0_2(pre), Input::V0_2(input)) => pre
+                    .instantiate(&mut *store)?
+                    .worker_policy_policy_policy()
+                    .call_reconcile(store, &settings, input)?
+                    .map(|ts| ts.into_iter().map(v0_2::transition_from_wit).collect::<Vec<_>>())
+                    .map_err(v0_2::error_from_wit),
+                (Linked::V0_1(pre), Input::V0_1(input)) => pre
+                    .instantiate(&mut *store)?
+                    .worker_policy_policy_policy()
+                    .call_reconcile(store, input)?
+                    .map(|ts| ts.into_iter().map(v0_1::transition_from_wit).collect())
+                    .map_err(v0_1::error_from_wit),
+                _ => unreachable!("the input is made for the policy's version"),
+            })
         })?;
         check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
         for (i, transition) in transitions.iter().enumerate() {
-            check_text(
-                "reconcile",
-                || format!("transitions[{i}].reason"),
-                &transition.reason,
-            )?;
+            check_text("reconcile", || format!("transitions[{i}].reason"), &transition.reason)?;
         }
-        Ok(transitions
-            .into_iter()
-            .map(bindings::transition_from_wit)
-            .collect())
+        Ok(transitions)
     }
 
     /// Steps placing the unplaced partitions.
     pub fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, Error> {
-        let input = bindings::snapshot_to_wit(snapshot);
-        let crossing = crossing_limit(step_limit(snapshot), &self.limits);
-        let steps = self.answer("place", crossing, |store, p| {
-            p.worker_policy_policy_policy().call_place(store, &input)
-        })?;
-        steps_from_wit("place", steps, snapshot)
+        self.plan("place", snapshot, None)
     }
 
     /// Steps rebalancing the placed partitions, with at most `max_moves` added replicas.
@@ -82,28 +103,105 @@ impl LoadedPolicy {
         snapshot: &Snapshot,
         max_moves: Option<u32>,
     ) -> Result<Vec<Step>, Error> {
-        let input = bindings::snapshot_to_wit(snapshot);
-        let crossing = crossing_limit(step_limit(snapshot), &self.limits);
-        let steps = self.answer("rebalance", crossing, |store, p| {
-            p.worker_policy_policy_policy()
-                .call_rebalance(store, &input, max_moves)
+        self.plan("rebalance", snapshot, Some(max_moves))
+    }
+
+    /// Calls `place` (`rebalance: None`) or `rebalance` with its budget, and checks the plan's
+    /// size and texts before converting it.
+    fn plan(
+        &self,
+        hook: Hook,
+        snapshot: &Snapshot,
+        rebalance: Option<Option<u32>>,
+    ) -> Result<Vec<Step>, Error> {
+        let input = self.input(snapshot);
+        let settings = self.settings.clone();
+        let limit = step_limit(snapshot);
+        let crossing = crossing_limit(limit, &self.limits);
+        let plan = self.answer(hook, crossing, |store, linked| {
+            Ok(match (linked, &input) {
+                (Linked::V0_2(pre), Input::V0_2(input)) => {
+                    let policy = pre.instantiate(&mut *store)?;
+                    let hooks = policy.worker_policy_policy_policy();
+                    match rebalance {
+                        None => hooks.call_place(store, &settings, input)?,
+                        Some(budget) => hooks.call_rebalance(store, &settings, input, budget)?,
+                    }
+                    .map(RawPlan::V0_2)
+                    .map_err(v0_2::error_from_wit)
+                }
+                (Linked::V0_1(pre), Input::V0_1(input)) => {
+                    let policy = pre.instantiate(&mut *store)?;
+                    let hooks = policy.worker_policy_policy_policy();
+                    match rebalance {
+                        None => hooks.call_place(store, input)?,
+                        Some(budget) => hooks.call_rebalance(store, input, budget)?,
+                    }
+                    .map(RawPlan::V0_1)
+                    .map_err(v0_1::error_from_wit)
+                }
+                _ => unreachable!("the input is made for the policy's version"),
+            })
         })?;
-        steps_from_wit("rebalance", steps, snapshot)
+        plan.into_steps(hook, limit)
     }
 
     /// The policy's info, asked once at load.
-    pub(super) fn info(&self) -> Result<wit::PolicyInfo, Error> {
-        let info = self.call("info", MIN_CROSSING_BYTES, |store, p| {
-            p.worker_policy_policy_policy().call_info(store)
+    pub(super) fn info(&self) -> Result<Info, Error> {
+        let info = self.call("info", MIN_CROSSING_BYTES, |store, linked| {
+            Ok(match linked {
+                Linked::V0_2(pre) => {
+                    let info = pre
+                        .instantiate(&mut *store)?
+                        .worker_policy_policy_policy()
+                        .call_info(store)?;
+                    Info {
+                        name: info.name,
+                        version: info.version,
+                        description: info.description,
+                        settings: info.settings,
+                    }
+                }
+                Linked::V0_1(pre) => {
+                    let info = pre
+                        .instantiate(&mut *store)?
+                        .worker_policy_policy_policy()
+                        .call_info(store)?;
+                    Info {
+                        name: info.name,
+                        version: info.version,
+                        description: info.description,
+                        settings: String::new(),
+                    }
+                }
+            })
         })?;
         for (field, text) in [
             ("info.name", &info.name),
             ("info.version", &info.version),
             ("info.description", &info.description),
+            ("info.settings", &info.settings),
         ] {
             check_text("info", || field.into(), text)?;
         }
         Ok(info)
+    }
+
+    /// Asks a 0.2.0 policy whether it takes `settings`: `Ok(Err(message))` when it refuses.
+    pub(super) fn validate_settings(&self, settings: &str) -> Result<Result<(), String>, Error> {
+        let answer = self.call("validate-settings", crossing_for(settings), |store, linked| {
+            match linked {
+                Linked::V0_2(pre) => pre
+                    .instantiate(&mut *store)?
+                    .worker_policy_policy_policy()
+                    .call_validate_settings(store, settings),
+                Linked::V0_1(_) => unreachable!("only a 0.2.0 policy is asked about settings"),
+            }
+        })?;
+        if let Err(message) = &answer {
+            check_text("validate-settings", || "error".into(), message)?;
+        }
+        Ok(answer)
     }
 
     /// Runs a hook whose answer may be the policy's typed error, which becomes a refusal.
@@ -111,27 +209,24 @@ impl LoadedPolicy {
         &self,
         hook: Hook,
         crossing: usize,
-        run: impl FnOnce(&mut Store<HostState>, &WorkerPolicy) -> wasmtime::Result<Answer<T>>,
+        run: impl FnOnce(&mut Store<HostState>, &Linked) -> wasmtime::Result<Answer<T>>,
     ) -> Result<T, Error> {
         self.call(hook, crossing, run)?
             .map_err(|error| refusal(hook, error))
     }
 
-    /// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
+/// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
     /// at once, keeps what the policy logged, and turns whatever went wrong into a fault that
     /// names the hook.
     fn call<T>(
         &self,
         hook: Hook,
         crossing: usize,
-        run: impl FnOnce(&mut Store<HostState>, &WorkerPolicy) -> wasmtime::Result<T>,
+        run: impl FnOnce(&mut Store<HostState>, &Linked) -> wasmtime::Result<T>,
     ) -> Result<T, Error> {
         let mut store = sandbox::store(self.engine.wasmtime(), &self.limits, crossing)
             .map_err(PolicyFault::Invalid)?;
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| run(&mut store, &instance));
+        let result = run(&mut store, &self.linked);
         if let Some(fuel) = self.limits.fuel {
             let left = store.get_fuel().unwrap_or(0);
             *self.fuel_used.lock().unwrap_or_else(|e| e.into_inner()) += fuel.saturating_sub(left);
@@ -164,27 +259,74 @@ impl LoadedPolicy {
 
 /// The refusal the policy's typed error to `hook` amounts to, or a fault when its message is
 /// longer than [`MAX_POLICY_TEXT`].
-fn refusal(hook: Hook, error: wit::PolicyError) -> Error {
-    if let wit::PolicyError::InvalidSnapshot(why) = &error {
-        if let Err(fault) = check_text(hook, || "error.invalid-snapshot".into(), why) {
+fn refusal(hook: Hook, error: PolicyError) -> Error {
+    let message = match &error {
+        PolicyError::InvalidSnapshot(why) => Some(("error.invalid-snapshot", why)),
+        PolicyError::InvalidSettings(why) => Some(("error.invalid-settings", why)),
+        _ => None,
+    };
+    if let Some((field, why)) = message {
+        if let Err(fault) = check_text(hook, || field.into(), why) {
             return fault.into();
         }
     }
-    Error::Refused(bindings::error_from_wit(error))
+    Error::Refused(error)
 }
 
-/// The model's steps of an answer to `hook` on `snapshot`, refused when there are more than any
-/// plan for the snapshot needs.
-fn steps_from_wit(
-    hook: Hook,
-    steps: Vec<wit::Step>,
-    snapshot: &Snapshot,
-) -> Result<Vec<Step>, Error> {
-    check_size(hook, steps.len(), step_limit(snapshot))?;
-    for (i, step) in steps.iter().enumerate() {
-        check_text(hook, || format!("steps[{i}].reason"), &step.reason)?;
+/// What the policy said about itself, whatever its contract version.
+pub(super) struct Info {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub settings: String,
+}
+
+/// A plan as the policy's contract version returns it.
+enum RawPlan {
+    V0_1(Vec<v0_1::wit::Step>),
+    V0_2(v0_2::wit::Plan),
+}
+
+impl RawPlan {
+    /// The model's steps, refused when there are more steps (or reasons) than any plan for the
+    /// snapshot needs (`limit`), a reason is too long, or a step names a reason the table lacks.
+    fn into_steps(self, hook: Hook, limit: usize) -> Result<Vec<Step>, Error> {
+        match self {
+            RawPlan::V0_1(steps) => {
+                check_size(hook, steps.len(), limit)?;
+                for (i, step) in steps.iter().enumerate() {
+                    check_text(hook, || format!("steps[{i}].reason"), &step.reason)?;
+                }
+                Ok(steps.into_iter().map(v0_1::step_from_wit).collect())
+            }
+            RawPlan::V0_2(plan) => {
+                check_size(hook, plan.steps.len(), limit)?;
+                check_size(hook, plan.reasons.len(), limit)?;
+                for (i, reason) in plan.reasons.iter().enumerate() {
+                    check_text(hook, || format!("plan.reasons[{i}]"), reason)?;
+                }
+                (plan.steps.iter().enumerate())
+                    .map(|(i, step)| {
+                        v0_2::step_from_wit(step, &plan.reasons).ok_or_else(|| {
+                            PolicyFault::UnknownReason {
+                                hook,
+                                step: i,
+                                reason: step.reason,
+                                reasons: plan.reasons.len(),
+                            }
+                            .into()
+                        })
+                    })
+                    .collect()
+            }
+        }
     }
-    Ok(steps.into_iter().map(bindings::step_from_wit).collect())
+}
+
+/// The crossing limit of a call that hands the policy `text`: room for the text and the
+/// policy's answer about it.
+fn crossing_for(text: &str) -> usize {
+    MIN_CROSSING_BYTES.max(2 * text.len())
 }
 
 /// The most steps a sane plan for `snapshot` can have: for every partition, an add and a remove

@@ -1,11 +1,12 @@
-//! A loaded policy component: checked at load (is it a component, for this contract version,
-//! importing nothing but the contract and virtual WASI?), pre-linked once, and instantiated
-//! afresh for every hook call inside the sandbox, so no state leaks between calls and a trapped
-//! instance is never reused.
+//! A loaded policy component: checked at load (is it a component, for a contract version this
+//! host loads, importing nothing but the contract and virtual WASI?), pre-linked once, and
+//! instantiated afresh for every hook call inside the sandbox, so no state leaks between calls
+//! and a trapped instance is never reused. The operator's settings, accepted once by the policy
+//! (`validate-settings`), go to every hook.
 //!
 //! - [`pin`]: the operator's SHA-256 pin;
 //! - `component_checks`: header, contract version and imports, before anything runs;
-//! - `link`: the host's imports, pre-linked once;
+//! - `link`: the host's imports, pre-linked once, for the component's contract version;
 //! - `hooks`: the contract's hooks as methods, each call in a fresh instance;
 //! - `fault`: what a failed call amounts to.
 
@@ -17,10 +18,11 @@ pub mod pin;
 
 use std::sync::Mutex;
 
-use crate::bindings::WorkerPolicyPre;
+use crate::bindings::{v0_1, v0_2, ContractVersion};
 use crate::compile::{CacheOutcome, CompileFigures};
 use crate::engine::PolicyEngine;
-use crate::error::{Error, Hook};
+use crate::error::{Error, Hook, SettingsError};
+use crate::settings::PolicySettings;
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
 pub use pin::{check_pin, sha256_hex};
 
@@ -35,6 +37,11 @@ pub struct PolicyMetadata {
     pub description: String,
     /// The contract it implements, `package/interface@version`.
     pub contract: String,
+    /// The version of the contract it speaks.
+    pub contract_version: ContractVersion,
+    /// The settings it takes, as the JSON Schema its info gives; empty when it takes none (a
+    /// 0.1.0 policy takes none).
+    pub settings: String,
     /// What the component imports.
     pub imports: Vec<String>,
     /// What the component exports.
@@ -47,6 +54,12 @@ pub struct PolicyMetadata {
     pub compile: CompileFigures,
     /// Whether the compiled component came from the compilation cache.
     pub cache: CacheOutcome,
+}
+
+/// The component pre-linked for the contract version it speaks.
+enum Linked {
+    V0_1(v0_1::WorkerPolicyPre<HostState>),
+    V0_2(v0_2::WorkerPolicyPre<HostState>),
 }
 
 /// What one hook call logged, and what its log lost to the sandbox's bounds.
@@ -65,7 +78,9 @@ pub struct CallLog {
 pub struct LoadedPolicy {
     engine: PolicyEngine,
     limits: Limits,
-    pre: WorkerPolicyPre<HostState>,
+    linked: Linked,
+    /// The operator's settings, as the policy accepted them; none: its defaults.
+    settings: Option<String>,
     metadata: PolicyMetadata,
     logs: Mutex<Vec<CallLog>>,
     fuel_used: Mutex<u64>,
@@ -107,17 +122,20 @@ impl LoadedPolicy {
             .exports(engine.wasmtime())
             .map(|(name, _)| name.to_string())
             .collect();
-        component_checks::check_interface(&imports, &exports)?;
-        let pre = link::link(engine, &component)?;
+        let contract_version = component_checks::check_interface(&imports, &exports)?;
+        let linked = link::link(engine, &component, contract_version)?;
         let mut policy = LoadedPolicy {
             engine: engine.clone(),
             limits,
-            pre,
+            linked,
+            settings: None,
             metadata: PolicyMetadata {
                 name: String::new(),
                 version: String::new(),
                 description: String::new(),
-                contract: component_checks::expected_export(),
+                contract: contract_version.interface("policy"),
+                contract_version,
+                settings: String::new(),
                 imports,
                 exports,
                 sha256,
@@ -132,7 +150,35 @@ impl LoadedPolicy {
         policy.metadata.name = info.name;
         policy.metadata.version = info.version;
         policy.metadata.description = info.description;
+        policy.metadata.settings = info.settings;
         Ok(policy)
+    }
+
+    /// Hands the operator's settings to the policy: it must accept them (`validate-settings`),
+    /// and every later hook call gets them. A 0.1.0 policy takes no settings.
+    pub fn configure(&mut self, settings: &PolicySettings) -> Result<(), Error> {
+        let refused = |message: String| SettingsError::Refused {
+            origin: settings.origin.clone(),
+            policy: self.metadata.name.clone(),
+            message,
+        };
+        if !self.metadata.contract_version.has_settings() {
+            return Err(SettingsError::Unsupported {
+                origin: settings.origin.clone(),
+                policy: self.metadata.name.clone(),
+                contract: self.metadata.contract_version.to_string(),
+            }
+            .into());
+        }
+        self.validate_settings(&settings.json)?
+            .map_err(refused)?;
+        self.settings = Some(settings.json.clone());
+        Ok(())
+    }
+
+    /// The settings every hook call gets, as the policy accepted them; none: its defaults.
+    pub fn settings(&self) -> Option<&str> {
+        self.settings.as_deref()
     }
 
     /// What the component is.

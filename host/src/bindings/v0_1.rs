@@ -1,41 +1,32 @@
-//! Host bindings generated from `wit/`, and conversions between the contract's types and the
-//! model's.
+//! Contract 0.1.0 (`wit/0.1.0/`), the adapter for components built against it: the snapshot
+//! goes in as 0.1.0 records (no weights, freezes or affinities), answers come back as the model's.
 
 use worker_policy_model as model;
 
-/// What wasmtime's `bindgen!` generates from the contract.
+/// What wasmtime's `bindgen!` generates from the frozen 0.1.0 contract.
 #[allow(
     missing_docs,
-    reason = "generated from wit/, whose comments document the contract"
+    reason = "generated from wit/0.1.0/, whose comments document the contract"
 )]
 mod generated {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "../wit/0.1.0",
         world: "worker-policy",
     });
 }
 
-pub use generated::worker_policy::policy::logging;
 pub use generated::worker_policy::policy::types as wit;
 pub use generated::{WorkerPolicy, WorkerPolicyPre};
+use generated::worker_policy::policy::logging;
 
-/// The contract package this host speaks, with its version.
-pub const CONTRACT_PACKAGE: &str = "worker-policy:policy";
-/// The contract version this host speaks.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+use crate::sandbox::HostState;
+
+super::shared_conversions!(wit);
 
 /// The contract's form of a snapshot.
 pub fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
     wit::Snapshot {
-        replication: s
-            .replication
-            .scope_counts()
-            .into_iter()
-            .map(|(scope, count)| wit::ScopeCount {
-                scope: scope_to_wit(scope),
-                count,
-            })
-            .collect(),
+        replication: replication_to_wit(&s.replication),
         nodes: s
             .nodes
             .iter()
@@ -63,43 +54,6 @@ pub fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
     }
 }
 
-/// The contract's form of a role set: the contract's flags are the model's roles in the same
-/// order, so each of [`model::Roles::NAMED`] maps to the flag at its position.
-fn roles_to_wit(roles: model::Roles) -> wit::Roles {
-    let flags = [
-        wit::Roles::HTTP_INGRESS,
-        wit::Roles::ADMIN,
-        wit::Roles::WORKER,
-        wit::Roles::LOG_SERVER,
-        wit::Roles::METADATA_SERVER,
-    ];
-    model::Roles::NAMED
-        .iter()
-        .zip(flags)
-        .filter(|((role, _), _)| roles.contains(*role))
-        .fold(wit::Roles::empty(), |acc, (_, flag)| acc | flag)
-}
-
-worker_policy_model::mirror_contract_enums!(wit);
-worker_policy_model::mirror_enum!(
-    "step operation",
-    step_op_to_wit,
-    step_op_from_wit,
-    model::StepOp,
-    wit::StepOp,
-    [AddReplica, RemoveReplica, SetLeader]
-);
-
-/// The model's form of a transition.
-pub fn transition_from_wit(t: wit::Transition) -> model::Transition {
-    model::Transition {
-        node: t.node,
-        from: state_from_wit(t.from),
-        to: state_from_wit(t.to),
-        reason: t.reason,
-    }
-}
-
 /// The model's form of a step.
 pub fn step_from_wit(s: wit::Step) -> model::Step {
     model::Step::new(step_op_from_wit(s.op), s.partition, s.node, s.reason)
@@ -109,14 +63,26 @@ pub fn step_from_wit(s: wit::Step) -> model::Step {
 pub fn error_from_wit(e: wit::PolicyError) -> model::PolicyError {
     match e {
         wit::PolicyError::InsufficientNodes(s) => {
-            model::PolicyError::InsufficientNodes(model::replication::Shortfall {
-                scope: scope_from_wit(s.scope),
-                available: s.available,
-                required: s.required,
-            })
+            model::PolicyError::InsufficientNodes(shortfall_from_wit(s))
         }
         wit::PolicyError::InvalidSnapshot(why) => model::PolicyError::InvalidSnapshot(why),
         wit::PolicyError::UnknownNode(id) => model::PolicyError::UnknownNode(id),
+    }
+}
+
+/// The contract's types interface has no functions to provide.
+impl wit::Host for HostState {}
+
+/// A 0.1.0 policy logs through the same log as a current one.
+impl logging::Host for HostState {
+    fn log(&mut self, level: logging::Level, message: String) {
+        let level = match level {
+            logging::Level::Debug => super::logging::Level::Debug,
+            logging::Level::Info => super::logging::Level::Info,
+            logging::Level::Warn => super::logging::Level::Warn,
+            logging::Level::Error => super::logging::Level::Error,
+        };
+        super::logging::Host::log(self, level, message);
     }
 }
 
@@ -153,7 +119,6 @@ mod tests {
                 .nodes
                 .into_iter()
                 .map(|n| model::Node {
-                    weight: Default::default(),
                     id: n.id,
                     generation: n.generation,
                     name: n.name,
@@ -162,32 +127,44 @@ mod tests {
                     roles: model::Roles::from_bits(n.roles.as_array()[0] as u8),
                     worker_state: state_from_wit(n.worker_state),
                     alive: n.alive,
+                    weight: model::Weight::STANDARD,
                 })
                 .collect(),
             partitions: s
                 .partitions
                 .into_iter()
                 .map(|p| model::Partition {
-                    freeze: None,
-                    leader_affinity: None,
                     id: p.id,
                     replicas: p.replicas,
                     next: p.next,
                     leader: p.leader,
+                    ..model::Partition::default()
                 })
                 .collect(),
         }
     }
 
     #[test]
-    fn a_snapshot_crosses_with_every_field() {
+    fn a_snapshot_crosses_with_every_field_of_0_1_0() {
         for seed in 0..300 {
             let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
             for (i, n) in s.nodes.iter_mut().enumerate() {
                 n.generation = 1 + i as u32;
                 n.address = format!("http://{}:5122/", n.name);
+                n.weight = model::Weight::new(0.5 + i as f64).unwrap();
             }
-            assert_eq!(snapshot_from_wit(snapshot_to_wit(&s)), s, "seed {seed}");
+            for p in &mut s.partitions {
+                p.freeze = Some("hold".into());
+            }
+            let back = snapshot_from_wit(snapshot_to_wit(&s));
+            // 0.1.0 has no weights, freezes or affinities: the policy sees none.
+            for n in &mut s.nodes {
+                n.weight = model::Weight::STANDARD;
+            }
+            for p in &mut s.partitions {
+                (p.freeze, p.leader_affinity) = (None, None);
+            }
+            assert_eq!(back, s, "seed {seed}");
         }
     }
 
