@@ -9,6 +9,7 @@
 use crate::replication::Replication;
 use crate::snapshot::{Node, NodeId, Partition, Roles, Snapshot, WorkerState};
 
+pub mod controls;
 pub mod features;
 pub mod random;
 

@@ -3,6 +3,7 @@
 //! fuzz test, the default policy's property tests). One generator, so a feature added here
 //! reaches every one of them.
 
+use super::controls::{add_freezes, add_leader_affinities, add_weights};
 use super::features::Features;
 use super::{generate, ClusterShape, SplitMix64};
 use crate::replication::{Replication, Scope};
@@ -25,22 +26,47 @@ pub struct Oddities {
     /// Each partition, with probability 1/4, is led by a random node, replica or not. No
     /// snapshot file can say that (the host refuses it); a policy must still not be thrown.
     pub stray_leaders: bool,
+    /// Contract 0.2.0: each node, with probability 1/4, weighs 0.5, 2.0 or 3.0 (1/3 each).
+    pub weights: bool,
+    /// Contract 0.2.0: each placed partition, with probability 1/20, is frozen (`maintenance`,
+    /// `upgrade` or `investigation`), and in 1/2 of the clusters where a draining node holds a
+    /// placed partition, one such partition is frozen.
+    pub freezes: bool,
+    /// Contract 0.2.0: each partition, with probability 1/8, gets a leader affinity: to a
+    /// random node in 1/2, to its zone in 1/4, to its region in 1/4.
+    pub leader_affinities: bool,
 }
 
 impl Oddities {
-    /// Every oddity a snapshot file can hold (all but stray leaders).
+    /// Every oddity of contract 0.1.0 a snapshot file can hold (all but stray leaders and the
+    /// controls of 0.2.0).
     pub const VALID: Oddities = Oddities {
         any_state: true,
         non_workers: true,
         ragged_sets: true,
         stray_leaders: false,
+        weights: false,
+        freezes: false,
+        leader_affinities: false,
     };
 
-    /// Every oddity.
+    /// Every oddity of contract 0.1.0 (the controls of 0.2.0 are asked for with
+    /// [`Oddities::with_controls`]).
     pub const ALL: Oddities = Oddities {
         stray_leaders: true,
         ..Oddities::VALID
     };
+
+    /// These oddities with the controls of contract 0.2.0 on too: weights, freezes and leader
+    /// affinities.
+    pub const fn with_controls(self) -> Oddities {
+        Oddities {
+            weights: true,
+            freezes: true,
+            leader_affinities: true,
+            ..self
+        }
+    }
 }
 
 /// A random cluster, how it was made, and the move budget to evaluate it with.
@@ -213,7 +239,8 @@ pub fn add_unplaced(snapshot: &mut Snapshot, count: u32) {
         }));
 }
 
-/// Applies the `oddities` asked for, in the order [`Oddities`] lists them.
+/// Applies the `oddities` asked for, in the order [`Oddities`] lists them; the controls of
+/// contract 0.2.0 come after every other draw.
 fn add_oddities(snapshot: &mut Snapshot, rng: &mut SplitMix64, oddities: Oddities) {
     if oddities.any_state {
         for n in &mut snapshot.nodes {
@@ -240,6 +267,15 @@ fn add_oddities(snapshot: &mut Snapshot, rng: &mut SplitMix64, oddities: Odditie
                 p.leader = Some(ids[rng.below(ids.len())]);
             }
         }
+    }
+    if oddities.weights {
+        add_weights(snapshot, rng);
+    }
+    if oddities.freezes {
+        add_freezes(snapshot, rng);
+    }
+    if oddities.leader_affinities {
+        add_leader_affinities(snapshot, rng);
     }
 }
 
