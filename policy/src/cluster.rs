@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::{
-    Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
+    LeaderAffinity, Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
 };
 
 /// A node's position in [`Cluster::nodes`].
@@ -27,6 +27,11 @@ pub(crate) struct PartitionView {
     pub next_only: Vec<Ix>,
     /// Its leader, when the leader is a known node.
     pub leader: Option<Ix>,
+    /// Whether a placement freeze keeps its replicas and `next` set as they are
+    /// ([`Partition::is_frozen`]).
+    pub frozen: bool,
+    /// Where its leader should be, if anywhere.
+    pub affinity: Option<LeaderAffinity>,
 }
 
 impl PartitionView {
@@ -38,6 +43,8 @@ impl PartitionView {
             replicas: indices(p.replicas.iter().copied(), ids),
             next_only: indices(p.pending_next(), ids),
             leader: p.leader.and_then(|l| index(l, ids)),
+            frozen: p.is_frozen(),
+            affinity: p.leader_affinity.clone(),
         }
     }
 
@@ -129,6 +136,13 @@ impl<'a> Cluster<'a> {
     /// The region of node `ix`.
     pub fn region(&self, ix: Ix) -> u32 {
         self.zone_region[self.zone[ix as usize] as usize]
+    }
+
+    /// Whether node `ix` is where partition `p`'s leader affinity points.
+    pub fn is_affine(&self, p: &PartitionView, ix: Ix) -> bool {
+        p.affinity
+            .as_ref()
+            .is_some_and(|a| a.matches(self.nodes[ix as usize]))
     }
 
     /// The eligible nodes, by index.

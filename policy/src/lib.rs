@@ -46,7 +46,7 @@ pub fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
 
 /// Replica sets and leaders for the partitions that have no replicas and no `next` set.
 pub fn place_with(settings: &Settings, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
-    placement::place(&Cluster::new(&settings.view(snapshot))?)
+    placement::place(&Cluster::new(&settings.view(snapshot))?, settings)
 }
 
 /// [`rebalance_with`] the default settings.
@@ -55,13 +55,16 @@ pub fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step
 }
 
 /// The steps that take every placed partition to the policy's target: replacing replicas on
-/// nodes that may not keep them, settling `next` sets, balancing replicas and leaders; at most
+/// nodes that may not keep them, settling `next` sets, balancing replicas and leaders (leaders
+/// only where they must move when the settings turn `balance_leaders` off); at most
 /// `max_moves` `add-replica` steps when given, else the settings' budget (forced moves first).
+/// A frozen partition keeps its replicas and `next` set; only its leader may move, among its
+/// current replicas.
 pub fn rebalance_with(
     settings: &Settings,
     snapshot: &Snapshot,
     max_moves: Option<u32>,
 ) -> Result<Vec<Step>, PolicyError> {
     let budget = settings.move_budget(max_moves);
-    placement::rebalance(&Cluster::new(&settings.view(snapshot))?, budget)
+    placement::rebalance(&Cluster::new(&settings.view(snapshot))?, settings, budget)
 }

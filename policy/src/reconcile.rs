@@ -8,7 +8,8 @@ use worker_policy_model::{PolicyError, Roles, Snapshot, Transition, WorkerState}
 use crate::cluster::Cluster;
 
 /// The transitions, sorted by node id: an alive provisioning worker becomes active; a draining
-/// worker that no partition holds (replicas or `next`) and that leads nothing becomes disabled.
+/// worker that no partition holds (replicas or `next`) and that leads nothing becomes disabled
+/// (so one that a frozen partition holds never is).
 /// Dead provisioning workers stay as they are.
 pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
     let cluster = Cluster::new(snapshot)?;
@@ -78,6 +79,19 @@ mod tests {
     fn a_leader_keeps_a_draining_node_enabled() {
         let mut p = partition(0, &[2]);
         p.leader = Some(1);
+        let s = snapshot(
+            "1",
+            vec![node(1, "", Draining), node(2, "", Active)],
+            vec![p],
+        );
+        assert!(reconcile(&s).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_frozen_partition_keeps_a_draining_node_enabled() {
+        let mut p = partition(0, &[1, 2]);
+        p.leader = Some(2);
+        p.freeze = Some("maintenance".into());
         let s = snapshot(
             "1",
             vec![node(1, "", Draining), node(2, "", Active)],

@@ -1,57 +1,90 @@
-//! Leaders: every planned partition led by one of its planned replicas, each eligible node
-//! leading floor..ceil of P/N, and no leader moved without a cause.
+//! Leaders: every planned partition led by one of its planned replicas, where its affinity
+//! points when it can, and the others balanced to each eligible node's weighted share, with no
+//! leader moved without a cause.
 //!
-//! Each node's range is floor..=ceil of P/N, cut to the replicas it holds. A leader stays where
-//! it is while its node keeps the replica. Partitions without a leader that may stay get the
-//! replica whose node is furthest below its range. Then nodes above their range hand leaderships
-//! to nodes with room, and nodes below it take some from nodes above their floor: directly when
-//! a partition has replicas on both, else along the shortest chain of such hand-overs (each
-//! partition's leader still changes at most once per plan, as only the end state is written).
+//! A partition with a leader affinity is led by an eligible replica of its planned set that
+//! matches it, when it has one: the one that leads it already, else the matching replica that
+//! leads the fewest affine partitions so far. Without a matching replica, its leader stays
+//! where it may, else goes to the replica that leads the fewest affine partitions. Either way it
+//! is outside the balance, as in the quality figures ([`Partition::leads_by_balance`]).
+//!
+//! The other partitions are balanced: each node's range is floor..=ceil of its leader share
+//! ([`fair_share::leader_shares`], P/N with equal weights), cut to the replicas it holds. A
+//! leader stays where it is while its node keeps the replica. Partitions without a leader that
+//! may stay get the replica whose node is furthest below its range. Then nodes above their
+//! range hand leaderships to nodes with room, and nodes below it take some from nodes above
+//! their floor: directly when a partition has replicas on both, else along the shortest chain
+//! of such hand-overs (each partition's leader still changes at most once per plan, as only the
+//! end state is written). With `balance_leaders` off, only the leaders placed anew take part in
+//! the hand-overs. A frozen partition's leader is chosen among its eligible current replicas
+//! and never handed over for balance; a fixed partition's is left as it is.
+//!
+//! [`Partition::leads_by_balance`]: worker_policy_model::Partition::leads_by_balance
 
 use std::collections::VecDeque;
+
+use worker_policy_model::fair_share::{self, Band};
+use worker_policy_model::Node;
 
 use super::{Layout, Role};
 use crate::cluster::{Cluster, Ix};
 
-/// Sets `layout.leader` for every movable partition (and records the leader of fixed ones).
-pub(crate) fn assign(cluster: &Cluster<'_>, eligible: &[Ix], layout: &mut Layout) {
+/// Sets `layout.leader` for every counted partition; `balance`: whether leaders that may stay
+/// are handed over for balance too.
+pub(crate) fn assign(cluster: &Cluster<'_>, eligible: &[Ix], layout: &mut Layout, balance: bool) {
     let nodes = cluster.nodes.len();
-    let mut led = vec![0i64; nodes];
+    let mut tally = Tally {
+        led: vec![0; nodes],
+        affine: vec![0; nodes],
+        balanced: 0,
+    };
     let mut needs = Vec::new();
+    let mut affine_needs = Vec::new();
     for (p, view) in cluster.partitions.iter().enumerate() {
-        let stays = view
-            .leader
-            .filter(|&l| cluster.eligible[l as usize] && layout.sets[p].contains(&l));
-        match layout.role[p] {
-            Role::Ignored => {}
-            Role::Fixed => {
-                if let Some(l) = stays {
-                    led[l as usize] += 1;
-                }
-                layout.leader[p] = view.leader;
+        if layout.role[p] == Role::Ignored {
+            continue;
+        }
+        let by_balance = view.affinity.is_none();
+        tally.balanced += u32::from(by_balance);
+        if layout.role[p] == Role::Fixed {
+            let stays = view
+                .leader
+                .filter(|&l| cluster.eligible[l as usize] && layout.sets[p].contains(&l));
+            if let Some(l) = stays {
+                tally.count(l, by_balance);
             }
-            Role::Movable => match stays {
-                Some(l) => {
-                    led[l as usize] += 1;
-                    layout.leader[p] = Some(l);
-                }
-                None => needs.push(p),
-            },
+            layout.leader[p] = view.leader;
+            continue;
+        }
+        let choices = choices(cluster, layout, p);
+        match view.leader.filter(|l| choices.contains(l)) {
+            Some(l) => {
+                tally.count(l, by_balance);
+                layout.leader[p] = Some(l);
+            }
+            None if choices.is_empty() => layout.leader[p] = view.leader,
+            None if by_balance => needs.push(p),
+            None => affine_needs.push((p, choices)),
         }
     }
-    let count = i64::from(layout.counted);
-    let floor = count / eligible.len().max(1) as i64;
-    let ceil = floor + i64::from(count % eligible.len().max(1) as i64 != 0);
-    let mut range = vec![(0, 0); nodes];
-    for &n in eligible {
-        let load = layout.load[n as usize];
-        range[n as usize] = (floor.min(load), ceil.min(load));
+    for (p, choices) in affine_needs {
+        let view = &cluster.partitions[p];
+        let best = choices.iter().copied().min_by_key(|&n| {
+            let current = view.replicas.binary_search(&n).is_ok();
+            (tally.affine[n as usize], !current, n)
+        });
+        if let Some(n) = best {
+            tally.count(n, false);
+            layout.leader[p] = Some(n);
+        }
     }
+    let range = ranges(cluster, eligible, layout, tally.balanced);
+    let mut movable = vec![balance; layout.role.len()];
     for p in needs {
         let view = &cluster.partitions[p];
-        let best = layout.sets[p].iter().copied().max_by_key(|&n| {
+        let best = choices(cluster, layout, p).into_iter().max_by_key(|&n| {
             let (lo, hi) = range[n as usize];
-            let have = led[n as usize];
+            let have = tally.led[n as usize];
             (
                 lo - have,
                 hi - have,
@@ -60,31 +93,85 @@ pub(crate) fn assign(cluster: &Cluster<'_>, eligible: &[Ix], layout: &mut Layout
             )
         });
         if let Some(n) = best {
-            led[n as usize] += 1;
+            tally.count(n, true);
             layout.leader[p] = Some(n);
         }
+        movable[p] = true;
     }
-    let mut led_by: Vec<Vec<u32>> = vec![Vec::new(); nodes];
-    let mut member_of: Vec<Vec<u32>> = vec![Vec::new(); nodes];
-    for (p, set) in layout.sets.iter().enumerate() {
-        if layout.role[p] != Role::Movable {
-            continue;
-        }
-        if let Some(l) = layout.leader[p] {
-            led_by[l as usize].push(p as u32);
-        }
-        for &n in set {
-            member_of[n as usize].push(p as u32);
-        }
+    Balancer::new(cluster, layout, tally.led, range, &movable).run(eligible);
+}
+
+/// Leaderships counted so far.
+struct Tally {
+    /// Per node: the balanced partitions it leads.
+    led: Vec<i64>,
+    /// Per node: the partitions with an affinity it leads.
+    affine: Vec<i64>,
+    /// The counted partitions without an affinity.
+    balanced: u32,
+}
+
+impl Tally {
+    /// Node `n` leads one more partition, balanced (`by_balance`) or with an affinity.
+    fn count(&mut self, n: Ix, by_balance: bool) {
+        let counts = if by_balance {
+            &mut self.led
+        } else {
+            &mut self.affine
+        };
+        counts[n as usize] += 1;
     }
-    Balancer {
-        layout,
-        led,
-        range,
-        led_by,
-        member_of,
+}
+
+/// The replicas that may lead movable or frozen partition `p`: its eligible planned replicas
+/// (a frozen partition's current ones only), narrowed to those its affinity points to when any
+/// does.
+fn choices(cluster: &Cluster<'_>, layout: &Layout, p: usize) -> Vec<Ix> {
+    let view = &cluster.partitions[p];
+    let set = &layout.sets[p];
+    let may_lead: Vec<Ix> = if layout.role[p] == Role::Frozen {
+        (set.iter().copied())
+            .filter(|n| view.replicas.binary_search(n).is_ok())
+            .collect()
+    } else {
+        set.clone()
+    };
+    if view.affinity.is_none() {
+        return may_lead;
     }
-    .run(eligible);
+    let affine: Vec<Ix> = (may_lead.iter().copied())
+        .filter(|&n| cluster.is_affine(view, n))
+        .collect();
+    if affine.is_empty() {
+        may_lead
+    } else {
+        affine
+    }
+}
+
+/// Per node: the fewest and most balanced partitions it should lead, floor..=ceil of its share
+/// of `balanced` partitions, cut to the replicas planned on it (0..0 for other nodes).
+fn ranges(
+    cluster: &Cluster<'_>,
+    eligible: &[Ix],
+    layout: &Layout,
+    balanced: u32,
+) -> Vec<(i64, i64)> {
+    let nodes: Vec<&Node> = eligible
+        .iter()
+        .map(|&n| cluster.nodes[n as usize])
+        .collect();
+    let shares = fair_share::leader_shares(&nodes, balanced);
+    let mut range = vec![(0, 0); cluster.nodes.len()];
+    for &n in eligible {
+        let band = Band::of(shares.get(&cluster.id(n)).copied().unwrap_or(0.0));
+        let load = layout.load[n as usize];
+        range[n as usize] = (
+            i64::from(band.floor).min(load),
+            i64::from(band.ceil).min(load),
+        );
+    }
+    range
 }
 
 /// One hand-over of leadership: partition `p` from node `from` to node `to`.
@@ -102,7 +189,39 @@ struct Balancer<'a> {
     member_of: Vec<Vec<u32>>,
 }
 
-impl Balancer<'_> {
+impl<'a> Balancer<'a> {
+    /// The balancer of the movable balanced partitions that `movable` lets hand over.
+    fn new(
+        cluster: &Cluster<'_>,
+        layout: &'a mut Layout,
+        led: Vec<i64>,
+        range: Vec<(i64, i64)>,
+        movable: &[bool],
+    ) -> Balancer<'a> {
+        let nodes = cluster.nodes.len();
+        let mut led_by: Vec<Vec<u32>> = vec![Vec::new(); nodes];
+        let mut member_of: Vec<Vec<u32>> = vec![Vec::new(); nodes];
+        for (p, set) in layout.sets.iter().enumerate() {
+            let balanced = cluster.partitions[p].affinity.is_none();
+            if layout.role[p] != Role::Movable || !balanced || !movable[p] {
+                continue;
+            }
+            if let Some(l) = layout.leader[p] {
+                led_by[l as usize].push(p as u32);
+            }
+            for &n in set {
+                member_of[n as usize].push(p as u32);
+            }
+        }
+        Balancer {
+            layout,
+            led,
+            range,
+            led_by,
+            member_of,
+        }
+    }
+
     fn run(mut self, eligible: &[Ix]) {
         // A node a failed search reached has no chain either: skip it until a chain is applied.
         let mut stuck = vec![false; self.led.len()];

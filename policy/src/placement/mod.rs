@@ -3,12 +3,14 @@
 //!
 //! Both hooks plan the same way, on the indexed [`Cluster`]:
 //! 1. the replicas each partition keeps: those on eligible nodes, as many as the property allows
-//!    (`place` keeps every placed partition as it is and plans only the unplaced ones);
+//!    (`place` keeps every placed partition as it is and plans only the unplaced ones; `rebalance`
+//!    keeps a frozen partition's replicas and `next` set as they are, wherever they are);
 //! 2. whole-number targets per node from the fair share ([`targets`]);
 //! 3. the missing replicas, each on the eligible node furthest below its target that the
 //!    property allows ([`assign`]);
 //! 4. transfers from nodes above their target to nodes below it, cheapest first ([`balance`]);
-//! 5. leaders, kept where they may stay, balanced to floor..ceil of P/N ([`leaders`]);
+//! 5. leaders, kept where they may stay, where their affinity points when it can, the others
+//!    balanced to floor..ceil of each node's weighted share ([`leaders`]);
 //! 6. the difference between the snapshot and the plan as ordered, budgeted steps ([`steps`]).
 
 mod assign;
@@ -18,11 +20,14 @@ mod leaders;
 mod steps;
 mod targets;
 #[cfg(test)]
+mod controls_tests;
+#[cfg(test)]
 mod tests;
 
 use worker_policy_model::{PolicyError, Step};
 
 use crate::cluster::{Cluster, Ix, PartitionView};
+use crate::settings::Settings;
 use assign::{fill_one, Deficits};
 use domains::Rules;
 
@@ -33,6 +38,10 @@ pub(crate) enum Role {
     Ignored,
     /// Counted in the loads and targets but left as it is (placed partitions in `place`).
     Fixed,
+    /// Counted in the loads and targets, its replicas and `next` set left as they are, its
+    /// leader moved among its current replicas only where it may not stay or its affinity
+    /// points elsewhere (frozen placed partitions in `rebalance`).
+    Frozen,
     /// Planned by this hook.
     Movable,
 }
@@ -50,17 +59,15 @@ pub(crate) struct Layout {
     pub load: Vec<i64>,
     /// The replica targets.
     pub targets: targets::Targets,
-    /// Partitions counted (fixed and movable).
-    pub counted: u32,
 }
 
 /// Replica sets and leaders for the partitions that have neither replicas nor a `next` set.
-pub(crate) fn place(cluster: &Cluster<'_>) -> Result<Vec<Step>, PolicyError> {
+pub(crate) fn place(cluster: &Cluster<'_>, settings: &Settings) -> Result<Vec<Step>, PolicyError> {
     if !cluster.partitions.iter().any(PartitionView::is_unplaced) {
         return Ok(Vec::new());
     }
     cluster.check_satisfiable()?;
-    let layout = plan(cluster, true)?;
+    let layout = plan(cluster, true, settings)?;
     Ok(steps::placement(cluster, &layout))
 }
 
@@ -68,13 +75,14 @@ pub(crate) fn place(cluster: &Cluster<'_>) -> Result<Vec<Step>, PolicyError> {
 /// `max_moves` `add-replica` steps when given.
 pub(crate) fn rebalance(
     cluster: &Cluster<'_>,
+    settings: &Settings,
     max_moves: Option<u32>,
 ) -> Result<Vec<Step>, PolicyError> {
     if cluster.partitions.iter().all(PartitionView::is_unplaced) {
         return Ok(Vec::new());
     }
     cluster.check_satisfiable()?;
-    let layout = plan(cluster, false)?;
+    let layout = plan(cluster, false, settings)?;
     Ok(steps::rebalancing(
         cluster,
         &Rules::new(cluster),
@@ -84,7 +92,7 @@ pub(crate) fn rebalance(
 }
 
 /// Plans the end state: for `place` (`placing`) the unplaced partitions, else the placed ones.
-fn plan(cluster: &Cluster<'_>, placing: bool) -> Result<Layout, PolicyError> {
+fn plan(cluster: &Cluster<'_>, placing: bool, settings: &Settings) -> Result<Layout, PolicyError> {
     let rules = Rules::new(cluster);
     let eligible = cluster.eligible_nodes();
     let nodes = cluster.nodes.len();
@@ -101,6 +109,12 @@ fn plan(cluster: &Cluster<'_>, placing: bool) -> Result<Layout, PolicyError> {
                     .collect(),
             ),
             (false, true) => (Role::Ignored, Vec::new()),
+            (false, false) if p.frozen => (
+                Role::Frozen,
+                p.holders()
+                    .filter(|&n| cluster.eligible[n as usize])
+                    .collect(),
+            ),
             (false, false) => (Role::Movable, keep(cluster, &rules, p)),
         };
         for &n in &set {
@@ -118,7 +132,6 @@ fn plan(cluster: &Cluster<'_>, placing: bool) -> Result<Layout, PolicyError> {
         sets,
         load,
         targets,
-        counted,
     };
     let mut deficits = Deficits::new(&rules, &eligible, deficit);
     for (i, p) in cluster.partitions.iter().enumerate() {
@@ -141,7 +154,7 @@ fn plan(cluster: &Cluster<'_>, placing: bool) -> Result<Layout, PolicyError> {
     for set in &mut layout.sets {
         set.sort_unstable();
     }
-    leaders::assign(cluster, &eligible, &mut layout);
+    leaders::assign(cluster, &eligible, &mut layout, settings.balance_leaders);
     Ok(layout)
 }
 

@@ -43,11 +43,16 @@ pub(crate) fn placement(cluster: &Cluster<'_>, layout: &Layout) -> Vec<Step> {
             ));
         }
         if let Some(l) = layout.leader[p] {
+            let why = if cluster.is_affine(view, l) {
+                ": its leader affinity points there."
+            } else {
+                ": furthest below its share of leaders."
+            };
             let reason = text(&[
                 Piece::Node(cluster.id(l)),
                 Piece::Text(" leads new partition "),
                 Piece::Number(view.id),
-                Piece::Text(": furthest below its share of leaders."),
+                Piece::Text(why),
             ]);
             steps.push(Step::new(StepOp::SetLeader, view.id, cluster.id(l), reason));
         }
@@ -111,17 +116,13 @@ pub(crate) fn rebalancing(
 ) -> Vec<Step> {
     let mut changes = Vec::new();
     for (p, view) in cluster.partitions.iter().enumerate() {
-        if layout.role[p] != Role::Movable {
-            continue;
-        }
         let set = &layout.sets[p];
-        let adds: Vec<Ix> = set
-            .iter()
-            .copied()
-            .filter(|n| view.replicas.binary_search(n).is_err())
-            .collect();
-        let mut removes: Vec<Ix> = view.holders().filter(|n| !set.contains(n)).collect();
-        removes.sort_unstable_by_key(|&n| (cluster.serving[n as usize], n));
+        let (adds, removes) = match layout.role[p] {
+            Role::Movable => replica_changes(cluster, view, set),
+            // Its replicas and `next` set stay: only its leader may move.
+            Role::Frozen => (Vec::new(), Vec::new()),
+            Role::Fixed | Role::Ignored => continue,
+        };
         if adds.is_empty() && removes.is_empty() && layout.leader[p] == view.leader {
             continue;
         }
@@ -162,6 +163,19 @@ pub(crate) fn rebalancing(
         .write(allowed);
     }
     steps
+}
+
+/// The planned replicas partition `view` lacks, and its holders outside the planned `set`
+/// (nodes that do not serve first).
+fn replica_changes(cluster: &Cluster<'_>, view: &PartitionView, set: &[Ix]) -> (Vec<Ix>, Vec<Ix>) {
+    let adds: Vec<Ix> = set
+        .iter()
+        .copied()
+        .filter(|n| view.replicas.binary_search(n).is_err())
+        .collect();
+    let mut removes: Vec<Ix> = view.holders().filter(|n| !set.contains(n)).collect();
+    removes.sort_unstable_by_key(|&n| (cluster.serving[n as usize], n));
+    (adds, removes)
 }
 
 /// Writes one partition's steps.
@@ -300,10 +314,37 @@ impl Writer<'_, '_> {
         }
     }
 
-    /// Why node `l` becomes the leader.
+    /// Why node `l` becomes the leader (and, for a frozen partition, that its replicas stay).
     fn leader_reason(&self, l: Ix) -> String {
+        let reason = self.leader_cause(l);
+        if self.view.frozen {
+            format!(
+                "{reason} Partition {} is frozen: its replicas stay as they are.",
+                self.view.id
+            )
+        } else {
+            reason
+        }
+    }
+
+    /// Why node `l` becomes the leader: its affinity, a leader that leaves, or the balance.
+    fn leader_cause(&self, l: Ix) -> String {
         let (cluster, view, id) = (self.cluster, self.view, self.view.id);
         let label = |n: Ix| cluster.label(n);
+        let affinity = view
+            .affinity
+            .as_ref()
+            .filter(|_| cluster.is_affine(view, l));
+        if let Some(affinity) = affinity {
+            let instead = view
+                .leader
+                .map(|old| format!(" instead of {}", label(old)))
+                .unwrap_or_default();
+            return format!(
+                "{} leads partition {id}{instead}: its leader affinity ({affinity}) points there.",
+                label(l)
+            );
+        }
         match view.leader {
             Some(old) if self.change.removes.contains(&old) => format!(
                 "{} leads partition {id} before {}, its leader, leaves the replica set.",
