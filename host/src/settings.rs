@@ -6,10 +6,10 @@
 use std::path::Path;
 
 use crate::error::SettingsError;
-use crate::sandbox::MAX_POLICY_TEXT;
 
-/// The largest settings document the host hands a policy.
-pub const MAX_SETTINGS_BYTES: usize = MAX_POLICY_TEXT;
+/// The largest settings document the host hands a policy, and the largest description of its
+/// settings (`info.settings`) it takes from one.
+pub const MAX_SETTINGS_BYTES: usize = 64 << 10;
 
 /// Settings for a policy, checked to be one JSON document, and where they came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -130,7 +130,7 @@ mod tests {
                 "wasi:io/streams@0.2.3".into(),
                 "wasi:cli/stdout@0.2.0".into(),
             ];
-            assert_eq!(check_interface(&imports, &exports), Ok(version));
+            assert!(matches!(check_interface(&imports, &exports), Ok(v) if v == version));
             let evil = names(&["wasi:http/types@0.2.0", "wasi:io/streams@0.3.0"]);
             match check_interface(&evil, &exports) {
                 Err(PolicyFault::ForbiddenImports { imports, .. }) => assert_eq!(imports, evil),

@@ -14,6 +14,7 @@ use super::{CallLog, Linked, LoadedPolicy};
 use crate::bindings::{logging, v0_1, v0_2};
 use crate::error::{Error, Hook, PolicyFault};
 use crate::sandbox::{self, crossing_limit, HostState, MAX_POLICY_TEXT, MIN_CROSSING_BYTES};
+use crate::settings::MAX_SETTINGS_BYTES;
 
 /// A hook's answer: the value, or the policy's typed error in the model's form.
 type Answer<T> = Result<T, PolicyError>;
@@ -180,10 +181,10 @@ impl LoadedPolicy {
             ("info.name", &info.name),
             ("info.version", &info.version),
             ("info.description", &info.description),
-            ("info.settings", &info.settings),
         ] {
             check_text("info", || field.into(), text)?;
         }
+        check_text_within("info", || "info.settings".into(), &info.settings, MAX_SETTINGS_BYTES)?;
         Ok(info)
     }
 
@@ -351,12 +352,22 @@ fn check_size(hook: Hook, items: usize, limit: usize) -> Result<(), PolicyFault>
 
 /// Refuses an answer whose string at `field` is longer than [`MAX_POLICY_TEXT`].
 fn check_text(hook: Hook, field: impl FnOnce() -> String, text: &str) -> Result<(), PolicyFault> {
-    if text.len() > MAX_POLICY_TEXT {
+    check_text_within(hook, field, text, MAX_POLICY_TEXT)
+}
+
+/// Refuses an answer whose string at `field` is longer than `limit` bytes.
+fn check_text_within(
+    hook: Hook,
+    field: impl FnOnce() -> String,
+    text: &str,
+    limit: usize,
+) -> Result<(), PolicyFault> {
+    if text.len() > limit {
         return Err(PolicyFault::OversizedText {
             hook,
             field: field(),
             size: text.len(),
-            limit: MAX_POLICY_TEXT,
+            limit,
         });
     }
     Ok(())
