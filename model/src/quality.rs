@@ -15,12 +15,16 @@
 //! - a move: a node holding a partition in `after` that did not hold it in `before` (a partition
 //!   that is new in `after` counts all its holders);
 //! - lower bound of moves: `max(forced, deficit)`, where
-//!   `forced = sum over p in P of max(0, RF - |holders of p in before that are in E|)`
+//!   `forced = sum over p in P not frozen in before of
+//!   max(0, RF - |holders of p in before that are in E|)`
 //!   (replicas that must be made anew because they sit on nodes that may not keep them, are
-//!   missing, or the partition was not placed), and
+//!   missing, or the partition was not placed; a partition frozen in `before`, that is placed
+//!   there with a `freeze` set, cannot change its replica set, so none of its replicas is
+//!   forced), and
 //!   `deficit = sum over n in E of max(0, floor(t(n)) - partitions of P that n holds in before)`
-//!   (what nodes lack to reach the bottom of their band). Every move fills one of either, so no
-//!   plan that ends balanced does with fewer.
+//!   (what nodes lack to reach the bottom of their band; the partitions a node holds include
+//!   frozen ones). Every move fills one of either, so no plan that ends balanced does with
+//!   fewer.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -96,6 +100,10 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         .iter()
         .map(|p| (p.id, p.holders()))
         .collect();
+    let frozen: BTreeSet<PartitionId> = (before.partitions.iter())
+        .filter(|p| p.is_frozen())
+        .map(|p| p.id)
+        .collect();
     let none = BTreeSet::new();
 
     let mut held_after: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
@@ -108,7 +116,9 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         let new = p.holders();
         moves += new.difference(old).count() as u64;
         let kept = old.iter().filter(|n| eligible_ids.contains(n)).count() as u32;
-        forced += u64::from(factor.saturating_sub(kept));
+        if !frozen.contains(&p.id) {
+            forced += u64::from(factor.saturating_sub(kept));
+        }
         for n in &new {
             if let Some(c) = held_after.get_mut(n) {
                 *c += 1;
@@ -212,6 +222,34 @@ mod tests {
         assert_eq!(q.moves, 0);
         assert_eq!(q.eligible_nodes, 5);
         assert_eq!(q.leaders.outside_band, 0);
+    }
+
+    #[test]
+    fn a_frozen_partitions_replicas_are_not_forced_but_count_in_the_loads() {
+        let mut before = placed();
+        before.nodes[0].worker_state = WorkerState::Draining;
+        let on_first: Vec<PartitionId> = (before.partitions.iter())
+            .filter(|p| p.holders().contains(&before.nodes[0].id))
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(measure(&before, &before).lower_bound.forced, 3);
+        for p in &mut before.partitions {
+            if p.id == on_first[0] {
+                p.freeze = Some("maintenance".into());
+            }
+        }
+        let q = measure(&before, &before);
+        assert_eq!(q.lower_bound.forced, 2);
+        // Its replicas on eligible nodes count in what they hold: none lacks anything.
+        assert_eq!((q.lower_bound.deficit, q.replicas.outside_band), (0, 0));
+        // Once placed, the freeze holds it; unplaced, it is forced like any other.
+        before.partitions[0] = crate::snapshot::Partition {
+            freeze: Some("maintenance".into()),
+            ..crate::snapshot::Partition::default()
+        };
+        let mut after = placed();
+        after.nodes[0].worker_state = WorkerState::Draining;
+        assert!(measure(&before, &after).lower_bound.forced >= 3);
     }
 
     #[test]
