@@ -1,6 +1,7 @@
-//! The contract's guest bindings, generated once here for every Rust policy, and the adapter
-//! that makes every [`Policy`] the component's `Guest`: it converts the input, routes panics to
-//! the logging import, calls the policy and converts the answer.
+//! The guest bindings of contract 0.2.0, generated once here for every Rust policy, and the
+//! adapter that makes every [`Policy`] the component's `Guest`: it reads the settings into the
+//! policy, converts the snapshot, routes panics to the logging import, calls the policy and
+//! converts the answer.
 //!
 //! `pub_export_macro` makes `export!` usable from the policy's crate, and
 //! `default_bindings_module` points it back at this module.
@@ -18,20 +19,27 @@ use worker_policy::policy::types as wit;
 use worker_policy_model as model;
 
 use crate::convert;
-use crate::Policy;
+use crate::{panics, settings, Policy};
 
 impl<P: Policy> Guest for P {
     fn info() -> wit::PolicyInfo {
         convert::info_to_wit(P::info())
     }
 
+    fn validate_settings(text: String) -> Result<(), String> {
+        panics::route_to(log_error);
+        settings::parse::<P>(&text).map(drop)
+    }
+
     fn validate_transition(
+        settings: wit::Settings,
         snapshot: wit::Snapshot,
         node: wit::NodeId,
         to: wit::WorkerState,
     ) -> Result<wit::Verdict, wit::PolicyError> {
-        let snapshot = hook_entry(snapshot)?;
-        let verdict = P::validate_transition(&snapshot, node, convert::state_from_wit(to))
+        let (policy, snapshot) = hook_entry::<P>(settings, snapshot)?;
+        let verdict = policy
+            .validate_transition(&snapshot, node, convert::state_from_wit(to))
             .map_err(convert::error_to_wit)?;
         log(Level::Info, &verdict.reason);
         Ok(wit::Verdict {
@@ -40,9 +48,12 @@ impl<P: Policy> Guest for P {
         })
     }
 
-    fn reconcile(snapshot: wit::Snapshot) -> Result<Vec<wit::Transition>, wit::PolicyError> {
-        let snapshot = hook_entry(snapshot)?;
-        let transitions = P::reconcile(&snapshot).map_err(convert::error_to_wit)?;
+    fn reconcile(
+        settings: wit::Settings,
+        snapshot: wit::Snapshot,
+    ) -> Result<Vec<wit::Transition>, wit::PolicyError> {
+        let (policy, snapshot) = hook_entry::<P>(settings, snapshot)?;
+        let transitions = policy.reconcile(&snapshot).map_err(convert::error_to_wit)?;
         log(
             Level::Debug,
             &format!("reconcile: {} transition(s)", transitions.len()),
@@ -53,33 +64,46 @@ impl<P: Policy> Guest for P {
             .collect())
     }
 
-    fn place(snapshot: wit::Snapshot) -> Result<Vec<wit::Step>, wit::PolicyError> {
-        let snapshot = hook_entry(snapshot)?;
-        steps_to_wit("place", P::place(&snapshot))
+    fn place(
+        settings: wit::Settings,
+        snapshot: wit::Snapshot,
+    ) -> Result<wit::Plan, wit::PolicyError> {
+        let (policy, snapshot) = hook_entry::<P>(settings, snapshot)?;
+        plan_to_wit("place", policy.place(&snapshot))
     }
 
     fn rebalance(
+        settings: wit::Settings,
         snapshot: wit::Snapshot,
         max_moves: Option<u32>,
-    ) -> Result<Vec<wit::Step>, wit::PolicyError> {
-        let snapshot = hook_entry(snapshot)?;
-        steps_to_wit("rebalance", P::rebalance(&snapshot, max_moves))
+    ) -> Result<wit::Plan, wit::PolicyError> {
+        let (policy, snapshot) = hook_entry::<P>(settings, snapshot)?;
+        plan_to_wit("rebalance", policy.rebalance(&snapshot, max_moves))
     }
 }
 
-/// Routes panics to the host's log (a panic reaches the host only as an `unreachable` trap) and
-/// converts the snapshot.
-fn hook_entry(snapshot: wit::Snapshot) -> Result<model::Snapshot, wit::PolicyError> {
-    std::panic::set_hook(Box::new(|panic| log(Level::Error, &panic.to_string())));
-    convert::snapshot_from_wit(snapshot)
+/// Logs a panic's message as an error.
+fn log_error(message: &str) {
+    log(Level::Error, message);
 }
 
-/// Logs how many steps `hook` answered and converts them.
-fn steps_to_wit(
+/// Routes panics to the host's log, reads the settings into the policy and converts the
+/// snapshot.
+fn hook_entry<P: Policy>(
+    settings: wit::Settings,
+    snapshot: wit::Snapshot,
+) -> Result<(P, model::Snapshot), wit::PolicyError> {
+    panics::route_to(log_error);
+    let policy = settings::for_hook::<P>(settings.as_deref()).map_err(convert::error_to_wit)?;
+    Ok((policy, convert::snapshot_from_wit(snapshot)?))
+}
+
+/// Logs how many steps `hook` answered and converts them into a plan.
+fn plan_to_wit(
     hook: &str,
     answer: Result<Vec<model::Step>, model::PolicyError>,
-) -> Result<Vec<wit::Step>, wit::PolicyError> {
+) -> Result<wit::Plan, wit::PolicyError> {
     let steps = answer.map_err(convert::error_to_wit)?;
     log(Level::Debug, &format!("{hook}: {} step(s)", steps.len()));
-    Ok(steps.into_iter().map(convert::step_to_wit).collect())
+    Ok(convert::plan_to_wit(steps))
 }

@@ -1,12 +1,19 @@
-//! Conversions between the contract's generated types and the model's, in the guest: the
-//! snapshot comes in, transitions, steps, verdicts, errors and the policy's info go out.
+//! Conversions between contract 0.2.0's generated types and the model's, in the guest: the
+//! snapshot comes in (its partitions column by column, [`columns`]), transitions, plans (steps
+//! with a table of reasons, [`plan`]), verdicts, errors and the policy's info go out.
+
+mod columns;
+mod plan;
 
 use worker_policy_model as model;
+use worker_policy_model::snapshot::node_label;
 
 use crate::bindings::worker_policy::policy::types as wit;
 
-/// The model's form of the snapshot; a replication property the model refuses is an invalid
-/// snapshot.
+pub use plan::plan_to_wit;
+
+/// The model's form of the snapshot. A replication property the model refuses, a weight out of
+/// range or a malformed partition column is an invalid snapshot that names the field.
 pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::PolicyError> {
     let counts: Vec<(model::Scope, u32)> = s
         .replication
@@ -14,50 +21,51 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
         .map(|c| (scope_from_wit(c.scope), c.count))
         .collect();
     let replication = model::Replication::from_counts(&counts)
-        .map_err(|e| wit::PolicyError::InvalidSnapshot(format!("replication: {e}")))?;
+        .map_err(|e| invalid_snapshot(format!("replication: {e}")))?;
+    let nodes = s
+        .nodes
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| node_from_wit(i, n))
+        .collect::<Result<_, _>>()?;
     Ok(model::Snapshot {
         replication,
-        nodes: s
-            .nodes
-            .into_iter()
-            .map(|n| model::Node {
-                weight: Default::default(),
-                id: n.id,
-                generation: n.generation,
-                name: n.name,
-                address: n.address,
-                location: n.location,
-                // The contract's flags are the model's roles in the same order.
-                roles: model::Roles::from_bits(n.roles.bits()),
-                worker_state: state_from_wit(n.worker_state),
-                alive: n.alive,
-            })
-            .collect(),
-        partitions: s
-            .partitions
-            .into_iter()
-            .map(|p| model::Partition {
-                freeze: None,
-                leader_affinity: None,
-                id: p.id,
-                replicas: p.replicas,
-                next: p.next,
-                leader: p.leader,
-            })
-            .collect(),
+        nodes,
+        partitions: columns::partitions_from_wit(s.partitions)?,
+    })
+}
+
+/// An invalid snapshot, and why.
+fn invalid_snapshot(why: String) -> wit::PolicyError {
+    wit::PolicyError::InvalidSnapshot(why)
+}
+
+/// The model's form of the node at index `i` of the snapshot's nodes.
+fn node_from_wit(i: usize, n: wit::NodeConfig) -> Result<model::Node, wit::PolicyError> {
+    let weight = model::Weight::new(n.weight).ok_or_else(|| {
+        invalid_snapshot(format!(
+            "nodes[{i}].weight ({}): {} is not a weight; a weight is from {} to {}",
+            node_label(n.id),
+            n.weight,
+            model::Weight::MIN,
+            model::Weight::MAX
+        ))
+    })?;
+    Ok(model::Node {
+        id: n.id,
+        generation: n.generation,
+        name: n.name,
+        address: n.address,
+        location: n.location,
+        // The contract's flags are the model's roles in the same order.
+        roles: model::Roles::from_bits(n.roles.bits()),
+        worker_state: state_from_wit(n.worker_state),
+        alive: n.alive,
+        weight,
     })
 }
 
 worker_policy_model::mirror_contract_enums!(wit);
-
-/// The contract's form of a step operation (a policy only sends them).
-fn step_op_to_wit(op: model::StepOp) -> wit::StepOp {
-    match op {
-        model::StepOp::AddReplica => wit::StepOp::AddReplica,
-        model::StepOp::RemoveReplica => wit::StepOp::RemoveReplica,
-        model::StepOp::SetLeader => wit::StepOp::SetLeader,
-    }
-}
 
 /// The contract's form of a transition.
 pub fn transition_to_wit(t: model::Transition) -> wit::Transition {
@@ -66,16 +74,6 @@ pub fn transition_to_wit(t: model::Transition) -> wit::Transition {
         from: state_to_wit(t.from),
         to: state_to_wit(t.to),
         reason: t.reason,
-    }
-}
-
-/// The contract's form of a step.
-pub fn step_to_wit(step: model::Step) -> wit::Step {
-    wit::Step {
-        op: step_op_to_wit(step.op),
-        partition: step.partition,
-        node: step.node,
-        reason: step.reason,
     }
 }
 
@@ -91,6 +89,7 @@ pub fn error_to_wit(error: model::PolicyError) -> wit::PolicyError {
         }
         model::PolicyError::InvalidSnapshot(why) => wit::PolicyError::InvalidSnapshot(why),
         model::PolicyError::UnknownNode(id) => wit::PolicyError::UnknownNode(id),
+        model::PolicyError::InvalidSettings(why) => wit::PolicyError::InvalidSettings(why),
     }
 }
 
@@ -100,6 +99,7 @@ pub fn info_to_wit(info: crate::Info) -> wit::PolicyInfo {
         name: info.name,
         version: info.version,
         description: info.description,
+        settings: info.settings,
     }
 }
 
@@ -128,7 +128,7 @@ mod tests {
     }
 
     /// The contract's form of a model snapshot, as the host sends it.
-    fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
+    pub(super) fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
         wit::Snapshot {
             replication: s
                 .replication
@@ -151,28 +151,39 @@ mod tests {
                     roles: wit::Roles::from_bits_retain(n.roles.bits()),
                     worker_state: state_to_wit(n.worker_state),
                     alive: n.alive,
+                    weight: n.weight.value(),
                 })
                 .collect(),
-            partitions: s
-                .partitions
-                .iter()
-                .map(|p| wit::Partition {
-                    id: p.id,
-                    replicas: p.replicas.clone(),
-                    next: p.next.clone(),
-                    leader: p.leader,
-                })
-                .collect(),
+            partitions: columns::partitions_to_wit(&s.partitions),
         }
+    }
+
+    /// A random cluster of `seed`, with distinct generations, and weights, freezes and leader
+    /// affinities (of both kinds) on some of its nodes and partitions.
+    fn cluster_with_every_field(seed: u64) -> model::Snapshot {
+        let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
+        for (i, n) in s.nodes.iter_mut().enumerate() {
+            n.generation = 1 + i as u32;
+            n.weight = model::Weight::new([1.0, 2.0, 0.5, 0.001, 1000.0][i % 5]).expect("in range");
+        }
+        let first_node = s.nodes.first().map_or(0, |n| n.id);
+        for (i, p) in s.partitions.iter_mut().enumerate() {
+            if i % 3 == 1 {
+                p.freeze = Some(format!("frozen {i}"));
+            }
+            p.leader_affinity = match i % 4 {
+                1 => Some(model::LeaderAffinity::Node(first_node)),
+                2 => Some(model::LeaderAffinity::Location(format!("r{i}.z"))),
+                _ => None,
+            };
+        }
+        s
     }
 
     #[test]
     fn a_snapshot_crosses_with_every_field() {
         for seed in 0..300 {
-            let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
-            for (i, n) in s.nodes.iter_mut().enumerate() {
-                n.generation = 1 + i as u32;
-            }
+            let s = cluster_with_every_field(seed);
             let back = snapshot_from_wit(snapshot_to_wit(&s))
                 .unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));
             assert_eq!(back, s, "seed {seed}");
@@ -193,7 +204,23 @@ mod tests {
     }
 
     #[test]
-    fn transitions_steps_errors_and_info_go_out_as_they_were() {
+    fn a_weight_out_of_range_is_an_invalid_snapshot_naming_the_node() {
+        for weight in [0.0, -1.0, 0.0009, 1000.5, f64::NAN, f64::INFINITY] {
+            let mut s = snapshot_to_wit(&RandomCluster::new(2, Oddities::default()).snapshot);
+            s.nodes[1].weight = weight;
+            let expected = format!(
+                "nodes[1].weight ({}): {weight} is not a weight; a weight is from 0.001 to 1000",
+                node_label(s.nodes[1].id)
+            );
+            assert!(
+                matches!(snapshot_from_wit(s), Err(wit::PolicyError::InvalidSnapshot(why)) if why == expected),
+                "{weight}"
+            );
+        }
+    }
+
+    #[test]
+    fn transitions_errors_and_info_go_out_as_they_were() {
         for from in model::WorkerState::ALL {
             for to in model::WorkerState::ALL {
                 let t = transition_to_wit(model::Transition {
@@ -210,17 +237,6 @@ mod tests {
                 );
                 assert_eq!(back, (7, from, to, "why".to_string()));
             }
-        }
-        for op in model::StepOp::ALL {
-            let step = step_to_wit(model::Step::new(op, 3, 9, "because"));
-            assert_eq!(
-                step.op as u8, op as u8,
-                "{op}: the contract lists the ops in order"
-            );
-            assert_eq!(
-                (step.partition, step.node, step.reason.as_str()),
-                (3, 9, "because")
-            );
         }
         for scope in model::Scope::ALL {
             let error = error_to_wit(model::PolicyError::InsufficientNodes(Shortfall {
@@ -244,14 +260,19 @@ mod tests {
             error_to_wit(model::PolicyError::UnknownNode(4)),
             wit::PolicyError::UnknownNode(4)
         ));
+        assert!(matches!(
+            error_to_wit(model::PolicyError::InvalidSettings("moves: no".into())),
+            wit::PolicyError::InvalidSettings(why) if why == "moves: no"
+        ));
         let info = info_to_wit(crate::Info {
             name: "n".into(),
             version: "v".into(),
             description: "d".into(),
+            settings: "{}".into(),
         });
         assert_eq!(
-            (info.name, info.version, info.description),
-            ("n".into(), "v".into(), "d".into())
+            (info.name, info.version, info.description, info.settings),
+            ("n".into(), "v".into(), "d".into(), "{}".into())
         );
     }
 }
