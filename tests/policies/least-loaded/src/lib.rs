@@ -6,7 +6,9 @@
 //! leading the fewest partitions. Replicas that may stay, stay: it balances nothing beyond that.
 //!
 //! Written over the model's types with `worker-policy-sdk`, loaded with `--policy` like any
-//! user's module.
+//! user's module. It stays on contract 0.1.0 (`export_policy_v0_1!`, `wit/0.1.0/`): the
+//! cargo-tested proof that a component built for 0.1.0 still loads, through the host's adapter,
+//! and passes conformance on a 0.2.0 host. It takes no settings.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,12 +17,15 @@ use worker_policy_model::{
     Node, NodeId, Partition, PolicyError, Scope, Snapshot, Step, StepOp, Transition, Verdict,
     WorkerState,
 };
-use worker_policy_sdk::{export_policy, Info, Policy};
+use worker_policy_sdk::serde::Deserialize;
+use worker_policy_sdk::{export_policy_v0_1, Info, Policy};
 
-/// The least-loaded policy.
-pub struct LeastLoaded;
+/// The least-loaded policy. It takes no settings (and contract 0.1.0 passes none).
+#[derive(Debug, Default, Deserialize)]
+#[serde(crate = "worker_policy_sdk::serde", deny_unknown_fields)]
+pub struct LeastLoaded {}
 
-export_policy!(LeastLoaded);
+export_policy_v0_1!(LeastLoaded);
 
 impl Policy for LeastLoaded {
     fn info() -> Info {
@@ -28,10 +33,12 @@ impl Policy for LeastLoaded {
             name: "worker-policy-least-loaded".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "The default's worker-state rules; each missing replica on the least-loaded eligible node that keeps the replication property, make-before-break, leaders on the least-leading replica; no further balancing.".into(),
+            settings: String::new(),
         }
     }
 
     fn validate_transition(
+        &self,
         snapshot: &Snapshot,
         node: NodeId,
         to: WorkerState,
@@ -39,15 +46,19 @@ impl Policy for LeastLoaded {
         worker_policy_default::validate_transition(snapshot, node, to)
     }
 
-    fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
         worker_policy_default::reconcile(snapshot)
     }
 
-    fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
         Planner::new(snapshot).plan(true, None)
     }
 
-    fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
         Planner::new(snapshot).plan(false, max_moves)
     }
 }
@@ -263,12 +274,15 @@ mod tests {
     #[test]
     fn places_evenly_over_zones_and_then_has_nothing_to_do() {
         let start = cluster(false, 0);
-        let placed = apply(&start, &LeastLoaded::place(&start).unwrap());
+        let placed = apply(&start, &LeastLoaded::default().place(&start).unwrap());
         for n in &placed.nodes {
             assert_eq!(placed.usage(n.id).holds, 6, "{placed:?}");
             assert_eq!(placed.usage(n.id).leads, 2, "{placed:?}");
         }
-        assert!(LeastLoaded::rebalance(&placed, None).unwrap().is_empty());
+        assert!(LeastLoaded::default()
+            .rebalance(&placed, None)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -280,17 +294,23 @@ mod tests {
             .find(|n| n.worker_state == WorkerState::Draining)
             .unwrap()
             .id;
-        let after = apply(&start, &LeastLoaded::rebalance(&start, None).unwrap());
+        let after = apply(
+            &start,
+            &LeastLoaded::default().rebalance(&start, None).unwrap(),
+        );
         assert_eq!(after.usage(drained).holds, 0);
         assert_eq!(after.usage(drained).leads, 0);
-        assert!(LeastLoaded::rebalance(&after, None).unwrap().is_empty());
+        assert!(LeastLoaded::default()
+            .rebalance(&after, None)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
     fn a_move_budget_spreads_a_drain_over_rounds_until_it_is_done() {
         let mut s = cluster(true, 1);
         for _ in 0..20 {
-            let steps = LeastLoaded::rebalance(&s, Some(1)).unwrap();
+            let steps = LeastLoaded::default().rebalance(&s, Some(1)).unwrap();
             if steps.is_empty() {
                 break;
             }
