@@ -2,8 +2,10 @@
 //! module per feature), so the tests can prove the conformance suite catches each one on
 //! exactly the property it breaks while every other property still holds.
 //!
-//! Each bug is a `Mutation` (see `mutations.rs`) of the default policy's answers (or, for two
+//! Each bug is a `Mutation` (see `mutations.rs`) of the default policy's answers (or, for some
 //! of them, of what it is asked); the build without a feature is the default policy unchanged.
+//! It speaks contract 0.2.0 and takes no settings: the bugs are in the default's behaviour
+//! without settings.
 
 // A mutation whose feature `Cargo.toml` does not declare must not compile.
 #![deny(unexpected_cfgs)]
@@ -11,12 +13,15 @@
 mod mutations;
 
 use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
+use worker_policy_sdk::serde::Deserialize;
 use worker_policy_sdk::{export_policy, Info, Policy};
 
 use mutations::{Mutation, Unchanged, MUTATIONS};
 
-/// The policy with the mutation its build's feature chose.
-pub struct Broken;
+/// The policy with the mutation its build's feature chose. It takes no settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(crate = "worker_policy_sdk::serde", deny_unknown_fields)]
+pub struct Broken {}
 
 export_policy!(Broken);
 
@@ -58,10 +63,12 @@ impl Policy for Broken {
             description: format!(
                 "The default policy with one deliberate bug ({name}), for the conformance suite's tests. Never use it."
             ),
+            settings: String::new(),
         }
     }
 
     fn validate_transition(
+        &self,
         snapshot: &Snapshot,
         node: NodeId,
         to: WorkerState,
@@ -70,16 +77,20 @@ impl Policy for Broken {
         Ok(chosen().1.verdict(snapshot, node, to, verdict))
     }
 
-    fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
         let transitions = worker_policy_default::reconcile(snapshot)?;
         Ok(chosen().1.transitions(snapshot, transitions))
     }
 
-    fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
         chosen().1.place(snapshot)
     }
 
-    fn rebalance(snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
         chosen().1.rebalance(snapshot, max_moves)
     }
 }

@@ -70,7 +70,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 20] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 22] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -91,6 +91,8 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 20] = [
     mutation!("truncates-node-ids", TruncatesNodeIds),
     mutation!("places-on-non-workers", PlacesOnNonWorkers),
     mutation!("never-activates", NeverActivates),
+    mutation!("ignores-freezes", IgnoresFreezes),
+    mutation!("ignores-leader-affinity", IgnoresLeaderAffinity),
 ];
 
 /// No bug: the default policy.
@@ -570,5 +572,57 @@ struct PlacesOnNonWorkers;
 impl Mutation for PlacesOnNonWorkers {
     fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
         default::place(&all_workers(snapshot))
+    }
+}
+
+/// `snapshot` with `forget` applied to each of its partitions: what a policy sees that overlooks
+/// a partition field.
+fn overlooking(snapshot: &Snapshot, forget: fn(&mut Partition)) -> Snapshot {
+    let mut blind = snapshot.clone();
+    blind.partitions.iter_mut().for_each(forget);
+    blind
+}
+
+/// The freeze invariant: `place` and `rebalance` plan as if no partition were frozen, so a
+/// frozen partition's replica set changes (and a draining node holding one gets emptied).
+struct IgnoresFreezes;
+impl IgnoresFreezes {
+    fn unfrozen(snapshot: &Snapshot) -> Snapshot {
+        overlooking(snapshot, |p| p.freeze = None)
+    }
+}
+impl Mutation for IgnoresFreezes {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(&IgnoresFreezes::unfrozen(snapshot))
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(&IgnoresFreezes::unfrozen(snapshot), max_moves)
+    }
+}
+
+/// Leader affinity: `place` and `rebalance` plan as if no partition had a leader affinity, so
+/// leaders go where the balance puts them even when an eligible affine replica could lead.
+struct IgnoresLeaderAffinity;
+impl IgnoresLeaderAffinity {
+    fn unaffine(snapshot: &Snapshot) -> Snapshot {
+        overlooking(snapshot, |p| p.leader_affinity = None)
+    }
+}
+impl Mutation for IgnoresLeaderAffinity {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        default::place(&IgnoresLeaderAffinity::unaffine(snapshot))
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(&IgnoresLeaderAffinity::unaffine(snapshot), max_moves)
     }
 }
