@@ -10,8 +10,13 @@
 //! - Every placed partition is recomputed on every `rebalance` and reconfigured exactly when
 //!   its set differs; no throttle unless the host's `--max-moves` asks for one. The steps are
 //!   make-before-break: additions in the selected order, then the leader, then removals.
-//! - The leader is Restate's `select_leader` with every member caught up and no affinity: the
-//!   last node of the selected order.
+//! - The leader is Restate's `select_leader` with every alive member taken as caught up (a
+//!   snapshot has no catch-up state): the last alive node of the selected order that the
+//!   partition's leader affinity matches, else the last alive node of the order.
+//! - A placed partition with a placement freeze is not retargeted: no replica step, its `next`
+//!   set left pending; its leader is selected again among its current replicas (stored order),
+//!   as Restate's leader selection is not blocked by a freeze. An unplaced frozen partition is
+//!   placed, as Restate initialises it. Node weights are ignored (Restate has none).
 //! - `reconcile` only activates alive provisioning workers; `validate-transition` decides as
 //!   `restatectl nodes set-worker-state` without `--force`, so draining -> disabled (and
 //!   active -> disabled) is always refused and no node is ever disabled by this policy.

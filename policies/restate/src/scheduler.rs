@@ -4,6 +4,12 @@
 //! [`crate::steps`] settle any `next` set in flight on the way. Moves are not throttled unless
 //! the host's `--max-moves` asks.
 //!
+//! A placement freeze stops the retargeting of a placed partition, as in Restate: its replicas
+//! and `next` set stay as they are, and only its leader is selected again, among its current
+//! replicas. An unplaced frozen partition is placed like any other (Restate initialises it).
+//! Restate would also complete a frozen partition's pending `next` set; the contract forbids
+//! any replica step on a frozen partition, so this policy leaves it pending.
+//!
 //! The candidates are the same for every partition, so a selection that fails for lack of
 //! nodes fails for all of them: the hook answers insufficient nodes (Restate keeps every old
 //! configuration). A selection Restate would never finish is refused with the selector's
@@ -14,7 +20,7 @@ use worker_policy_model::{Partition, PolicyError, Snapshot, Step};
 
 use crate::candidates::Candidates;
 use crate::selector::{SelectError, Selector};
-use crate::steps::{reconfigure, Budget, Nodes};
+use crate::steps::{lead_frozen, reconfigure, Budget, Nodes};
 
 /// Replica sets and leaders for the partitions with no replicas and no `next` set.
 pub fn place(snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
@@ -50,6 +56,10 @@ fn plan(
     };
     let mut steps = Vec::new();
     for p in partitions {
+        if p.is_frozen() {
+            steps.extend(lead_frozen(&nodes, p));
+            continue;
+        }
         let target = selector.select(p.id).map_err(policy_error)?;
         steps.extend(reconfigure(&nodes, p, &target, &mut budget));
     }

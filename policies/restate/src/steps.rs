@@ -64,17 +64,13 @@ pub fn reconfigure(
         }
     }
     let mut leader = partition.leader;
-    let new_leader = select_leader(target, |n| nodes.by_id.get(&n).is_some_and(|n| n.alive));
+    let new_leader = nodes.leader_of(partition, target);
     if let Some(l) = new_leader.filter(|l| replicas.contains(l) && leader != Some(*l)) {
-        steps.push(Step::new(
-            StepOp::SetLeader,
-            p,
-            l,
-            format!(
-                "Restate's leader rule: the last node of {set}, {}, leads partition {p}.",
-                NodeLabel(l)
-            ),
-        ));
+        let reason = format!(
+            "Restate's leader rule: {}, leads partition {p}.",
+            nodes.why_leads(partition, target, l)
+        );
+        steps.push(Step::new(StepOp::SetLeader, p, l, reason));
         leader = Some(l);
     }
     let mut old: Vec<NodeId> = partition
@@ -96,6 +92,52 @@ pub fn reconfigure(
         ));
     }
     steps
+}
+
+/// The leader step of a frozen partition: Restate retargets none of its replicas but still
+/// selects its leader among its current replicas, in their stored order; none when the leader
+/// it selects leads already (or no replica is alive).
+pub fn lead_frozen(nodes: &Nodes<'_>, partition: &Partition) -> Option<Step> {
+    let p = partition.id;
+    let l = nodes.leader_of(partition, &partition.replicas)?;
+    (partition.leader != Some(l)).then(|| {
+        let reason = format!(
+            "Restate's leader rule: {}, leads partition {p}; its placement is frozen ({}), so its replicas stay.",
+            nodes.why_leads(partition, &partition.replicas, l),
+            partition.freeze.as_deref().unwrap_or_default()
+        );
+        Step::new(StepOp::SetLeader, p, l, reason)
+    })
+}
+
+impl Nodes<'_> {
+    /// Restate's leader of `partition` once its replica set is `order`: among its alive
+    /// members, the last one its affinity matches, else the last one.
+    fn leader_of(&self, partition: &Partition, order: &[NodeId]) -> Option<NodeId> {
+        select_leader(
+            order,
+            |n| self.by_id.get(&n).is_some_and(|n| n.alive),
+            |n| self.is_affine(partition, n),
+        )
+    }
+
+    /// Whether `partition`'s leader affinity matches node `n`.
+    fn is_affine(&self, partition: &Partition, n: NodeId) -> bool {
+        let node = self.by_id.get(&n);
+        (partition.leader_affinity.as_ref()).is_some_and(|a| node.is_some_and(|n| a.matches(n)))
+    }
+
+    /// Why `l` leads `partition` with the set `order`, as the start of a sentence.
+    fn why_leads(&self, partition: &Partition, order: &[NodeId], l: NodeId) -> String {
+        match &partition.leader_affinity {
+            Some(affinity) if self.is_affine(partition, l) => format!(
+                "the last alive node of {} that its leader affinity ({affinity}) matches, {}",
+                list(order),
+                NodeLabel(l)
+            ),
+            _ => format!("the last node of {}, {}", list(order), NodeLabel(l)),
+        }
+    }
 }
 
 /// Whether removing `node`'s replica from `replicas` would break the replica floor or the

@@ -265,3 +265,78 @@ fn own_vectors_on_node_zone_and_region_shapes() {
         }
     }
 }
+
+/// `p` frozen for maintenance.
+fn frozen(p: Partition) -> Partition {
+    Partition {
+        freeze: Some("maintenance".into()),
+        ..p
+    }
+}
+
+/// `p` with a leader affinity.
+fn affine(p: Partition, affinity: worker_policy_model::LeaderAffinity) -> Partition {
+    Partition {
+        leader_affinity: Some(affinity),
+        ..p
+    }
+}
+
+/// Every step as (op, partition, node).
+fn ops(steps: &[Step]) -> Vec<(StepOp, u32, NodeId)> {
+    steps.iter().map(|s| (s.op, s.partition, s.node)).collect()
+}
+
+#[test]
+fn a_frozen_partition_is_not_retargeted_but_its_leader_is_selected_among_its_replicas() {
+    // Partition 0's Restate set is [11, 8, 3]; frozen on [1, 2, 5] with a next set pending,
+    // on a draining node, led by its first replica.
+    let mut p = frozen(Partition::placed(0, &[1, 2, 5], Some(1)));
+    p.next = Some(vec![1, 2, 6]);
+    let mut s = twelve_nodes(vec![p, frozen(partition(1, &[5, 1, 9]))]);
+    s.nodes[0].worker_state = WorkerState::Draining;
+    let steps = rebalance(&s, None).unwrap();
+    assert_eq!(ops(&steps), [(StepOp::SetLeader, 0, 5)]);
+    assert!(
+        steps[0].reason.contains("frozen (maintenance)"),
+        "{}",
+        steps[0].reason
+    );
+    let after = apply(&s, &steps, None);
+    assert_eq!(after.partitions[0].next, Some(vec![1, 2, 6]));
+    assert!(rebalance(&after, None).unwrap().is_empty());
+}
+
+#[test]
+fn an_unplaced_frozen_partition_is_placed_as_any_other() {
+    let plain = twelve_nodes(vec![unplaced(0)]);
+    let s = twelve_nodes(vec![frozen(unplaced(0))]);
+    assert_eq!(ops(&place(&s).unwrap()), ops(&place(&plain).unwrap()));
+}
+
+#[test]
+fn the_leader_is_the_last_alive_member_the_affinity_matches() {
+    use worker_policy_model::LeaderAffinity::{Location, Node};
+    // Partition 0's Restate set is [11, 8, 3].
+    for (affinity, leader) in [
+        (Node(11), 11),
+        (Location("eu.z1".into()), 8),
+        (Location("eu".into()), 3),
+        (Node(12), 3),
+    ] {
+        let s = twelve_nodes(vec![affine(unplaced(0), affinity.clone())]);
+        let steps = place(&s).unwrap();
+        let led = steps.iter().find(|s| s.op == StepOp::SetLeader).unwrap();
+        assert_eq!(led.node, leader, "{affinity}");
+        let placed = apply(&s, &steps, None);
+        assert!(rebalance(&placed, None).unwrap().is_empty(), "{affinity}");
+    }
+    // A dead member is never chosen; a frozen partition follows its affinity too.
+    let mut s = twelve_nodes(vec![affine(frozen(partition(0, &[11, 8, 3])), Node(11))]);
+    assert_eq!(
+        ops(&rebalance(&s, None).unwrap()),
+        [(StepOp::SetLeader, 0, 11)]
+    );
+    s.nodes[10].alive = false;
+    assert!(rebalance(&s, None).unwrap().is_empty());
+}
