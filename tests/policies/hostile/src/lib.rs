@@ -1,7 +1,15 @@
-//! A hostile policy for the sandbox tests. Every hook but `info` reads the name of the node with
-//! the lowest id and misbehaves as it says: `loop`, `alloc`, `panic`, `recurse`, `huge-output`,
-//! `log-flood` (one 100 MiB log message, then 1,000,000 of 4 KiB, then a normal answer);
-//! any other name answers like a well-behaved policy that has nothing to do.
+//! A hostile policy for the sandbox tests, on contract 0.2.0. Every hook but `info` reads the
+//! name of the node with the lowest id and misbehaves as it says: `loop`, `alloc`, `panic`,
+//! `recurse`, `log-flood` (one 100 MiB log message, then 1,000,000 of 4 KiB, then a normal
+//! answer); `place` and `rebalance` also answer `huge-output` with 500,000 steps sharing one
+//! reason, `many-reasons` with one step and a reason table of 500,000 entries, and
+//! `reason-out-of-table` with one step that would be fine (its partition's leader stays) but
+//! names reason 1 of a table of one. Any other name answers like a well-behaved policy that has
+//! nothing to do.
+//!
+//! `validate-settings` misbehaves the same way when the settings are a JSON string naming a
+//! behaviour (`"loop"`), refuses `"huge-refusal"` with a message of 100 MiB, and accepts any
+//! other settings.
 //!
 //! One component for every behaviour keeps the test build to a single wasm crate.
 
@@ -27,13 +35,19 @@ struct Hostile;
 
 bindings::export!(Hostile with_types_in bindings);
 
-/// Misbehaves as the snapshot asks, or returns normally.
-fn misbehave(snapshot: &Snapshot) {
+/// The behaviour the snapshot asks for: the name of its node with the lowest id.
+fn asked(snapshot: &Snapshot) -> &str {
+    snapshot
+        .nodes
+        .iter()
+        .min_by_key(|n| n.id)
+        .map_or("", |n| n.name.as_str())
+}
+
+/// Misbehaves as `behaviour` says, or returns normally.
+fn misbehave(behaviour: &str) {
     std::panic::set_hook(Box::new(|panic| log(Level::Error, &panic.to_string())));
-    let Some(first) = snapshot.nodes.iter().min_by_key(|n| n.id) else {
-        return;
-    };
-    match first.name.as_str() {
+    match behaviour {
         "loop" => {
             let mut counter = 0u64;
             loop {
@@ -71,22 +85,60 @@ fn recurse(depth: u64) -> u64 {
     std::hint::black_box(recurse(std::hint::black_box(depth + 1))) + 1
 }
 
-/// A step list far longer than any snapshot needs, when the snapshot asks for it.
-fn steps(snapshot: &Snapshot) -> Vec<Step> {
-    let huge = snapshot
-        .nodes
-        .iter()
-        .min_by_key(|n| n.id)
-        .is_some_and(|n| n.name == "huge-output");
-    let count = if huge { 500_000 } else { 0 };
-    (0..count)
-        .map(|i| Step {
-            op: StepOp::SetLeader,
-            partition: i,
-            node: 1,
-            reason: String::from("x"),
-        })
-        .collect()
+/// A set-leader step on `partition` to `node` giving reason number `reason`.
+fn set_leader(partition: PartitionId, node: NodeId, reason: u32) -> Step {
+    Step {
+        op: StepOp::SetLeader,
+        partition,
+        node,
+        reason,
+    }
+}
+
+/// The plan `place` and `rebalance` answer: empty, unless the snapshot asks for a bad one.
+fn plan(snapshot: &Snapshot) -> Plan {
+    match asked(snapshot) {
+        "huge-output" => Plan {
+            steps: (0..500_000).map(|i| set_leader(i, 1, 0)).collect(),
+            reasons: vec!["x".into()],
+        },
+        "many-reasons" => Plan {
+            steps: vec![set_leader(0, 1, 0)],
+            reasons: (0..500_000).map(|i| i.to_string()).collect(),
+        },
+        "reason-out-of-table" => Plan {
+            steps: vec![leader_stays(snapshot, 1)],
+            reasons: vec!["the only reason".into()],
+        },
+        _ => Plan {
+            steps: Vec::new(),
+            reasons: Vec::new(),
+        },
+    }
+}
+
+/// A step the host would take if its reason were right, giving reason number `reason`: the
+/// first placed partition's leader (or first replica) made its leader.
+fn leader_stays(snapshot: &Snapshot, reason: u32) -> Step {
+    let columns = &snapshot.partitions;
+    let mut start = 0;
+    for (i, &end) in columns.replica_ends.iter().enumerate() {
+        let replicas = columns.replicas.get(start as usize..end as usize);
+        if let Some(&first) = replicas.and_then(|r| r.first()) {
+            let leader = columns.leaders.get(i).copied().flatten().unwrap_or(first);
+            return set_leader(columns.ids[i], leader, reason);
+        }
+        start = end;
+    }
+    set_leader(0, 1, reason)
+}
+
+/// The behaviour settings name: a JSON string (`"loop"`), else none.
+fn asked_by_settings(settings: &str) -> &str {
+    let text = settings.trim();
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or("")
 }
 
 impl Guest for Hostile {
@@ -95,33 +147,51 @@ impl Guest for Hostile {
             name: "hostile".into(),
             version: "0.0.0".into(),
             description: "misbehaves on request, for the sandbox tests".into(),
+            settings: String::new(),
+        }
+    }
+
+    fn validate_settings(settings: String) -> Result<(), String> {
+        let behaviour = asked_by_settings(&settings);
+        misbehave(behaviour);
+        match behaviour {
+            "huge-refusal" => Err("z".repeat(100 << 20)),
+            _ => Ok(()),
         }
     }
 
     fn validate_transition(
+        _settings: Option<String>,
         snapshot: Snapshot,
         _node: NodeId,
         _to: WorkerState,
     ) -> Result<Verdict, PolicyError> {
-        misbehave(&snapshot);
+        misbehave(asked(&snapshot));
         Ok(Verdict {
             allowed: false,
             reason: "the hostile policy allows nothing".into(),
         })
     }
 
-    fn reconcile(snapshot: Snapshot) -> Result<Vec<Transition>, PolicyError> {
-        misbehave(&snapshot);
+    fn reconcile(
+        _settings: Option<String>,
+        snapshot: Snapshot,
+    ) -> Result<Vec<Transition>, PolicyError> {
+        misbehave(asked(&snapshot));
         Ok(Vec::new())
     }
 
-    fn place(snapshot: Snapshot) -> Result<Vec<Step>, PolicyError> {
-        misbehave(&snapshot);
-        Ok(steps(&snapshot))
+    fn place(_settings: Option<String>, snapshot: Snapshot) -> Result<Plan, PolicyError> {
+        misbehave(asked(&snapshot));
+        Ok(plan(&snapshot))
     }
 
-    fn rebalance(snapshot: Snapshot, _max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
-        misbehave(&snapshot);
-        Ok(steps(&snapshot))
+    fn rebalance(
+        _settings: Option<String>,
+        snapshot: Snapshot,
+        _max_moves: Option<u32>,
+    ) -> Result<Plan, PolicyError> {
+        misbehave(asked(&snapshot));
+        Ok(plan(&snapshot))
     }
 }

@@ -53,16 +53,30 @@ fn observe() -> String {
     format!("wall={wall} elapsed={elapsed} env={env} args={args} files={files} network={network} random={random}")
 }
 
+/// A plan without steps.
+fn no_steps() -> Plan {
+    Plan {
+        steps: Vec::new(),
+        reasons: Vec::new(),
+    }
+}
+
 impl Guest for Probe {
     fn info() -> PolicyInfo {
         PolicyInfo {
             name: "wasi-probe".into(),
             version: "0.0.0".into(),
             description: "reports what WASI shows it".into(),
+            settings: String::new(),
         }
     }
 
+    fn validate_settings(_settings: String) -> Result<(), String> {
+        Ok(())
+    }
+
     fn validate_transition(
+        _settings: Option<String>,
         _snapshot: Snapshot,
         _node: NodeId,
         _to: WorkerState,
@@ -73,15 +87,22 @@ impl Guest for Probe {
         })
     }
 
-    fn reconcile(_snapshot: Snapshot) -> Result<Vec<Transition>, PolicyError> {
+    fn reconcile(
+        _settings: Option<String>,
+        _snapshot: Snapshot,
+    ) -> Result<Vec<Transition>, PolicyError> {
         Ok(Vec::new())
     }
 
-    fn place(_snapshot: Snapshot) -> Result<Vec<Step>, PolicyError> {
-        Ok(Vec::new())
+    fn place(_settings: Option<String>, _snapshot: Snapshot) -> Result<Plan, PolicyError> {
+        Ok(no_steps())
     }
 
-    fn rebalance(_snapshot: Snapshot, _max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
-        Ok(Vec::new())
+    fn rebalance(
+        _settings: Option<String>,
+        _snapshot: Snapshot,
+        _max_moves: Option<u32>,
+    ) -> Result<Plan, PolicyError> {
+        Ok(no_steps())
     }
 }
