@@ -1,11 +1,11 @@
 //! The embedded default policy, run through the host on the example snapshots: the outcomes an
 //! operator relies on, checked end to end (component, sandbox, invariant checks, simulation).
 
-use worker_policy::{evaluate, simulate, Error};
+use worker_policy::{evaluate, simulate, Error, PolicySettings};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::quality::measure;
 use worker_policy_model::replication::Shortfall;
-use worker_policy_model::{PolicyError, Scope, StepOp, WorkerState};
+use worker_policy_model::{LeaderAffinity, PolicyError, Scope, StepOp, WorkerState};
 use worker_policy_tests::{default_policy, example, shuffled};
 
 /// The examples the default policy can plan (all but the unsatisfiable one).
@@ -20,7 +20,7 @@ fn info_names_the_default_policy() {
     let policy = default_policy();
     let m = policy.metadata();
     assert_eq!(m.name, "worker-policy-default");
-    assert_eq!(m.contract, "worker-policy:policy/policy@0.1.0");
+    assert_eq!(m.contract, "worker-policy:policy/policy@0.2.0");
     assert!(
         m.imports
             .iter()
@@ -208,4 +208,75 @@ fn every_plan_is_safe_step_by_step() {
             .unwrap_or_else(|v| panic!("{name}: {v}"));
         assert_eq!(after, evaluation.after);
     }
+}
+
+#[test]
+fn a_frozen_partition_on_a_draining_node_is_left_as_it_is_and_keeps_the_node_enabled() {
+    let policy = default_policy();
+    let mut before = example("three-zones-draining.json");
+    let frozen = (before.partitions.iter_mut())
+        .find(|p| p.replicas.contains(&5))
+        .expect("a partition on N5");
+    frozen.freeze = Some("incident 42".into());
+    let (id, replicas) = (frozen.id, frozen.replicas.clone());
+    let first = evaluate(&policy, &before, None).unwrap();
+    assert!(
+        (first.plan.steps.iter()).all(|s| s.partition != id || s.op == StepOp::SetLeader),
+        "{:?}",
+        first.plan.steps
+    );
+    let run = simulate(&policy, &before, None, 10).unwrap();
+    let after = run.last.partitions.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(after.replicas, replicas);
+    assert_ne!(after.leader, Some(5), "its leader leaves the draining node");
+    assert_eq!(
+        run.last.node(5).unwrap().worker_state,
+        WorkerState::Draining
+    );
+    let blocked = run.last.blocked();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert!(
+        blocked[0].to_string().contains("incident 42"),
+        "{}",
+        blocked[0]
+    );
+}
+
+#[test]
+fn a_leader_affinity_is_honoured_through_the_component() {
+    let policy = default_policy();
+    let mut before = example("three-zones-draining.json");
+    let mut pinned = Vec::new();
+    for p in &mut before.partitions {
+        let Some(&other) = p.replicas.iter().find(|&&n| n != 5 && Some(n) != p.leader) else {
+            continue;
+        };
+        p.leader_affinity = Some(LeaderAffinity::Node(other));
+        pinned.push((p.id, other));
+    }
+    assert!(!pinned.is_empty());
+    let run = simulate(&policy, &before, None, 10).unwrap();
+    assert!(run.last.affinity_misses().is_empty());
+    for (id, node) in pinned {
+        let p = run.last.partitions.iter().find(|p| p.id == id).unwrap();
+        if p.replicas.contains(&node) {
+            assert_eq!(p.leader, Some(node), "partition {id}");
+        }
+    }
+}
+
+#[test]
+fn settings_reach_the_component() {
+    let mut policy = default_policy();
+    let before = example("three-zones-draining.json");
+    let settings = PolicySettings::parse("--settings-json", r#"{"max_moves": 1}"#).unwrap();
+    policy.configure(&settings).unwrap();
+    let first = evaluate(&policy, &before, None).unwrap();
+    let adds = (first.plan.steps.iter())
+        .filter(|s| s.op == StepOp::AddReplica)
+        .count();
+    assert_eq!(adds, 1, "{:?}", first.plan.steps);
+    let unknown = PolicySettings::parse("--settings-json", r#"{"max_move": 1}"#).unwrap();
+    let refused = policy.configure(&unknown).unwrap_err().to_string();
+    assert!(refused.contains("max_moves"), "{refused}");
 }
