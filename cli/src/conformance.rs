@@ -154,10 +154,16 @@ pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<Certified> {
             .fuel
             .unwrap_or(conformance::DEFAULT_FUEL),
         rules: args.rules,
+        ..Options::default()
     };
     let policy = args
         .policy
         .load_with(options.limits(args.policy.sandbox.limits()))?;
+    // The contract version the policy speaks decides whether the controls of 0.2.0 are tried.
+    let options = Options {
+        contract: policy.metadata().contract_version,
+        ..options
+    };
     let mut report = conformance::run(&policy, &options);
     crate::logs::print_logs(&policy, verbose);
     if !report.passed() {

@@ -1,7 +1,7 @@
 //! The checks the suite runs on one cluster, each a function of the policy and the snapshot so
 //! it can be rerun on smaller snapshots while shrinking: repeated evaluate-and-apply until the
-//! plan is empty (properties 1, 2, 3, 4, 5, 7 and 8 through the host's invariant checks and the
-//! settled state), determinism (6) and the transition rules (2: safety; a verdict that only
+//! plan is empty (properties 1, 2, 3, 4, 5, 7, 8 and 9 through the host's invariant checks and
+//! the settled state, 10 on the settled state's leaders), determinism (6) and the transition rules (2: safety; a verdict that only
 //! differs from the reference rules is a [`Departure`], not a failure).
 
 use std::collections::HashMap;
@@ -296,9 +296,17 @@ fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(Stri
 
 /// What is wrong with a cluster the policy has nothing more to do for, if anything: the first
 /// of the model's [`Snapshot::unsettled`] problems, a failure of leader placement (property 5)
-/// when it is about a leader and of convergence (property 4) otherwise.
+/// when it is about a leader and of convergence (property 4) otherwise; then the first leader
+/// affinity it could honour and does not (property 10). A draining node only frozen
+/// partitions hold is blocked, not unsettled.
 fn unsettled(s: &Snapshot) -> Option<(Property, String)> {
-    let first = s.unsettled().into_iter().next()?;
+    let Some(first) = s.unsettled().into_iter().next() else {
+        let miss = s.affinity_misses().into_iter().next()?;
+        return Some((
+            Property::LeaderAffinity,
+            format!("the plan is empty, yet {miss}"),
+        ));
+    };
     if first.kind() == UnsettledKind::LeaderOffEligibleReplica {
         return Some((
             Property::LeaderPlacement,

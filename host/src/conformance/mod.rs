@@ -1,6 +1,11 @@
-//! The conformance suite: certifies any policy component against the eight safety properties
+//! The conformance suite: certifies any policy component against the ten safety properties
 //! (see [`Property`]) on fixed scenarios and on clusters generated from a seed, shrinks every
 //! failure to the smallest counterexample found, and scores placement quality.
+//!
+//! The surface of contract 0.2.0 (node weights, placement freezes, leader affinities) is
+//! exercised only for a policy that speaks 0.2.0 ([`Options::contract`]): a 0.1.0 policy never
+//! sees those controls, so its scenarios and generated clusters have none, and properties 9
+//! and 10 hold for it trivially.
 //!
 //! Property 2 holds verdicts to safety alone (never allow one of the model's transition
 //! hazards). Beside the properties, the suite compares every verdict with a reference rule set
@@ -25,6 +30,7 @@ use std::path::{Path, PathBuf};
 use worker_policy_model::{NodeId, Snapshot, WorkerState};
 
 use crate::atomic_file::write_atomically;
+use crate::bindings::ContractVersion;
 use crate::error::Error;
 use crate::hooks::PolicyHooks;
 use crate::sandbox::Limits;
@@ -52,6 +58,9 @@ pub struct Options {
     pub fuel: u64,
     /// The rule set verdicts are compared with (differences are reported, not failures).
     pub rules: ReferenceRules,
+    /// The contract version the policy speaks (its metadata's `contract_version`): from 0.2.0
+    /// on, scenarios and generated clusters have weights, freezes and leader affinities.
+    pub contract: ContractVersion,
 }
 
 impl Default for Options {
@@ -61,11 +70,17 @@ impl Default for Options {
             cases: 50,
             fuel: DEFAULT_FUEL,
             rules: ReferenceRules::default(),
+            contract: ContractVersion::CURRENT,
         }
     }
 }
 
 impl Options {
+    /// Whether the policy sees the controls of contract 0.2.0 (weights, freezes, affinities).
+    pub fn has_controls(&self) -> bool {
+        self.contract >= ContractVersion::V0_2
+    }
+
     /// `limits` with this suite's fuel per call: load the policy under these.
     pub fn limits(&self, limits: Limits) -> Limits {
         Limits {
@@ -191,8 +206,10 @@ impl Report {
 /// fuel), or native logic through [`NativePolicy`](crate::NativePolicy).
 pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
     let fuel_before = policy.fuel_used();
-    let mut scenarios = scenarios::fixed();
-    scenarios.extend((0..options.cases).map(|case| scenarios::generated(options.seed, case)));
+    let controls = options.has_controls();
+    let mut scenarios = scenarios::fixed(controls);
+    scenarios
+        .extend((0..options.cases).map(|case| scenarios::generated(options.seed, case, controls)));
     let mut properties: Vec<PropertyResult> = Property::ALL
         .into_iter()
         .map(|property| PropertyResult {
@@ -230,7 +247,7 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
             });
         }
     }
-    let quality = scorecard::scorecard(policy);
+    let quality = scorecard::scorecard(policy, controls);
     Report {
         options: *options,
         scenarios: scenarios.len(),

@@ -1,4 +1,5 @@
-//! The eight safety properties the conformance suite certifies, with the stable ids and names
+//! The ten safety properties the conformance suite certifies (9 and 10 only for policies that
+//! speak contract 0.2.0), with the stable ids and names
 //! reports and scripts rely on, and how a host error met while checking one of them is
 //! attributed to the property it actually breaks (a broken invariant names its own property;
 //! a trap, timeout or memory fault is a failure of whatever was being checked).
@@ -28,11 +29,16 @@ pub enum Property {
     Stability,
     /// Answers name only known nodes and partitions, without duplicate or contradictory steps.
     ContractHygiene,
+    /// No plan changes the replica set of a frozen partition (contract 0.2.0).
+    Freezes,
+    /// A settled partition with a leader affinity is led where the affinity points, when an
+    /// eligible replica is there (contract 0.2.0).
+    LeaderAffinity,
 }
 
 impl Property {
     /// Every property, by id.
-    pub const ALL: [Property; 8] = [
+    pub const ALL: [Property; 10] = [
         Property::PlacementEligibility,
         Property::TransitionRules,
         Property::MakeBeforeBreak,
@@ -41,9 +47,11 @@ impl Property {
         Property::Determinism,
         Property::Stability,
         Property::ContractHygiene,
+        Property::Freezes,
+        Property::LeaderAffinity,
     ];
 
-    /// The stable number of the property, 1 to 8.
+    /// The stable number of the property, 1 to 10.
     pub fn id(self) -> u8 {
         self as u8 + 1
     }
@@ -59,6 +67,8 @@ impl Property {
             Property::Determinism => "determinism",
             Property::Stability => "stability",
             Property::ContractHygiene => "contract-hygiene",
+            Property::Freezes => "freezes",
+            Property::LeaderAffinity => "leader-affinity",
         }
     }
 
@@ -89,6 +99,12 @@ impl Property {
             Property::ContractHygiene => {
                 "answers name only known nodes and partitions, repeat nothing, contradict nothing and keep the move budget"
             }
+            Property::Freezes => {
+                "no plan adds or removes a replica of a placed partition with a placement freeze; its leader may move among its replicas, and an unplaced frozen partition may be placed"
+            }
+            Property::LeaderAffinity => {
+                "in the settled cluster, a partition with a leader affinity is led by a replica on an alive, active worker that matches it, whenever its replica set has one"
+            }
         }
     }
 
@@ -107,6 +123,7 @@ impl Property {
             | Invariant::RemoveOnlyHeld
             | Invariant::NoContradictorySteps
             | Invariant::MoveBudget => Property::ContractHygiene,
+            Invariant::FrozenReplicaSet => Property::Freezes,
         }
     }
 }

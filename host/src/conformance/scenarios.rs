@@ -1,9 +1,11 @@
 //! The clusters the suite checks a policy on: fixed scenarios (the examples, drains, scale-out,
 //! a dead node, `next` sets in flight, tight and unsatisfiable properties, a move budget, and
-//! one or more per class of situation in [`classes`]) and clusters generated from the suite's
-//! seed, each reproducible from its name.
+//! one or more per class of situation in [`classes`], and in [`controls`] for policies that
+//! speak contract 0.2.0) and clusters generated from the suite's seed, each reproducible from
+//! its name.
 
 mod classes;
+mod controls;
 
 use std::path::Path;
 
@@ -57,12 +59,16 @@ const EXAMPLES: [(&str, &str); 4] = [
     ),
 ];
 
-/// The fixed scenarios, in the order the suite runs them.
-pub(crate) fn fixed() -> Vec<Scenario> {
+/// The fixed scenarios, in the order the suite runs them; `controls` adds the classes with
+/// the controls of contract 0.2.0 (weights, freezes, leader affinities).
+pub(crate) fn fixed(controls: bool) -> Vec<Scenario> {
     let mut out = examples();
     out.extend(shaped());
     out.extend(edited());
     out.extend(classes::all());
+    if controls {
+        out.extend(controls::all());
+    }
     out
 }
 
@@ -199,12 +205,18 @@ fn edited() -> Vec<Scenario> {
 
 /// Generated case `case` of the suite's `seed`: the model's random cluster of a seed drawn
 /// from both (a random shape, `next` sets, new partitions, a move budget and the features
-/// beyond the shape; no oddities, so every case is a cluster a snapshot file can hold and the
-/// CLI replays it), named after what it has.
-pub(crate) fn generated(seed: u64, case: u32) -> Scenario {
+/// beyond the shape; no oddities but, with `controls`, the controls of contract 0.2.0, so every
+/// case is a cluster a snapshot file can hold and the CLI replays it), named after what it
+/// has. Without `controls`, a seed's case is the one it always was.
+pub(crate) fn generated(seed: u64, case: u32, controls: bool) -> Scenario {
+    let oddities = if controls {
+        Oddities::default().with_controls()
+    } else {
+        Oddities::default()
+    };
     let cluster = RandomCluster::new(
         seed ^ (u64::from(case) + 1).wrapping_mul(0xA24B_AED4_963E_E407),
-        Oddities::default(),
+        oddities,
     );
     Scenario {
         name: format!(
@@ -272,6 +284,7 @@ fn describe(cluster: &RandomCluster) -> String {
         max_moves.is_some(),
         format!("--max-moves {}", max_moves.unwrap_or(0)),
     );
+    extras.extend(controls(&cluster.snapshot));
     format!(
         "zones {:?} over {} region(s), replication {}, {} {} partition(s){states}{}",
         shape.zones,
@@ -281,6 +294,42 @@ fn describe(cluster: &RandomCluster) -> String {
         if shape.placed { "placed" } else { "unplaced" },
         extras.iter().map(|e| format!(", {e}")).collect::<String>(),
     )
+}
+
+/// The controls of contract 0.2.0 a generated cluster has, counted: weighted nodes, frozen
+/// partitions (and how many a draining node holds) and leader affinities.
+fn controls(snapshot: &Snapshot) -> Vec<String> {
+    let weighted = snapshot.nodes.iter().filter(|n| !n.weight.is_standard());
+    let frozen: Vec<_> = snapshot
+        .partitions
+        .iter()
+        .filter(|p| p.is_frozen())
+        .collect();
+    let draining = snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.worker_state == worker_policy_model::WorkerState::Draining);
+    let on_draining = frozen
+        .iter()
+        .filter(|p| draining.clone().any(|n| p.is_held_by(n.id)))
+        .count();
+    let affine = snapshot
+        .partitions
+        .iter()
+        .filter(|p| p.leader_affinity.is_some());
+    let mut out = Vec::new();
+    let mut note = |count: usize, what: String| {
+        if count > 0 {
+            out.push(format!("{count} {what}"));
+        }
+    };
+    note(weighted.count(), "weighted node(s)".into());
+    note(
+        frozen.len(),
+        format!("frozen partition(s) ({on_draining} on a draining node)"),
+    );
+    note(affine.count(), "partition(s) with a leader affinity".into());
+    out
 }
 
 /// Where a generated dead node sits, as the scenario's name says it.

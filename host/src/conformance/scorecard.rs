@@ -7,7 +7,7 @@
 
 use worker_policy_model::generate::{generate, ClusterShape};
 use worker_policy_model::quality::{self, Quality};
-use worker_policy_model::{Node, Replication, Scope, Snapshot, WorkerState};
+use worker_policy_model::{Node, Replication, Scope, Snapshot, Weight, WorkerState};
 
 use super::checks::MAX_ROUNDS;
 use crate::error::Error;
@@ -96,8 +96,9 @@ pub fn score(policy: &dyn PolicyHooks, start: &Snapshot) -> Result<(Scored, Snap
     Ok((scored, simulation.last))
 }
 
-/// Runs every shape of the scorecard.
-pub(crate) fn scorecard(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
+/// Runs every shape of the scorecard; `controls` (a policy that speaks contract 0.2.0) adds
+/// the shapes with node weights.
+pub(crate) fn scorecard(policy: &dyn PolicyHooks, controls: bool) -> Vec<QualityRow> {
     let zone3 = property(&[(Scope::Zone, 3), (Scope::Node, 3)]);
     let from_nothing = |zones: Vec<u32>| generate(&ClusterShape::new(zones, PARTITIONS, zone3));
     let row = |shape: String, start: &Snapshot| {
@@ -150,6 +151,48 @@ pub(crate) fn scorecard(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
     let shape =
         "2 regions of 2 zones of 3 hosts, 256 partitions, {region: 2, zone: 3}: place from nothing";
     rows.push(row(shape.into(), &regions).0);
+    if controls {
+        rows.extend(weighted(policy));
+    }
+    rows
+}
+
+/// The weights of the weighted shape's first zone, one per host; the other zones are
+/// standard but for one host of 2.0.
+const MIXED_WEIGHTS: [f64; 4] = [1.0, 2.0, 0.5, 1.0];
+
+/// Mixed weights, placed from nothing and then with one host drained: the fair shares are
+/// in proportion to the weights, so a policy that ignores them ends outside the bands.
+fn weighted(policy: &dyn PolicyHooks) -> Vec<QualityRow> {
+    let zone3 = property(&[(Scope::Zone, 3), (Scope::Node, 3)]);
+    let mut start = generate(&ClusterShape::new(vec![4, 4, 4], PARTITIONS, zone3));
+    let heavier = MIXED_WEIGHTS.into_iter().chain([1.0, 2.0]);
+    for (node, weight) in start.nodes.iter_mut().zip(heavier) {
+        node.weight = Weight::new(weight).unwrap_or_default();
+    }
+    let name = "3x4 hosts, weights 1.0, 2.0, 0.5, 1.0 in one zone and a 2.0 in another, 256 partitions, {zone: 3}";
+    let row = |shape: String, start: &Snapshot| match score(policy, start) {
+        Ok((scored, settled)) => (
+            QualityRow {
+                shape,
+                result: Ok(scored),
+            },
+            Some(settled),
+        ),
+        Err(e) => (
+            QualityRow {
+                shape,
+                result: Err(e.to_string()),
+            },
+            None,
+        ),
+    };
+    let (placed, settled) = row(format!("{name}: place from nothing"), &start);
+    let mut rows = vec![placed];
+    if let Some(settled) = settled {
+        let drained = Change::DrainOne.apply(&settled, 4);
+        rows.push(row(format!("{name}, placed: drain one host"), &drained).0);
+    }
     rows
 }
 

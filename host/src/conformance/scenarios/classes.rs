@@ -26,12 +26,12 @@ pub(super) fn all() -> Vec<Scenario> {
 }
 
 /// The cluster of `shape`, placed (striped) when `placed`.
-fn cluster(shape: ClusterShape, placed: bool) -> Snapshot {
+pub(super) fn cluster(shape: ClusterShape, placed: bool) -> Snapshot {
     generate(&ClusterShape { placed, ..shape })
 }
 
 /// `zones` of workers with `partitions` under `replication`, everything active and alive.
-fn shape(zones: &[u32], partitions: u32, replication: &str) -> ClusterShape {
+pub(super) fn shape(zones: &[u32], partitions: u32, replication: &str) -> ClusterShape {
     ClusterShape::new(zones.to_vec(), partitions, property(replication))
 }
 
@@ -58,12 +58,12 @@ fn add_node(
 }
 
 /// Changes node `id` of `s`.
-fn edit_node(s: &mut Snapshot, id: NodeId, change: impl Fn(&mut Node)) {
+pub(super) fn edit_node(s: &mut Snapshot, id: NodeId, change: impl Fn(&mut Node)) {
     s.nodes.iter_mut().filter(|n| n.id == id).for_each(change);
 }
 
 /// The first node of `s` (in id order) in `state`.
-fn first_in_state(s: &Snapshot, state: WorkerState) -> NodeId {
+pub(super) fn first_in_state(s: &Snapshot, state: WorkerState) -> NodeId {
     s.nodes
         .iter()
         .filter(|n| n.worker_state == state)
