@@ -1,7 +1,9 @@
 //! `worker-policy simulate`: evaluate and apply, round after round, until the plan is empty;
 //! shows each round, the final per-node counts and the quality of the whole change. An empty
 //! plan on a cluster that is not settled is not convergence: the result says what is left and
-//! the command exits 3 (the policy stopped with work left), writing nothing.
+//! the command exits 3 (the policy stopped with work left), writing nothing. A draining node
+//! that frozen partitions hold is neither: it is listed as blocked, by name with the freezes
+//! (`blocked` in JSON), and stays draining.
 
 use std::path::PathBuf;
 
@@ -16,6 +18,7 @@ use worker_policy_model::settled::count_by_kind;
 
 use crate::output::{OutputOptions, Render};
 use crate::plan_input::PlanInput;
+use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
@@ -39,6 +42,9 @@ pub struct SimulateArgs {
 /// The rounds to convergence, where every node ends up, and the quality of the whole change.
 #[derive(Debug, Serialize)]
 pub struct Simulated {
+    /// The draining nodes of the final snapshot that frozen partitions hold; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedView>,
     /// What is left when the policy stopped with the cluster not settled; absent when it
     /// converged.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +140,7 @@ pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
         _ => None,
     };
     Ok(Simulated {
+        blocked: blocked_drains(&simulation.last),
         left,
         nodes: node_counts(&simulation.last),
         policy: PolicyView::new(&policy, args.input.policy.source_name()),
@@ -151,12 +158,18 @@ impl Render for Simulated {
             out.push_str(&format!("round {:<3} {}\n", i + 1, plan.summary()));
         }
         match &self.left {
-            None => out.push_str(&format!(
+            None if self.blocked.is_empty() => out.push_str(&format!(
                 "converged after {} round(s): the plan is empty\n",
                 self.rounds.len()
             )),
+            None => out.push_str(&format!(
+                "converged after {} round(s): the plan is empty, but {} draining node(s) cannot be emptied while partitions are frozen\n",
+                self.rounds.len(),
+                self.blocked.len()
+            )),
             Some(left) => out.push_str(&left.table(self.rounds.len())),
         }
+        out.push_str(&blocked_table(&self.blocked));
         out.push_str(&node_counts_table(&self.nodes));
         out.push_str(&self.quality.table());
         if let Some(path) = &self.written {

@@ -1,8 +1,9 @@
 //! The pieces several verbs' results share, each with its JSON form (`Serialize`, keys in
 //! alphabetical order) and its table form: the policy, a plan, quality figures, per-node
-//! counts, a one-line snapshot summary, and the reference rules a conformance run compared
-//! verdicts with.
+//! counts, a one-line snapshot summary, the reference rules a conformance run compared
+//! verdicts with, and the drains that freezes block.
 
+pub mod blocked;
 pub mod comparison;
 pub mod differences;
 pub mod names;
