@@ -8,8 +8,8 @@ use worker_policy_default as default;
 use worker_policy_model::invariants::{Invariant, PlanChecker};
 use worker_policy_model::replication::Shortfall;
 use worker_policy_model::{
-    NodeId, Partition, PolicyError, Replication, Roles, Scope, Snapshot, Step, StepOp, Transition,
-    Verdict, WorkerState,
+    LeaderAffinity, NodeId, Partition, PolicyError, Replication, Roles, Scope, Snapshot, Step,
+    StepOp, Transition, Verdict, WorkerState,
 };
 
 /// How a bug changes the default policy's answers; every method leaves them as they are unless
@@ -299,7 +299,8 @@ impl Mutation for LeaderOffReplica {
 }
 
 /// Property 6: `place` and `rebalance` break ties by input position: they run the default
-/// policy on the snapshot with every node and partition renumbered in the order given.
+/// policy on the snapshot with every node and partition renumbered in the order given
+/// (node references too: replicas, `next`, leaders and node affinities).
 struct OrderDependent;
 impl OrderDependent {
     fn by_position(
@@ -326,6 +327,9 @@ impl OrderDependent {
                 .as_ref()
                 .map(|next| next.iter().map(|&n| position(n)).collect());
             p.leader = p.leader.map(position);
+            if let Some(LeaderAffinity::Node(n)) = &mut p.leader_affinity {
+                *n = position(*n);
+            }
         }
         let steps = hook(&renumbered)?;
         Ok(steps
