@@ -1,10 +1,13 @@
 //! The conformance suite against every policy in the repository, as CI certifies them: the
-//! default and the least-loaded policies pass every safety property, every broken module fails
-//! exactly the property its bug breaks, and the counterexample files replay. Verdicts that only
-//! differ from a reference rule set are reported as differences, never as failures.
+//! default policy (contract 0.2.0) and the least-loaded policy (contract 0.1.0) pass every
+//! safety property, every broken module fails exactly the property its bug breaks, and the
+//! counterexample files replay. Verdicts that only differ from a reference rule set are
+//! reported as differences, never as failures. Each policy runs with the options of the
+//! contract version it speaks, as the CLI runs it.
 
 use std::path::PathBuf;
 
+use worker_policy::bindings::ContractVersion;
 use worker_policy::conformance::{
     self, Counterexample, Options, Property, ReferenceRules, Replay, Report,
 };
@@ -28,6 +31,15 @@ fn load(bytes: &[u8]) -> LoadedPolicy {
         .unwrap_or_else(|e| panic!("loading a test policy: {e}"))
 }
 
+/// The suite's options for `policy`, as the CLI chooses them: its contract version decides
+/// whether weights, freezes and leader affinities are exercised.
+fn options_for(policy: &LoadedPolicy) -> Options {
+    Options {
+        contract: policy.metadata().contract_version,
+        ..options()
+    }
+}
+
 /// What failed, for assertion messages.
 fn failures(report: &Report) -> String {
     report
@@ -39,7 +51,8 @@ fn failures(report: &Report) -> String {
 }
 
 fn assert_certified(bytes: &[u8]) {
-    let report = conformance::run(&load(bytes), &options());
+    let policy = load(bytes);
+    let report = conformance::run(&policy, &options_for(&policy));
     assert!(report.passed(), "{}", failures(&report));
     assert!(report.checks > 100, "{} checks", report.checks);
     assert!(report.fuel_used > 0, "the suite meters fuel");
@@ -50,12 +63,48 @@ fn assert_certified(bytes: &[u8]) {
 
 #[test]
 fn the_default_policy_passes_every_safety_property() {
+    assert_eq!(
+        load(DEFAULT_POLICY).metadata().contract_version,
+        ContractVersion::V0_2
+    );
     assert_certified(DEFAULT_POLICY);
 }
 
+/// The least-loaded policy stays a contract 0.1.0 component: this test is the proof that a
+/// 0.1.0 module passes conformance on this 0.2.0 host (through the host's adapter; it sees no
+/// weights, freezes or affinities, so the suite generates none for it).
 #[test]
 fn the_least_loaded_policy_passes_every_safety_property() {
+    assert_eq!(
+        load(LEAST_LOADED_POLICY).metadata().contract_version,
+        ContractVersion::V0_1
+    );
     assert_certified(LEAST_LOADED_POLICY);
+}
+
+#[test]
+fn the_suite_exercises_the_controls_only_for_a_policy_that_speaks_0_2_0() {
+    let with = |contract| {
+        let options = Options {
+            contract,
+            cases: 0,
+            ..options()
+        };
+        conformance::run(&load(DEFAULT_POLICY), &options)
+    };
+    let (old, new) = (with(ContractVersion::V0_1), with(ContractVersion::V0_2));
+    assert!(
+        old.passed() && new.passed(),
+        "{}{}",
+        failures(&old),
+        failures(&new)
+    );
+    assert!(new.scenarios > old.scenarios, "the control classes");
+    assert!(new.quality.len() > old.quality.len(), "the weighted rows");
+    for row in &new.quality {
+        let scored = row.result.as_ref().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(scored.quality.replicas.outside_band, 0, "{}", row.shape);
+    }
 }
 
 /// The kinds of difference in `report`: (from, to, whether the policy allowed).
@@ -223,7 +272,7 @@ fn assert_replays(policy: &LoadedPolicy, feature: &str, example: &Counterexample
 /// breaks), with counterexamples that replay.
 fn assert_caught(feature: &str, bytes: &[u8], property: Property) {
     let policy = load(bytes);
-    let mut report = conformance::run(&policy, &options());
+    let mut report = conformance::run(&policy, &options_for(&policy));
     let failed: Vec<Property> = report.failed();
     assert_eq!(
         failed,
@@ -284,6 +333,8 @@ caught! {
     truncates_node_ids => ContractHygiene,
     places_on_non_workers => PlacementEligibility,
     never_activates => Convergence,
+    ignores_freezes => Freezes,
+    ignores_leader_affinity => LeaderAffinity,
 }
 
 /// Names the test of bug `$bug`, so a bug without one does not compile.
@@ -358,4 +409,39 @@ fn simulate_does_not_call_a_cluster_with_work_left_converged() {
         "{error}"
     );
     assert!(simulate(&load(DEFAULT_POLICY), &snapshot, None, 30).is_ok());
+}
+
+#[test]
+fn a_drain_that_a_freeze_blocks_is_named_and_the_node_never_disabled() {
+    let mut snapshot = example("three-zones-draining.json");
+    let drainer = snapshot
+        .nodes
+        .iter()
+        .find(|n| n.worker_state == WorkerState::Draining)
+        .map(|n| n.id)
+        .expect("the example drains a node");
+    let frozen = snapshot
+        .partitions
+        .iter_mut()
+        .find(|p| p.replicas.contains(&drainer))
+        .expect("the draining node holds a partition");
+    frozen.freeze = Some("maintenance".into());
+    let frozen = frozen.clone();
+    let simulation = simulate(&load(DEFAULT_POLICY), &snapshot, None, 30)
+        .unwrap_or_else(|e| panic!("a blocked drain is not work left: {e}"));
+    let last = simulation.last;
+    let node = last.node(drainer).expect("the node stays");
+    assert_eq!(node.worker_state, WorkerState::Draining, "never disabled");
+    assert_eq!(
+        last.partition(frozen.id).map(|p| &p.replicas),
+        Some(&frozen.replicas)
+    );
+    let blocked: Vec<String> = last.blocked().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        blocked,
+        [format!(
+            "N{drainer} cannot be emptied: partition {} is frozen (maintenance)",
+            frozen.id
+        )]
+    );
 }
