@@ -96,16 +96,14 @@ fn the_snapshot_parser_never_panics_and_round_trips_what_it_accepts() {
     eprintln!("parser fuzz: {total} cases, {accepted} accepted");
 }
 
-#[test]
-fn the_default_policy_never_faults_on_any_valid_cluster() {
+/// The default policy on `total` random valid clusters with `oddities`: every one is planned
+/// and converges with no `next` set left but a frozen partition's, or is refused as
+/// unsatisfiable; nothing else.
+fn fuzz_the_boundary(oddities: Oddities, total: u64) {
     let policy = default_policy();
-    let (mut planned, mut refused, total) = (0u64, 0u64, cases(300));
+    let (mut planned, mut refused) = (0u64, 0u64);
     for case in 0..total {
-        // Every worker state, dead nodes, non-workers, partial, over-full and in-flight
-        // replica sets, sparse ids: everything a snapshot file can hold.
-        let snapshot = RandomCluster::new(case, Oddities::VALID)
-            .snapshot
-            .canonical();
+        let snapshot = RandomCluster::new(case, oddities).snapshot.canonical();
         match evaluate(&policy, &snapshot, None) {
             Ok(_) => {
                 planned += 1;
@@ -116,7 +114,7 @@ fn the_default_policy_never_faults_on_any_valid_cluster() {
                     .last
                     .partitions
                     .iter()
-                    .filter(|p| p.next.is_some())
+                    .filter(|p| p.next.is_some() && !p.is_frozen())
                     .collect();
                 assert!(
                     unsettled.is_empty(),
@@ -128,4 +126,18 @@ fn the_default_policy_never_faults_on_any_valid_cluster() {
         }
     }
     eprintln!("boundary fuzz: {total} clusters, {planned} planned and converged, {refused} refused as unsatisfiable");
+}
+
+#[test]
+fn the_default_policy_never_faults_on_any_valid_cluster() {
+    // Every worker state, dead nodes, non-workers, partial, over-full and in-flight replica
+    // sets, sparse ids: everything a snapshot file of contract 0.1.0 can hold.
+    fuzz_the_boundary(Oddities::VALID, cases(300));
+}
+
+#[test]
+fn the_default_policy_never_faults_with_weights_freezes_and_affinities() {
+    // The same, with the controls of contract 0.2.0: weighted nodes, frozen partitions (some on
+    // draining nodes, whose drains they block) and leader affinities.
+    fuzz_the_boundary(Oddities::VALID.with_controls(), cases(300));
 }
