@@ -111,3 +111,53 @@ fn the_component_decides_what_the_native_logic_decides() {
         assert!(!wasm.plan.is_empty(), "{name}");
     }
 }
+
+/// The draining example with a freeze on the first partition N5 holds and, on every other
+/// partition, a leader affinity to its first replica.
+fn with_controls() -> (worker_policy::model::Snapshot, u32) {
+    use worker_policy::model::LeaderAffinity;
+    let mut snapshot = example("three-zones-draining.json");
+    let frozen = (snapshot.partitions.iter_mut())
+        .find(|p| p.replicas.contains(&5))
+        .expect("a partition on N5");
+    frozen.freeze = Some("incident 42".into());
+    let id = frozen.id;
+    for p in snapshot.partitions.iter_mut().filter(|p| p.id != id) {
+        p.leader_affinity = p.replicas.first().map(|&n| LeaderAffinity::Node(n));
+    }
+    (snapshot, id)
+}
+
+#[test]
+fn a_frozen_partition_is_not_retargeted_through_the_component() {
+    let (snapshot, id) = with_controls();
+    let component = restate();
+    let wasm = evaluate(&component, &snapshot, None).unwrap();
+    let logic = evaluate(&RESTATE, &snapshot, None).unwrap();
+    assert_eq!(wasm.plan, logic.plan);
+    let frozen = |s: &worker_policy::model::Snapshot| {
+        let p = s.partitions.iter().find(|p| p.id == id).unwrap();
+        (p.replicas.clone(), p.next.clone())
+    };
+    assert_eq!(frozen(&wasm.after), frozen(&snapshot));
+    let steps_on_it: Vec<_> = (wasm.plan.steps.iter())
+        .filter(|s| s.partition == id)
+        .map(|s| s.op)
+        .collect();
+    assert!(
+        steps_on_it
+            .iter()
+            .all(|&op| op == worker_policy::model::StepOp::SetLeader),
+        "{steps_on_it:?}"
+    );
+    // Restate leads every other partition by its affine node wherever its new set keeps it.
+    for p in wasm.after.partitions.iter().filter(|p| p.id != id) {
+        let affine = match p.leader_affinity {
+            Some(worker_policy::model::LeaderAffinity::Node(n)) => n,
+            _ => unreachable!("every other partition has a node affinity"),
+        };
+        if p.replicas.contains(&affine) && affine != 5 {
+            assert_eq!(p.leader, Some(affine), "partition {}", p.id);
+        }
+    }
+}

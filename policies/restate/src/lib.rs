@@ -14,8 +14,12 @@
 //!   snapshot has no catch-up state): the last alive node of the selected order that the
 //!   partition's leader affinity matches, else the last alive node of the order.
 //! - A placed partition with a placement freeze is not retargeted: no replica step, its `next`
-//!   set left pending; its leader is selected again among its current replicas (stored order),
-//!   as Restate's leader selection is not blocked by a freeze. An unplaced frozen partition is
+//!   set left pending; its leader is selected again among its alive, active current replicas,
+//!   those its affinity matches first, as Restate's leader selection is not blocked by a
+//!   freeze. Restate breaks ties by its stored replica order, which a snapshot does not carry
+//!   (replica sets are sets): a leader that scores the most stays, else the highest node id
+//!   of those that do leads. Restate would also let an alive draining replica lead; the
+//!   contract's leader invariant does not. An unplaced frozen partition is
 //!   placed, as Restate initialises it. Node weights are ignored (Restate has none).
 //! - `reconcile` only activates alive provisioning workers; `validate-transition` decides as
 //!   `restatectl nodes set-worker-state` without `--force`, so draining -> disabled (and

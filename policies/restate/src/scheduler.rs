@@ -5,8 +5,8 @@
 //! the host's `--max-moves` asks.
 //!
 //! A placement freeze stops the retargeting of a placed partition, as in Restate: its replicas
-//! and `next` set stay as they are, and only its leader is selected again, among its current
-//! replicas. An unplaced frozen partition is placed like any other (Restate initialises it).
+//! and `next` set stay as they are, and only its leader is selected again, among its alive,
+//! active current replicas (see [`lead_frozen`] for the tie Restate breaks by stored order). An unplaced frozen partition is placed like any other (Restate initialises it).
 //! Restate would also complete a frozen partition's pending `next` set; the contract forbids
 //! any replica step on a frozen partition, so this policy leaves it pending.
 //!

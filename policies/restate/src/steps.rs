@@ -95,28 +95,57 @@ pub fn reconfigure(
 }
 
 /// The leader step of a frozen partition: Restate retargets none of its replicas but still
-/// selects its leader among its current replicas, in their stored order; none when the leader
-/// it selects leads already (or no replica is alive).
+/// selects its leader among its current replicas, those its affinity matches first. A
+/// snapshot's replica order is not Restate's stored order (the contract treats replica sets as
+/// sets), so the tie between equal scores is broken without it: a leader that scores the most
+/// stays, else the highest node id of those that do leads. Only alive, active replicas may
+/// lead (the contract's leader invariant; Restate would also let an alive draining one).
+/// None when the leader stays or no replica may lead.
 pub fn lead_frozen(nodes: &Nodes<'_>, partition: &Partition) -> Option<Step> {
     let p = partition.id;
-    let l = nodes.leader_of(partition, &partition.replicas)?;
-    (partition.leader != Some(l)).then(|| {
-        let reason = format!(
-            "Restate's leader rule: {}, leads partition {p}; its placement is frozen ({}), so its replicas stay.",
-            nodes.why_leads(partition, &partition.replicas, l),
-            partition.freeze.as_deref().unwrap_or_default()
-        );
-        Step::new(StepOp::SetLeader, p, l, reason)
-    })
+    let mut members: Vec<NodeId> = (partition.replicas.iter().copied())
+        .filter(|n| {
+            nodes
+                .by_id
+                .get(n)
+                .is_some_and(|n| n.is_placement_candidate())
+        })
+        .collect();
+    members.sort_unstable();
+    let affine: Vec<NodeId> = (members.iter().copied())
+        .filter(|&n| nodes.is_affine(partition, n))
+        .collect();
+    let best = if affine.is_empty() { members } else { affine };
+    if partition.leader.is_some_and(|l| best.contains(&l)) {
+        return None;
+    }
+    let l = *best.last()?;
+    let why = match &partition.leader_affinity {
+        Some(affinity) if nodes.is_affine(partition, l) => {
+            format!("its leader affinity ({affinity}) matches it")
+        }
+        _ => "an alive, active replica".to_string(),
+    };
+    let reason = format!(
+        "Restate's leader rule: {} leads partition {p} ({why}); its placement is frozen ({}), so its replicas stay.",
+        NodeLabel(l),
+        partition.freeze.as_deref().unwrap_or_default()
+    );
+    Some(Step::new(StepOp::SetLeader, p, l, reason))
 }
 
 impl Nodes<'_> {
     /// Restate's leader of `partition` once its replica set is `order`: among its alive
-    /// members, the last one its affinity matches, else the last one.
+    /// members (all of them active workers, as the selector picks only those), the last one
+    /// its affinity matches, else the last one.
     fn leader_of(&self, partition: &Partition, order: &[NodeId]) -> Option<NodeId> {
         select_leader(
             order,
-            |n| self.by_id.get(&n).is_some_and(|n| n.alive),
+            |n| {
+                self.by_id
+                    .get(&n)
+                    .is_some_and(|n| n.is_placement_candidate())
+            },
             |n| self.is_affine(partition, n),
         )
     }

@@ -304,6 +304,12 @@ fn a_frozen_partition_is_not_retargeted_but_its_leader_is_selected_among_its_rep
     );
     let after = apply(&s, &steps, None);
     assert_eq!(after.partitions[0].next, Some(vec![1, 2, 6]));
+    // Whatever order the snapshot lists the replicas in.
+    s.partitions[0].replicas.reverse();
+    assert_eq!(
+        ops(&rebalance(&s, None).unwrap()),
+        [(StepOp::SetLeader, 0, 5)]
+    );
     assert!(rebalance(&after, None).unwrap().is_empty());
 }
 
