@@ -346,3 +346,22 @@ fn dead_position(position: DeadPosition) -> &'static str {
 fn property(text: &str) -> Replication {
     Replication::parse(text).unwrap_or_else(|e| panic!("the suite's property `{text}`: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_controls_come_only_for_0_2_0_and_include_a_freeze_on_a_draining_node() {
+        assert!(fixed(true).len() > fixed(false).len());
+        let plain = generated(0, 3, false);
+        assert_eq!(plain.snapshot, generated(0, 3, false).snapshot);
+        let controlled: Vec<Scenario> = (0..50).map(|case| generated(0, case, true)).collect();
+        let has = |what: &str| controlled.iter().any(|s| s.name.contains(what));
+        assert!(has("weighted node(s)") && has("with a leader affinity"));
+        let blocked = controlled.iter().any(|s| !s.snapshot.blocked().is_empty());
+        assert!(blocked, "a frozen partition on a draining node");
+        let none = (0..50).map(|case| generated(0, case, false));
+        assert!(none.into_iter().all(|s| !s.name.contains("frozen")));
+    }
+}

@@ -1,7 +1,8 @@
 //! The quality scorecard: scored, not pass/fail. The policy converges on the shapes of the
 //! placement-quality issue, kept small enough to run in a moment (3 zones of 4 hosts and 256
 //! partitions: placed from nothing, then one host drained, one added, one lost; uneven zones;
-//! more zones than replicas), and each run is measured with [`quality::measure`].
+//! more zones than replicas; for a policy that speaks contract 0.2.0, mixed node weights), and
+//! each run is measured with [`quality::measure`], whose fair shares follow the weights.
 //!
 //! [`Change`] and [`score`] are public so other quality reports can measure the same way.
 
