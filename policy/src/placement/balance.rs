@@ -3,7 +3,8 @@
 //!
 //! Costs: re-homing a replica the plan itself has just placed is free (the plan simply puts it
 //! elsewhere); moving a replica a node holds now costs a move, a little more when the node leads
-//! the partition (its leadership moves too); moving it back to a node that holds the partition
+//! the partition (its leadership moves too) or its leader affinity points there (the replica
+//! it would be led by); moving it back to a node that holds the partition
 //! now (undoing a hand-over planned earlier) costs nothing. The passes, in order:
 //! 1. direct free hand-overs;
 //! 2. chains of free hand-overs (x gives a planned replica to y, y to z, ... until a node below
@@ -22,7 +23,8 @@ use crate::cluster::{Cluster, Ix};
 
 /// What moving a current (not planned) replica costs, in the search's units.
 const MOVE: u32 = 10;
-/// What moving a leader's replica costs on top of the move (its leadership moves too).
+/// What moving a leader's replica costs on top of the move (its leadership moves too), or a
+/// replica the partition's leader affinity points to.
 const LEADER: u32 = 1;
 
 /// Moves replicas of movable partitions from nodes above their target to nodes below it.
@@ -96,7 +98,7 @@ impl Transfers<'_, '_> {
         let view = &self.cluster.partitions[p];
         if !view.holds(x) {
             0
-        } else if view.leader == Some(x) {
+        } else if view.leader == Some(x) || self.cluster.is_affine(view, x) {
             MOVE + LEADER
         } else {
             MOVE

@@ -195,6 +195,15 @@ fn affinity_settings_ignore_or_fill_in_affinities() {
     assert_eq!(leaderships(&after, 3), vec![1, 1, 1]);
     let (_, after) = rebalanced_with(&Settings::default(), &s);
     assert_eq!(leaderships(&after, 3), vec![0, 3, 0]);
+    // A fourth node takes replicas for balance, but not the ones the affinity points to.
+    let mut four = s.clone();
+    four.nodes.push(node(4, "eu.a", Active));
+    for p in &mut four.partitions[1..] {
+        p.leader_affinity = None;
+    }
+    let (steps, after) = rebalanced_with(&Settings::default(), &four);
+    assert_eq!(after.partitions[0].leader, Some(2), "{steps:?}");
+    assert_eq!(measure(&four, &after).replicas.outside_band, 0);
     let mut plain = s.clone();
     plain
         .partitions
