@@ -89,10 +89,12 @@ pub(crate) fn replica_targets(
     let shares = fair_share::replica_fill(&cluster.replication, &nodes, partitions);
     let mut share = vec![0.0; cluster.nodes.len()];
     let mut step = vec![0; cluster.nodes.len()];
+    let mut alone = vec![false; cluster.nodes.len()];
     for &n in eligible {
         if let Some(s) = shares.get(&cluster.id(n)) {
             share[n as usize] = s.replicas;
             step[n as usize] = s.step;
+            alone[n as usize] = s.alone;
         }
     }
     let replication = cluster.replication;
@@ -135,6 +137,7 @@ pub(crate) fn replica_targets(
         cluster,
         share: &share,
         step: &step,
+        alone: &alone,
         load,
     };
     ctx.distribute(eligible, total, 0, &mut targets);
@@ -147,14 +150,27 @@ struct Hierarchy<'a, 'c> {
     share: &'a [f64],
     /// Per node: the fill step that set its share.
     step: &'a [usize],
+    /// Per node: whether that step set it alone (to a whole share, before the rest of its zone).
+    alone: &'a [bool],
     load: &'a [i64],
 }
 
 impl Hierarchy<'_, '_> {
-    /// Per group of nodes: the first fill step among its nodes.
+    /// Per group of nodes: the first fill step among its nodes, not counting the nodes a step
+    /// set alone (unless all are). Such a node is held to a whole share before the rest of its
+    /// zone comes in a later step: the group belongs with that later step, whose total the
+    /// node's whole share leaves whole.
     fn steps(&self, groups: impl Iterator<Item = Vec<Ix>>) -> Vec<usize> {
         groups
-            .map(|g| g.iter().map(|&n| self.step[n as usize]).min().unwrap_or(0))
+            .map(|g| {
+                let step = |n: &Ix| self.step[*n as usize];
+                let shared = g
+                    .iter()
+                    .filter(|&&n| !self.alone[n as usize])
+                    .map(step)
+                    .min();
+                shared.or_else(|| g.iter().map(step).min()).unwrap_or(0)
+            })
             .collect()
     }
 
