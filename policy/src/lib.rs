@@ -34,7 +34,8 @@ pub fn info() -> PolicyInfo {
         description: "Restate's worker state machine with the safety checks it leaves to operators; \
             activates provisioned workers and disables drained ones; places and rebalances replicas \
             to each node's water-filling fair share under the replication property's domain spread, \
-            with the fewest moves, make-before-break, and balanced leaders.",
+            with the fewest moves, make-before-break, and balanced leaders; frozen partitions keep \
+            their replicas, leader affinities are honoured, node weights shape the fair shares.",
         settings: SETTINGS_SCHEMA,
     }
 }

@@ -58,7 +58,8 @@ pub fn info() -> PolicyInfo {
         version: env!("CARGO_PKG_VERSION"),
         description: "Restate 1.7's own scheduler: replica sets from its balanced-spread selector \
             (rendezvous hashing with xxh3, no stickiness), recomputed and reconfigured on every pass, \
-            led by the last node of the selected order; workers activate themselves, and worker-state \
+            led by the last node of the selected order (the last its leader affinity matches first); \
+            frozen partitions are not retargeted; workers activate themselves, and worker-state \
             changes follow restatectl without --force (a node is never disabled without it).",
         settings: "",
     }
