@@ -396,3 +396,77 @@ fn an_info_field_over_the_cap_is_refused_at_load() {
     };
     LoadedPolicy::load(at_the_cap.wat().as_bytes(), tight()).expect("a name of 4096 bytes is fine");
 }
+
+#[test]
+fn a_step_naming_a_reason_past_the_table_is_refused_naming_the_step() {
+    match fault_of("reason-out-of-table", tight()) {
+        fault @ PolicyFault::UnknownReason { .. } => {
+            let PolicyFault::UnknownReason {
+                hook,
+                step,
+                reason,
+                reasons,
+            } = fault
+            else {
+                unreachable!()
+            };
+            assert_eq!((hook, step, reason, reasons), ("place", 0, 1, 1));
+        }
+        other => panic!("expected an unknown reason, got {other}"),
+    }
+}
+
+#[test]
+fn a_reason_table_longer_than_any_plan_needs_is_refused() {
+    match fault_of("many-reasons", tight()) {
+        PolicyFault::OversizedAnswer { hook, items, limit } => {
+            assert_eq!((hook, items), ("place", 500_000));
+            assert!(limit < items);
+        }
+        other => panic!("expected an oversized answer, got {other}"),
+    }
+}
+
+/// Hands the hostile policy settings that name a misbehaviour of `validate-settings`.
+fn settings_fault(behaviour: &str, limits: Limits) -> Error {
+    let mut hostile = LoadedPolicy::load(HOSTILE_POLICY, limits).expect("loads");
+    let settings =
+        worker_policy::PolicySettings::parse("--settings-json", format!("\"{behaviour}\""))
+            .expect("a JSON string");
+    let error = hostile
+        .configure(&settings)
+        .expect_err("the settings check must fail");
+    assert_eq!(hostile.settings(), None, "{behaviour}: nothing is kept");
+    evaluate(&hostile, &asking("calm"), None).expect("the policy still answers without settings");
+    error
+}
+
+#[test]
+fn a_settings_check_that_loops_panics_or_floods_is_a_fault_of_validate_settings() {
+    assert!(matches!(
+        settings_fault("loop", tight()),
+        Error::Fault(PolicyFault::Timeout {
+            hook: "validate-settings",
+            ..
+        })
+    ));
+    assert!(matches!(
+        settings_fault("panic", tight()),
+        Error::Fault(PolicyFault::Trap {
+            hook: "validate-settings",
+            ..
+        })
+    ));
+    // Room to build the 100 MiB refusal, so what stops it is the host's cap on the text.
+    let roomy = Limits {
+        max_memory: 512 << 20,
+        timeout: Duration::from_secs(10),
+        ..tight()
+    };
+    match settings_fault("huge-refusal", roomy) {
+        Error::Fault(PolicyFault::OversizedText { hook, field, .. }) => {
+            assert_eq!((hook, field.as_str()), ("validate-settings", "error"));
+        }
+        other => panic!("expected an oversized refusal, got {other}"),
+    }
+}

@@ -9,6 +9,7 @@ use worker_policy_model::quality;
 
 use crate::output::{OutputOptions, Render};
 use crate::plan_input::PlanInput;
+use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
@@ -32,6 +33,9 @@ pub struct Evaluated {
     /// The plan: `steps` and `transitions`, after `quality` in the output.
     #[serde(flatten)]
     pub plan: PlanView,
+    /// Draining nodes that frozen partitions still hold after the plan (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedView>,
     /// The snapshot in one line (table only).
     #[serde(skip)]
     pub snapshot: String,
@@ -66,6 +70,7 @@ impl Evaluated {
             policy: PolicyView::new(policy, source),
             quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
             plan: PlanView::from(&evaluation.plan),
+            blocked: blocked_drains(&evaluation.after),
             snapshot,
         })
     }
@@ -74,11 +79,12 @@ impl Evaluated {
 impl Render for Evaluated {
     fn table(&self) -> String {
         format!(
-            "{}{}{}\nsummary   {}\n{}",
+            "{}{}{}\nsummary   {}\n{}{}",
             self.policy.line(),
             self.snapshot,
             self.plan.table(),
             self.plan.summary(),
+            blocked_table(&self.blocked),
             self.quality.table()
         )
     }

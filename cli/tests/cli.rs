@@ -613,6 +613,8 @@ fn conformance_certifies_the_default_policy_the_same_way_every_run() {
         "6 determinism",
         "7 stability",
         "8 contract-hygiene",
+        "9 freezes",
+        "10 leader-affinity",
     ] {
         assert!(
             table.contains(&format!("{property:<26} PASS")),
@@ -628,7 +630,7 @@ fn conformance_certifies_the_default_policy_the_same_way_every_run() {
     let json = run(&[&args[..], &["--format", "json"]].concat());
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["passed"], true);
-    assert_eq!(report["properties"].as_array().map(Vec::len), Some(8));
+    assert_eq!(report["properties"].as_array().map(Vec::len), Some(10));
 }
 
 #[test]

@@ -290,7 +290,7 @@ pub enum PolicyFault {
         limit: usize,
     },
     /// A step of a plan names a reason its reason table does not have.
-    #[error("the policy answered `{hook}` with steps[{step}] giving reason {reason}, but the plan's reason table has {reasons} reasons")]
+    #[error("the policy answered `{hook}` with steps[{step}] naming reason {reason}, past the end of the plan's reason table ({reasons} in all, numbered from 0)")]
     UnknownReason {
         /// The hook.
         hook: Hook,

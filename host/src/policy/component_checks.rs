@@ -46,38 +46,26 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<(), PolicyFault> {
 
 /// Checks a compiled component's imports and exports: the policy interface of one contract
 /// version this host loads, the contract imported at that same version only, nothing else
-/// imported beyond virtual WASI. Returns the version the component speaks.
+/// imported beyond virtual WASI (forbidden imports are named before a missing export). Returns
+/// the version the component speaks.
 pub(crate) fn check_interface(
     imports: &[String],
     exports: &[String],
 ) -> Result<ContractVersion, PolicyFault> {
-    let wrong = |found: String| PolicyFault::WrongContract {
-        found,
-        expected: expected_exports(),
-    };
-    let Some(version) = ContractVersion::LOADED
+    let version = ContractVersion::LOADED
         .into_iter()
-        .find(|v| exports.contains(&v.interface("policy")))
-    else {
-        let ours = format!("{CONTRACT_PACKAGE}/");
-        let found = match exports.iter().find(|e| e.starts_with(&ours)) {
-            Some(other) => other.clone(),
-            None if exports.is_empty() => "nothing".into(),
-            None => exports.join(", "),
-        };
-        return Err(wrong(found));
-    };
+        .find(|v| exports.contains(&v.interface("policy")));
     let ours = format!("{CONTRACT_PACKAGE}/");
-    let suffix = format!("@{version}");
-    if let Some(other) = imports
-        .iter()
-        .chain(exports)
-        .find(|name| name.starts_with(&ours) && !name.ends_with(&suffix))
-    {
-        return Err(PolicyFault::WrongContract {
-            found: other.clone(),
-            expected: version.interface("policy"),
-        });
+    if let Some(version) = version {
+        let suffix = format!("@{version}");
+        if let Some(other) = (imports.iter().chain(exports))
+            .find(|name| name.starts_with(&ours) && !name.ends_with(&suffix))
+        {
+            return Err(PolicyFault::WrongContract {
+                found: other.clone(),
+                expected: version.interface("policy"),
+            });
+        }
     }
     let forbidden: Vec<String> = imports
         .iter()
@@ -90,24 +78,37 @@ pub(crate) fn check_interface(
             allowed: allowed_imports_text(version),
         });
     }
-    Ok(version)
+    version.ok_or_else(|| {
+        let found = match exports.iter().find(|e| e.starts_with(&ours)) {
+            Some(other) => other.clone(),
+            None if exports.is_empty() => "nothing".into(),
+            None => exports.join(", "),
+        };
+        PolicyFault::WrongContract {
+            found,
+            expected: expected_exports(),
+        }
+    })
 }
 
-/// Whether a policy of contract `version` may import `name`: the contract's types and logging
-/// at that version, or virtual WASI 0.2.
-fn import_allowed(version: ContractVersion, name: &str) -> bool {
-    ["types", "logging"]
-        .iter()
-        .any(|i| version.interface(i) == name)
+/// Whether a policy of contract `version` (any version the host loads, when the component
+/// exports none) may import `name`: the contract's types and logging at that version, or
+/// virtual WASI 0.2.
+fn import_allowed(version: Option<ContractVersion>, name: &str) -> bool {
+    let versions = version.map_or(ContractVersion::LOADED.to_vec(), |v| vec![v]);
+    (versions.iter()).any(|v| ["types", "logging"].iter().any(|i| v.interface(i) == name))
         || VIRTUAL_WASI
             .iter()
             .any(|p| name.starts_with(p) && name.contains("@0.2."))
 }
 
-/// What a policy of contract `version` may import, in words.
-fn allowed_imports_text(version: ContractVersion) -> String {
+/// What a policy of contract `version` (or of any version the host loads) may import, in words.
+fn allowed_imports_text(version: Option<ContractVersion>) -> String {
+    let versions = version.map_or(ContractVersion::LOADED.to_vec(), |v| vec![v]);
+    let versions: Vec<String> = versions.iter().map(|v| format!("@{v}")).collect();
     format!(
-        "{CONTRACT_PACKAGE}/types, {CONTRACT_PACKAGE}/logging (@{version}) and virtual WASI 0.2 ({})",
+        "{CONTRACT_PACKAGE}/types, {CONTRACT_PACKAGE}/logging ({}) and virtual WASI 0.2 ({})",
+        versions.join(" or "),
         VIRTUAL_WASI.map(|p| p.trim_end_matches('/')).join(", ")
     )
 }

@@ -5,9 +5,7 @@
 //! at it.
 
 use wasmtime::Store;
-use worker_policy_model::{
-    NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState,
-};
+use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
 
 use super::fault::{classify, CallEvidence};
 use super::{CallLog, Linked, LoadedPolicy};
@@ -43,23 +41,33 @@ impl LoadedPolicy {
     ) -> Result<Verdict, Error> {
         let input = self.input(snapshot);
         let settings = self.settings.clone();
-        let (allowed, reason) = self.answer("validate-transition", MIN_CROSSING_BYTES, |store, linked| {
-            Ok(match (linked, &input) {
-                (Linked::V0_2(pre), Input::V0_2(input)) => pre
-                    .instantiate(&mut *store)?
-                    .worker_policy_policy_policy()
-                    .call_validate_transition(store, &settings, input, node, v0_2::state_to_wit(to))?
-                    .map(|v| (v.allowed, v.reason))
-                    .map_err(v0_2::error_from_wit),
-                (Linked::V0_1(pre), Input::V0_1(input)) => pre
-                    .instantiate(&mut *store)?
-                    .worker_policy_policy_policy()
-                    .call_validate_transition(store, input, node, v0_1::state_to_wit(to))?
-                    .map(|v| (v.allowed, v.reason))
-                    .map_err(v0_1::error_from_wit),
-                _ => unreachable!("the input is made for the policy's version"),
-            })
-        })?;
+        let (allowed, reason) = self.answer(
+            "validate-transition",
+            MIN_CROSSING_BYTES,
+            |store, linked| {
+                Ok(match (linked, &input) {
+                    (Linked::V0_2(pre), Input::V0_2(input)) => pre
+                        .instantiate(&mut *store)?
+                        .worker_policy_policy_policy()
+                        .call_validate_transition(
+                            store,
+                            &settings,
+                            input,
+                            node,
+                            v0_2::state_to_wit(to),
+                        )?
+                        .map(|v| (v.allowed, v.reason))
+                        .map_err(v0_2::error_from_wit),
+                    (Linked::V0_1(pre), Input::V0_1(input)) => pre
+                        .instantiate(&mut *store)?
+                        .worker_policy_policy_policy()
+                        .call_validate_transition(store, input, node, v0_1::state_to_wit(to))?
+                        .map(|v| (v.allowed, v.reason))
+                        .map_err(v0_1::error_from_wit),
+                    _ => unreachable!("the input is made for the policy's version"),
+                })
+            },
+        )?;
         check_text("validate-transition", || "verdict.reason".into(), &reason)?;
         Ok(Verdict { allowed, reason })
     }
@@ -75,7 +83,11 @@ impl LoadedPolicy {
                     .instantiate(&mut *store)?
                     .worker_policy_policy_policy()
                     .call_reconcile(store, &settings, input)?
-                    .map(|ts| ts.into_iter().map(v0_2::transition_from_wit).collect::<Vec<_>>())
+                    .map(|ts| {
+                        ts.into_iter()
+                            .map(v0_2::transition_from_wit)
+                            .collect::<Vec<_>>()
+                    })
                     .map_err(v0_2::error_from_wit),
                 (Linked::V0_1(pre), Input::V0_1(input)) => pre
                     .instantiate(&mut *store)?
@@ -88,7 +100,11 @@ impl LoadedPolicy {
         })?;
         check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
         for (i, transition) in transitions.iter().enumerate() {
-            check_text("reconcile", || format!("transitions[{i}].reason"), &transition.reason)?;
+            check_text(
+                "reconcile",
+                || format!("transitions[{i}].reason"),
+                &transition.reason,
+            )?;
         }
         Ok(transitions)
     }
@@ -184,21 +200,28 @@ impl LoadedPolicy {
         ] {
             check_text("info", || field.into(), text)?;
         }
-        check_text_within("info", || "info.settings".into(), &info.settings, MAX_SETTINGS_BYTES)?;
+        check_text_within(
+            "info",
+            || "info.settings".into(),
+            &info.settings,
+            MAX_SETTINGS_BYTES,
+        )?;
         Ok(info)
     }
 
     /// Asks a 0.2.0 policy whether it takes `settings`: `Ok(Err(message))` when it refuses.
     pub(super) fn validate_settings(&self, settings: &str) -> Result<Result<(), String>, Error> {
-        let answer = self.call("validate-settings", crossing_for(settings), |store, linked| {
-            match linked {
+        let answer = self.call(
+            "validate-settings",
+            crossing_for(settings),
+            |store, linked| match linked {
                 Linked::V0_2(pre) => pre
                     .instantiate(&mut *store)?
                     .worker_policy_policy_policy()
                     .call_validate_settings(store, settings),
                 Linked::V0_1(_) => unreachable!("only a 0.2.0 policy is asked about settings"),
-            }
-        })?;
+            },
+        )?;
         if let Err(message) = &answer {
             check_text("validate-settings", || "error".into(), message)?;
         }
@@ -216,7 +239,7 @@ impl LoadedPolicy {
             .map_err(|error| refusal(hook, error))
     }
 
-/// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
+    /// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
     /// at once, keeps what the policy logged, and turns whatever went wrong into a fault that
     /// names the hook.
     fn call<T>(

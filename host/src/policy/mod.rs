@@ -22,8 +22,8 @@ use crate::bindings::{v0_1, v0_2, ContractVersion};
 use crate::compile::{CacheOutcome, CompileFigures};
 use crate::engine::PolicyEngine;
 use crate::error::{Error, Hook, SettingsError};
-use crate::settings::PolicySettings;
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
+use crate::settings::PolicySettings;
 pub use pin::{check_pin, sha256_hex};
 
 /// What a policy says about itself and what the component is.
@@ -170,8 +170,7 @@ impl LoadedPolicy {
             }
             .into());
         }
-        self.validate_settings(&settings.json)?
-            .map_err(refused)?;
+        self.validate_settings(&settings.json)?.map_err(refused)?;
         self.settings = Some(settings.json.clone());
         Ok(())
     }
