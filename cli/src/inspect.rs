@@ -163,6 +163,9 @@ mod tests {
             settings_summary(schema),
             "max_moves (default null): The budget.\nweights (default \"ignore\"): "
         );
-        assert_eq!(settings_summary("takes a list of keys"), "takes a list of keys");
+        assert_eq!(
+            settings_summary("takes a list of keys"),
+            "takes a list of keys"
+        );
     }
 }

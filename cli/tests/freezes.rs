@@ -69,10 +69,27 @@ fn simulate_converges_with_the_drain_blocked_and_the_node_still_draining() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["blocked"][0]["node"], "N5", "{json}");
-    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
-    let n5 = after["nodes"].as_array().unwrap().iter().find(|n| n["id"] == 5).unwrap();
-    assert_eq!(n5["worker_state"], "draining", "a blocked node is never disabled");
-    let kept = after["partitions"].as_array().unwrap().iter().find(|p| p["id"] == frozen).unwrap();
-    assert_eq!(kept["freeze"], "maintenance window", "the freeze is written back");
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+    let n5 = after["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == 5)
+        .unwrap();
+    assert_eq!(
+        n5["worker_state"], "draining",
+        "a blocked node is never disabled"
+    );
+    let kept = after["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == frozen)
+        .unwrap();
+    assert_eq!(
+        kept["freeze"], "maintenance window",
+        "the freeze is written back"
+    );
     assert!(kept["replicas"].as_array().unwrap().contains(&5.into()));
 }

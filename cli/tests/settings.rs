@@ -20,7 +20,10 @@ fn inspect_lists_the_settings_the_default_policy_takes() {
     ] {
         assert!(table.contains(key), "{key}:\n{table}");
     }
-    assert!(table.contains("contract     worker-policy:policy/policy@0.2.0"), "{table}");
+    assert!(
+        table.contains("contract     worker-policy:policy/policy@0.2.0"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -35,12 +38,18 @@ fn settings_the_policy_does_not_take_exit_2_naming_them() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     let error = text(&out.stderr);
-    assert!(error.contains("--settings-json: the policy `worker-policy-default` refused the settings"), "{error}");
+    assert!(
+        error.contains("--settings-json: the policy `worker-policy-default` refused the settings"),
+        "{error}"
+    );
     assert!(
         error.contains("unknown field `balance_leader`") && error.contains("`balance_leaders`"),
         "{error}"
     );
-    assert!(out.stdout.is_empty(), "nothing is printed for a refused run");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is printed for a refused run"
+    );
 
     let dir = scratch("settings-not-json");
     let file = dir.join("tuning.json");
@@ -50,13 +59,18 @@ fn settings_the_policy_does_not_take_exit_2_naming_them() {
     assert_eq!(out.status.code(), Some(2));
     let error = text(&out.stderr);
     assert!(
-        error.contains(&format!("settings file {path}: not a JSON document")) && error.contains("line 2"),
+        error.contains(&format!("settings file {path}: not a JSON document"))
+            && error.contains("line 2"),
         "{error}"
     );
     let missing = dir.join("missing.json").display().to_string();
     let out = run(&["evaluate", "--snapshot", &snapshot, "--settings", &missing]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("cannot be read"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot be read"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -77,5 +91,9 @@ fn accepted_settings_reach_every_hook() {
         2,
         "--max-moves overrides the settings' budget"
     );
-    assert_eq!(count_adds(&["--settings-json", "{}"]), free, "no keys: the defaults");
+    assert_eq!(
+        count_adds(&["--settings-json", "{}"]),
+        free,
+        "no keys: the defaults"
+    );
 }

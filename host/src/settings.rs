@@ -41,7 +41,10 @@ impl PolicySettings {
     }
 
     /// Settings from JSON text; `origin` names them in messages.
-    pub fn parse(origin: impl Into<String>, text: impl Into<String>) -> Result<PolicySettings, SettingsError> {
+    pub fn parse(
+        origin: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Result<PolicySettings, SettingsError> {
         let (origin, json) = (origin.into(), text.into());
         if json.len() > MAX_SETTINGS_BYTES {
             return Err(SettingsError::NotJson {
@@ -91,7 +94,9 @@ mod tests {
     fn a_file_that_cannot_be_read_is_named() {
         let error = PolicySettings::read(Path::new("/no/such/settings.json")).unwrap_err();
         assert!(
-            error.to_string().starts_with("settings file /no/such/settings.json: cannot be read"),
+            error
+                .to_string()
+                .starts_with("settings file /no/such/settings.json: cannot be read"),
             "{error}"
         );
     }

@@ -15,9 +15,9 @@ mod generated {
     });
 }
 
+use generated::worker_policy::policy::logging;
 pub use generated::worker_policy::policy::types as wit;
 pub use generated::{WorkerPolicy, WorkerPolicyPre};
-use generated::worker_policy::policy::logging;
 
 use crate::sandbox::HostState;
 

@@ -159,7 +159,11 @@ mod tests {
                 }
             }
             let wit = snapshot_to_wit(&s);
-            assert_eq!(partitions_from_wit(&wit.partitions), s.partitions, "seed {seed}");
+            assert_eq!(
+                partitions_from_wit(&wit.partitions),
+                s.partitions,
+                "seed {seed}"
+            );
             let weights: Vec<f64> = s.nodes.iter().map(|n| n.weight.value()).collect();
             let crossed: Vec<f64> = wit.nodes.iter().map(|n| n.weight).collect();
             assert_eq!(crossed, weights);

@@ -15,12 +15,12 @@
 
 mod assign;
 mod balance;
+#[cfg(test)]
+mod controls_tests;
 mod domains;
 mod leaders;
 mod steps;
 mod targets;
-#[cfg(test)]
-mod controls_tests;
 #[cfg(test)]
 mod tests;
 
