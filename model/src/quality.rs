@@ -6,15 +6,18 @@
 //! P: the partitions placed in `after`; RF: the replication factor; "holds": the node is in the
 //! partition's replicas or its `next` set):
 //!
-//! - replica fair share t(n): [`fair_share::replica_shares`] for E and P, in proportion to the
-//!   nodes' weights under the domain rule; a node is balanced when it holds
-//!   floor(t(n))..=ceil(t(n)) of the P partitions (the [`Band`]);
+//! - replica fair share t(n): [`fair_share::replica_shares`] for E and the partitions of P
+//!   that can be balanced, in proportion to the nodes' weights under the domain rule; a node is
+//!   balanced when it holds floor(t(n))..=ceil(t(n)) of those partitions (the [`Band`]). A
+//!   partition frozen in `after` that a node outside E still holds cannot spread its replicas
+//!   over E, so it is left out of the replica balance (its count, and what it puts on the nodes
+//!   of E);
 //! - leader fair share: [`fair_share::leader_shares`], the partitions of P without a leader
 //!   affinity spread over E in proportion to the weights (P / |E| with equal weights), balanced
 //!   likewise; a partition with an affinity is led where its affinity points, outside the count;
 //! - a move: a node holding a partition in `after` that did not hold it in `before` (a partition
 //!   that is new in `after` counts all its holders);
-//! - lower bound of moves: `max(forced, deficit)`, where
+//! - lower bound of moves: `max(forced + surplus, deficit)`, where
 //!   `forced = sum over p in P not frozen in before of
 //!   max(0, RF - |holders of p in before that are in E|)`
 //!   (replicas that must be made anew because they sit on nodes that may not keep them, are
@@ -23,13 +26,20 @@
 //!   forced), and
 //!   `deficit = sum over n in E of max(0, floor(t(n)) - partitions of P that n holds in before)`
 //!   (what nodes lack to reach the bottom of their band; the partitions a node holds include
-//!   frozen ones). Every move fills one of either, so no plan that ends balanced does with
-//!   fewer.
+//!   frozen ones), and
+//!   `surplus = max(0, sum over n in E of max(0, partitions of P that n holds in before -
+//!   ceil(t(n))) - spare)`, where `spare` is the sum over p in P of
+//!   `max(0, |holders of p in before that are in E| - RF)`
+//!   (what nodes above the top of their band must shed: each replica shed needs a replacement
+//!   on another node, unless the partition had more eligible holders than it needs). A move
+//!   fills a forced or shed replica and a node's lack at once, so no plan that ends balanced
+//!   does with fewer. (With equal weights a node above its ceil is matched by nodes below
+//!   their floor and `surplus` rarely adds anything; with weights it does.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::fair_share::{self, Band};
-use crate::snapshot::{Node, NodeId, PartitionId, Snapshot};
+use crate::snapshot::{Node, NodeId, Partition, PartitionId, Snapshot};
 
 /// The quality of the change from one snapshot to another.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,19 +75,21 @@ pub struct Balance {
     pub outside_band: u32,
 }
 
-/// The lower bound of moves and its two parts (see the module docs).
+/// The lower bound of moves and its parts (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LowerBound {
     /// Replicas that must be made anew: missing, unplaced or on nodes that may not keep them.
     pub forced: u64,
+    /// Replicas the eligible nodes above ceil(fair share) must shed, each made anew elsewhere.
+    pub surplus: u64,
     /// What the eligible nodes lack to reach floor(fair share).
     pub deficit: u64,
 }
 
 impl LowerBound {
-    /// `max(forced, deficit)`.
+    /// `max(forced + surplus, deficit)`.
     pub fn value(&self) -> u64 {
-        self.forced.max(self.deficit)
+        (self.forced + self.surplus).max(self.deficit)
     }
 }
 
@@ -94,7 +106,10 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         .iter()
         .filter(|p| !p.is_unplaced())
         .collect();
-    let count = placed.len() as u32;
+    // Frozen partitions a node outside E still holds: their replica sets cannot reach E.
+    let held_off_e =
+        |p: &Partition| p.is_frozen() && p.holders().iter().any(|n| !eligible_ids.contains(n));
+    let count = placed.iter().filter(|p| !held_off_e(p)).count() as u32;
     let old_holders: BTreeMap<PartitionId, BTreeSet<NodeId>> = before
         .partitions
         .iter()
@@ -109,7 +124,7 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
     let mut held_after: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
     let mut held_before = held_after.clone();
     let mut led: BTreeMap<NodeId, u32> = held_after.clone();
-    let (mut moves, mut forced) = (0u64, 0u64);
+    let (mut moves, mut forced, mut spare) = (0u64, 0u64, 0u64);
     let factor = after.replication.factor();
     for p in &placed {
         let old = old_holders.get(&p.id).unwrap_or(&none);
@@ -118,6 +133,17 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         let kept = old.iter().filter(|n| eligible_ids.contains(n)).count() as u32;
         if !frozen.contains(&p.id) {
             forced += u64::from(factor.saturating_sub(kept));
+        }
+        spare += u64::from(kept.saturating_sub(factor));
+        if let Some(c) = p
+            .leader
+            .filter(|_| p.leads_by_balance())
+            .and_then(|l| led.get_mut(&l))
+        {
+            *c += 1;
+        }
+        if held_off_e(p) {
+            continue;
         }
         for n in &new {
             if let Some(c) = held_after.get_mut(n) {
@@ -129,32 +155,31 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
                 *c += 1;
             }
         }
-        if let Some(c) = p
-            .leader
-            .filter(|_| p.leads_by_balance())
-            .and_then(|l| led.get_mut(&l))
-        {
-            *c += 1;
-        }
     }
 
     let shares = fair_share::replica_shares(&after.replication, &eligible, count);
     let balanced_leaders = placed.iter().filter(|p| p.leads_by_balance()).count() as u32;
     let leader_shares = fair_share::leader_shares(&eligible, balanced_leaders);
+    let held = |n: &NodeId| held_before.get(n).copied().unwrap_or(0);
     let deficit = shares
         .iter()
-        .map(|(n, &t)| {
-            let have = held_before.get(n).copied().unwrap_or(0);
-            u64::from(Band::of(t).floor.saturating_sub(have))
-        })
+        .map(|(n, &t)| u64::from(Band::of(t).floor.saturating_sub(held(n))))
+        .sum();
+    let over: u64 = shares
+        .iter()
+        .map(|(n, &t)| u64::from(held(n).saturating_sub(Band::of(t).ceil)))
         .sum();
     Quality {
         eligible_nodes: eligible.len() as u32,
-        placed_partitions: count,
+        placed_partitions: placed.len() as u32,
         replicas: balance(&held_after, &shares),
         leaders: balance(&led, &leader_shares),
         moves,
-        lower_bound: LowerBound { forced, deficit },
+        lower_bound: LowerBound {
+            forced,
+            surplus: over.saturating_sub(spare),
+            deficit,
+        },
     }
 }
 
@@ -225,7 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn a_frozen_partitions_replicas_are_not_forced_but_count_in_the_loads() {
+    fn a_frozen_partition_is_not_forced_and_one_held_off_the_eligible_nodes_is_not_balanced() {
         let mut before = placed();
         before.nodes[0].worker_state = WorkerState::Draining;
         let on_first: Vec<PartitionId> = (before.partitions.iter())
@@ -240,8 +265,25 @@ mod tests {
         }
         let q = measure(&before, &before);
         assert_eq!(q.lower_bound.forced, 2);
-        // Its replicas on eligible nodes count in what they hold: none lacks anything.
-        assert_eq!((q.lower_bound.deficit, q.replicas.outside_band), (0, 0));
+        // Held by the draining node, it cannot spread over the eligible ones: it is out of the
+        // replica balance, which the other five partitions make on their own (3 replicas a
+        // node); the two nodes that lack one are the two forced replicas' new homes.
+        assert_eq!((q.replicas.min, q.replicas.max), (2, 3));
+        assert_eq!((q.lower_bound.deficit, q.lower_bound.value()), (2, 2));
+        assert_eq!(q.placed_partitions, 6);
+        let mut drained = before.clone();
+        for p in &mut drained.partitions {
+            if p.id != on_first[0] && p.holders().contains(&before.nodes[0].id) {
+                let stand_in = (1..=6).find(|n| !p.holders().contains(n)).unwrap();
+                p.replicas
+                    .iter_mut()
+                    .filter(|r| **r == before.nodes[0].id)
+                    .for_each(|r| *r = stand_in);
+                p.leader = p.replicas.first().copied();
+            }
+        }
+        let q = measure(&before, &drained);
+        assert_eq!((q.moves, q.lower_bound.value()), (2, 2));
         // Once placed, the freeze holds it; unplaced, it is forced like any other.
         before.partitions[0] = crate::snapshot::Partition {
             freeze: Some("maintenance".into()),
@@ -250,6 +292,40 @@ mod tests {
         let mut after = placed();
         after.nodes[0].worker_state = WorkerState::Draining;
         assert!(measure(&before, &after).lower_bound.forced >= 3);
+    }
+
+    #[test]
+    fn replicas_above_a_band_must_be_shed_and_made_anew_elsewhere() {
+        // RF 1 on four nodes weighing 2, 1, 2 and 0.75, held as the weights 2, 1, 2, 1 would
+        // have it: N4 (share 130.4) must shed 167 - 131 = 36, more than the others lack (34).
+        let weights = [2.0, 1.0, 2.0, 0.75];
+        let nodes = (0..4)
+            .map(|i| Node {
+                weight: crate::Weight::new(weights[i]).unwrap(),
+                ..Node::worker(i as NodeId + 1, "")
+            })
+            .collect();
+        let held = [333, 167, 333, 167];
+        let mut partitions = Vec::new();
+        for (node, &count) in held.iter().enumerate() {
+            for _ in 0..count {
+                let id = partitions.len() as PartitionId;
+                let on = node as NodeId + 1;
+                partitions.push(crate::snapshot::Partition::placed(id, &[on], Some(on)));
+            }
+        }
+        let s = Snapshot {
+            replication: Replication::nodes(1).unwrap(),
+            nodes,
+            partitions,
+        };
+        let bound = measure(&s, &s).lower_bound;
+        assert_eq!((bound.forced, bound.surplus, bound.deficit), (0, 36, 34));
+        assert_eq!(bound.value(), 36);
+        // A partition on N4 with a second eligible holder (N1, joining) sheds N4 without a move.
+        let mut spare = s.clone();
+        spare.partitions[999].next = Some(vec![1]);
+        assert_eq!(measure(&spare, &spare).lower_bound.surplus, 35);
     }
 
     #[test]

@@ -37,14 +37,16 @@ pub struct BalanceView {
     pub outside_band: u32,
 }
 
-/// The lower bound of moves and its two parts.
+/// The lower bound of moves and its parts.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct LowerBoundView {
     /// What the nodes lack to reach floor(fair share).
     pub deficit: u64,
     /// Replicas that must be made anew.
     pub forced: u64,
-    /// The larger of the two.
+    /// Replicas the nodes above ceil(fair share) must shed, made anew elsewhere.
+    pub surplus: u64,
+    /// The larger of forced + surplus and deficit.
     pub value: u64,
 }
 
@@ -69,6 +71,7 @@ impl From<&Quality> for QualityView {
             lower_bound: LowerBoundView {
                 deficit: q.lower_bound.deficit,
                 forced: q.lower_bound.forced,
+                surplus: q.lower_bound.surplus,
                 value: q.lower_bound.value(),
             },
             moves: q.moves,
@@ -110,9 +113,14 @@ impl QualityView {
         );
         out.push_str(&self.replicas.line("replicas"));
         out.push_str(&self.leaders.line("leaders"));
+        let bound = self.lower_bound;
+        let shed = match bound.surplus {
+            0 => String::new(),
+            surplus => format!(" + {surplus} over fair share"),
+        };
         out.push_str(&format!(
-            "  moves     {} (lower bound {}: {} forced, {} to reach fair share)\n",
-            self.moves, self.lower_bound.value, self.lower_bound.forced, self.lower_bound.deficit
+            "  moves     {} (lower bound {}: {} forced{shed}, {} to reach fair share)\n",
+            self.moves, bound.value, bound.forced, bound.deficit
         ));
         out
     }
@@ -135,6 +143,10 @@ mod tests {
     use worker_policy_model::quality::LowerBound;
 
     fn quality(moves: u64, forced: u64, deficit: u64) -> QualityView {
+        quality_shedding(moves, forced, 0, deficit)
+    }
+
+    fn quality_shedding(moves: u64, forced: u64, surplus: u64, deficit: u64) -> QualityView {
         let balance = Balance {
             min: 6,
             max: 9,
@@ -153,7 +165,11 @@ mod tests {
                 ..balance
             },
             moves,
-            lower_bound: LowerBound { forced, deficit },
+            lower_bound: LowerBound {
+                forced,
+                surplus,
+                deficit,
+            },
         })
     }
 
@@ -168,6 +184,13 @@ mod tests {
         );
         assert!(table.contains("fair share 2.25, band"), "{table}");
         assert!(table.contains("moves     6 (lower bound 6: 6 forced, 2 to reach fair share)"));
+        let shedding = quality_shedding(9, 6, 3, 2).table();
+        assert!(
+            shedding.contains(
+                "moves     9 (lower bound 9: 6 forced + 3 over fair share, 2 to reach fair share)"
+            ),
+            "{shedding}"
+        );
     }
 
     #[test]
