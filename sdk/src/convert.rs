@@ -15,13 +15,7 @@ pub use plan::plan_to_wit;
 /// The model's form of the snapshot. A replication property the model refuses, a weight out of
 /// range or a malformed partition column is an invalid snapshot that names the field.
 pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::PolicyError> {
-    let counts: Vec<(model::Scope, u32)> = s
-        .replication
-        .iter()
-        .map(|c| (scope_from_wit(c.scope), c.count))
-        .collect();
-    let replication = model::Replication::from_counts(&counts)
-        .map_err(|e| invalid_snapshot(format!("replication: {e}")))?;
+    let replication = replication_from_wit(&s.replication)?;
     let nodes = s
         .nodes
         .into_iter()
@@ -57,35 +51,20 @@ fn node_from_wit(i: usize, n: wit::NodeConfig) -> Result<model::Node, wit::Polic
         name: n.name,
         address: n.address,
         location: n.location,
-        // The contract's flags are the model's roles in the same order.
-        roles: model::Roles::from_bits(n.roles.bits()),
+        roles: roles_from_wit(n.roles),
         worker_state: state_from_wit(n.worker_state),
         alive: n.alive,
         weight,
     })
 }
 
-worker_policy_model::mirror_contract_enums!(wit);
-
-/// The contract's form of a transition.
-pub fn transition_to_wit(t: model::Transition) -> wit::Transition {
-    wit::Transition {
-        node: t.node,
-        from: state_to_wit(t.from),
-        to: state_to_wit(t.to),
-        reason: t.reason,
-    }
-}
+crate::shared_conversions::shared_conversions!(wit);
 
 /// The contract's form of a policy error.
 pub fn error_to_wit(error: model::PolicyError) -> wit::PolicyError {
     match error {
         model::PolicyError::InsufficientNodes(s) => {
-            wit::PolicyError::InsufficientNodes(wit::InsufficientNodes {
-                scope: scope_to_wit(s.scope),
-                available: s.available,
-                required: s.required,
-            })
+            wit::PolicyError::InsufficientNodes(shortfall_to_wit(s))
         }
         model::PolicyError::InvalidSnapshot(why) => wit::PolicyError::InvalidSnapshot(why),
         model::PolicyError::UnknownNode(id) => wit::PolicyError::UnknownNode(id),

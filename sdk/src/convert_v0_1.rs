@@ -9,15 +9,8 @@ use crate::bindings_v0_1::worker_policy::policy::types as wit;
 /// The model's form of the snapshot; a replication property the model refuses is an invalid
 /// snapshot.
 pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::PolicyError> {
-    let counts: Vec<(model::Scope, u32)> = s
-        .replication
-        .iter()
-        .map(|c| (scope_from_wit(c.scope), c.count))
-        .collect();
-    let replication = model::Replication::from_counts(&counts)
-        .map_err(|e| wit::PolicyError::InvalidSnapshot(format!("replication: {e}")))?;
     Ok(model::Snapshot {
-        replication,
+        replication: replication_from_wit(&s.replication)?,
         nodes: s
             .nodes
             .into_iter()
@@ -27,8 +20,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
                 name: n.name,
                 address: n.address,
                 location: n.location,
-                // The contract's flags are the model's roles in the same order.
-                roles: model::Roles::from_bits(n.roles.bits()),
+                roles: roles_from_wit(n.roles),
                 worker_state: state_from_wit(n.worker_state),
                 alive: n.alive,
                 // 0.1.0 has no weights: every node is a standard one.
@@ -51,7 +43,7 @@ pub fn snapshot_from_wit(s: wit::Snapshot) -> Result<model::Snapshot, wit::Polic
     })
 }
 
-worker_policy_model::mirror_contract_enums!(wit);
+crate::shared_conversions::shared_conversions!(wit);
 
 /// The contract's form of a step operation (a policy only sends them).
 fn step_op_to_wit(op: model::StepOp) -> wit::StepOp {
@@ -59,16 +51,6 @@ fn step_op_to_wit(op: model::StepOp) -> wit::StepOp {
         model::StepOp::AddReplica => wit::StepOp::AddReplica,
         model::StepOp::RemoveReplica => wit::StepOp::RemoveReplica,
         model::StepOp::SetLeader => wit::StepOp::SetLeader,
-    }
-}
-
-/// The contract's form of a transition.
-pub fn transition_to_wit(t: model::Transition) -> wit::Transition {
-    wit::Transition {
-        node: t.node,
-        from: state_to_wit(t.from),
-        to: state_to_wit(t.to),
-        reason: t.reason,
     }
 }
 
@@ -86,11 +68,7 @@ pub fn step_to_wit(step: model::Step) -> wit::Step {
 pub fn error_to_wit(error: model::PolicyError) -> wit::PolicyError {
     match error {
         model::PolicyError::InsufficientNodes(s) => {
-            wit::PolicyError::InsufficientNodes(wit::InsufficientNodes {
-                scope: scope_to_wit(s.scope),
-                available: s.available,
-                required: s.required,
-            })
+            wit::PolicyError::InsufficientNodes(shortfall_to_wit(s))
         }
         model::PolicyError::InvalidSnapshot(why) => wit::PolicyError::InvalidSnapshot(why),
         model::PolicyError::UnknownNode(id) => wit::PolicyError::UnknownNode(id),
@@ -113,29 +91,12 @@ pub fn info_to_wit(info: crate::Info) -> wit::PolicyInfo {
 
 #[cfg(test)]
 mod tests {
+    // What both versions share (roles, the replication property, transitions, the
+    // insufficient-nodes error) is tested once, in `convert.rs`.
     use super::*;
     use worker_policy_model::generate::{Oddities, RandomCluster};
-    use worker_policy_model::replication::Shortfall;
 
-    #[test]
-    fn every_role_means_the_same_on_both_sides() {
-        let flags = [
-            wit::Roles::HTTP_INGRESS,
-            wit::Roles::ADMIN,
-            wit::Roles::WORKER,
-            wit::Roles::LOG_SERVER,
-            wit::Roles::METADATA_SERVER,
-        ];
-        for ((role, name), flag) in model::Roles::NAMED.iter().zip(flags) {
-            assert_eq!(role.bits(), flag.bits(), "{name}");
-        }
-        for bits in 0..1u8 << model::Roles::NAMED.len() {
-            let roles = model::Roles::from_bits(bits);
-            assert_eq!(wit::Roles::from_bits_retain(roles.bits()).bits(), bits);
-        }
-    }
-
-    /// The contract's form of a model snapshot, as the host sends it.
+    /// The contract's form of a model snapshot, as a 0.1.0 host sends it.
     fn snapshot_to_wit(s: &model::Snapshot) -> wit::Snapshot {
         wit::Snapshot {
             replication: s
@@ -175,7 +136,7 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_crosses_with_every_field() {
+    fn a_snapshot_crosses_with_every_field_of_0_1_0() {
         for seed in 0..300 {
             let mut s = RandomCluster::new(seed, Oddities::ALL).snapshot;
             for (i, n) in s.nodes.iter_mut().enumerate() {
@@ -188,37 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn a_property_the_model_refuses_is_an_invalid_snapshot() {
-        let mut s = snapshot_to_wit(&RandomCluster::new(1, Oddities::default()).snapshot);
-        s.replication = vec![wit::ScopeCount {
-            scope: wit::Scope::Node,
-            count: 0,
-        }];
-        assert!(matches!(
-            snapshot_from_wit(s),
-            Err(wit::PolicyError::InvalidSnapshot(why)) if why.starts_with("replication: ")
-        ));
-    }
-
-    #[test]
-    fn transitions_steps_errors_and_info_go_out_as_they_were() {
-        for from in model::WorkerState::ALL {
-            for to in model::WorkerState::ALL {
-                let t = transition_to_wit(model::Transition {
-                    node: 7,
-                    from,
-                    to,
-                    reason: "why".into(),
-                });
-                let back = (
-                    t.node,
-                    state_from_wit(t.from),
-                    state_from_wit(t.to),
-                    t.reason,
-                );
-                assert_eq!(back, (7, from, to, "why".to_string()));
-            }
-        }
+    fn steps_go_out_with_their_own_reasons() {
         for op in model::StepOp::ALL {
             let step = step_to_wit(model::Step::new(op, 3, 9, "because"));
             assert_eq!(
@@ -230,20 +161,10 @@ mod tests {
                 (3, 9, "because")
             );
         }
-        for scope in model::Scope::ALL {
-            let error = error_to_wit(model::PolicyError::InsufficientNodes(Shortfall {
-                scope,
-                available: 2,
-                required: 3,
-            }));
-            let wit::PolicyError::InsufficientNodes(s) = error else {
-                panic!("{scope}: {error:?}");
-            };
-            assert_eq!(
-                (scope_from_wit(s.scope), s.available, s.required),
-                (scope, 2, 3)
-            );
-        }
+    }
+
+    #[test]
+    fn errors_and_info_go_out_in_0_1_0_terms() {
         assert!(matches!(
             error_to_wit(model::PolicyError::InvalidSnapshot("odd".into())),
             wit::PolicyError::InvalidSnapshot(why) if why == "odd"

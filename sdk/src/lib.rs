@@ -74,6 +74,8 @@ mod convert_v0_1;
 #[cfg(any(target_arch = "wasm32", test))]
 mod panics;
 pub mod settings;
+#[cfg(any(target_arch = "wasm32", test))]
+mod shared_conversions;
 
 pub use settings::NoSettings;
 

@@ -86,16 +86,31 @@ fn partitions_to_wit(partitions: &[model::Partition]) -> wit::Partitions {
     columns
 }
 
-/// The model's form of step `s` of a plan whose reason table is `reasons`; `None` when its
-/// reason is not in the table.
-pub fn step_from_wit(s: &wit::Step, reasons: &[String]) -> Option<model::Step> {
-    let reason = reasons.get(s.reason as usize)?;
-    Some(model::Step::new(
-        step_op_from_wit(s.op),
-        s.partition,
-        s.node,
-        reason.clone(),
-    ))
+/// The model's steps of a plan, each with its reason from the plan's table (moved out at its
+/// last use, copied before, so a plan whose reasons are all distinct copies none); `Err((step,
+/// reason))` names the first step whose reason the table lacks.
+pub fn steps_from_wit(plan: wit::Plan) -> Result<Vec<model::Step>, (usize, u32)> {
+    let mut uses = vec![0u32; plan.reasons.len()];
+    for (i, step) in plan.steps.iter().enumerate() {
+        match uses.get_mut(step.reason as usize) {
+            Some(count) => *count += 1,
+            None => return Err((i, step.reason)),
+        }
+    }
+    let mut reasons = plan.reasons;
+    let steps = (plan.steps.iter())
+        .map(|step| {
+            let at = step.reason as usize;
+            uses[at] -= 1;
+            let reason = if uses[at] == 0 {
+                std::mem::take(&mut reasons[at])
+            } else {
+                reasons[at].clone()
+            };
+            model::Step::new(step_op_from_wit(step.op), step.partition, step.node, reason)
+        })
+        .collect();
+    Ok(steps)
 }
 
 /// The model's form of a policy error.
@@ -171,21 +186,33 @@ mod tests {
     }
 
     #[test]
-    fn a_step_names_its_reason_in_the_table() {
-        let reasons = vec!["first".to_string(), "second".to_string()];
-        for op in model::StepOp::ALL {
-            let step = |reason| wit::Step {
-                op: step_op_to_wit(op),
-                partition: 3,
-                node: 9,
-                reason,
-            };
-            assert_eq!(
-                step_from_wit(&step(1), &reasons),
-                Some(model::Step::new(op, 3, 9, "second"))
-            );
-            assert_eq!(step_from_wit(&step(2), &reasons), None);
-        }
+    fn steps_take_their_reasons_from_the_table() {
+        let step = |op, reason| wit::Step {
+            op: step_op_to_wit(op),
+            partition: 3,
+            node: 9,
+            reason,
+        };
+        let plan = |steps| wit::Plan {
+            steps,
+            reasons: vec!["first".to_string(), "second".to_string()],
+        };
+        use model::StepOp::{AddReplica, RemoveReplica, SetLeader};
+        let shared = plan(vec![
+            step(AddReplica, 1),
+            step(SetLeader, 0),
+            step(RemoveReplica, 1),
+        ]);
+        assert_eq!(
+            steps_from_wit(shared),
+            Ok(vec![
+                model::Step::new(AddReplica, 3, 9, "second"),
+                model::Step::new(SetLeader, 3, 9, "first"),
+                model::Step::new(RemoveReplica, 3, 9, "second"),
+            ])
+        );
+        let past = plan(vec![step(AddReplica, 0), step(SetLeader, 2)]);
+        assert_eq!(steps_from_wit(past), Err((1, 2)));
     }
 
     #[test]

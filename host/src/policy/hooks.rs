@@ -329,19 +329,16 @@ impl RawPlan {
                 for (i, reason) in plan.reasons.iter().enumerate() {
                     check_text(hook, || format!("plan.reasons[{i}]"), reason)?;
                 }
-                (plan.steps.iter().enumerate())
-                    .map(|(i, step)| {
-                        v0_2::step_from_wit(step, &plan.reasons).ok_or_else(|| {
-                            PolicyFault::UnknownReason {
-                                hook,
-                                step: i,
-                                reason: step.reason,
-                                reasons: plan.reasons.len(),
-                            }
-                            .into()
-                        })
-                    })
-                    .collect()
+                let reasons = plan.reasons.len();
+                v0_2::steps_from_wit(plan).map_err(|(step, reason)| {
+                    PolicyFault::UnknownReason {
+                        hook,
+                        step,
+                        reason,
+                        reasons,
+                    }
+                    .into()
+                })
             }
         }
     }

@@ -3,23 +3,36 @@
 //! always make the same plan).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use worker_policy_model as model;
 
 use crate::bindings::worker_policy::policy::types as wit;
 
-/// The contract's form of the steps: the steps with reason indexes, and the reason table.
+/// The contract's form of the steps: the steps with reason indexes, and the reason table. Two
+/// passes and no copy of a reason: the first finds each distinct reason's index (borrowing the
+/// steps' strings), the second moves each reason into the table at its first use.
 pub fn plan_to_wit(steps: Vec<model::Step>) -> wit::Plan {
-    let mut reasons: Vec<String> = Vec::new();
-    let mut indexes: HashMap<String, u32> = HashMap::new();
-    let steps = steps
-        .into_iter()
-        .map(|step| {
-            let reason = *indexes.entry(step.reason).or_insert_with_key(|reason| {
-                reasons.push(reason.clone());
-                // A plan has fewer than 2^32 steps: the contract counts them in u32 too.
-                u32::try_from(reasons.len() - 1).unwrap_or(u32::MAX)
-            });
+    let mut indexes: HashMap<&str, u32, BuildHasherDefault<WordHasher>> =
+        HashMap::with_capacity_and_hasher(steps.len(), Default::default());
+    let mut first_use = Vec::new();
+    let numbered: Vec<u32> = (steps.iter().enumerate())
+        .map(|(i, step)| {
+            let next = indexes.len() as u32;
+            *indexes.entry(step.reason.as_str()).or_insert_with(|| {
+                first_use.push(i);
+                next
+            })
+        })
+        .collect();
+    drop(indexes);
+    let mut reasons = Vec::with_capacity(first_use.len());
+    let mut first_use = first_use.into_iter().peekable();
+    let steps = (steps.into_iter().zip(numbered).enumerate())
+        .map(|(i, (step, reason))| {
+            if first_use.next_if_eq(&i).is_some() {
+                reasons.push(step.reason);
+            }
             wit::Step {
                 op: step_op_to_wit(step.op),
                 partition: step.partition,
@@ -29,6 +42,39 @@ pub fn plan_to_wit(steps: Vec<model::Step>) -> wit::Plan {
         })
         .collect();
     wit::Plan { steps, reasons }
+}
+
+/// A fast hasher for reason strings (FxHash's mixing, eight bytes at a time): the table is
+/// built inside the policy's own call, from its own strings, so it needs speed, not resistance
+/// to crafted collisions.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            self.add(word);
+        }
+        for &byte in chunks.remainder() {
+            self.add(u64::from(byte));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// The contract's form of a step operation (a policy only sends them).
