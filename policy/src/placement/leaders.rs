@@ -21,6 +21,7 @@
 //!
 //! [`Partition::leads_by_balance`]: worker_policy_model::Partition::leads_by_balance
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use worker_policy_model::fair_share::{self, Band};
@@ -64,7 +65,7 @@ pub(crate) fn assign(cluster: &Cluster<'_>, eligible: &[Ix], layout: &mut Layout
             }
             None if choices.is_empty() => layout.leader[p] = view.leader,
             None if by_balance => needs.push(p),
-            None => affine_needs.push((p, choices)),
+            None => affine_needs.push((p, choices.into_owned())),
         }
     }
     for (p, choices) in affine_needs {
@@ -82,16 +83,19 @@ pub(crate) fn assign(cluster: &Cluster<'_>, eligible: &[Ix], layout: &mut Layout
     let mut movable = vec![balance; layout.role.len()];
     for p in needs {
         let view = &cluster.partitions[p];
-        let best = choices(cluster, layout, p).into_iter().max_by_key(|&n| {
-            let (lo, hi) = range[n as usize];
-            let have = tally.led[n as usize];
-            (
-                lo - have,
-                hi - have,
-                view.replicas.binary_search(&n).is_ok(),
-                std::cmp::Reverse(n),
-            )
-        });
+        let best = choices(cluster, layout, p)
+            .iter()
+            .copied()
+            .max_by_key(|&n| {
+                let (lo, hi) = range[n as usize];
+                let have = tally.led[n as usize];
+                (
+                    lo - have,
+                    hi - have,
+                    view.replicas.binary_search(&n).is_ok(),
+                    std::cmp::Reverse(n),
+                )
+            });
         if let Some(n) = best {
             tally.count(n, true);
             layout.leader[p] = Some(n);
@@ -125,11 +129,15 @@ impl Tally {
 
 /// The replicas that may lead movable or frozen partition `p`: its eligible planned replicas
 /// (a frozen partition's current ones only), narrowed to those its affinity points to when any
-/// does.
-fn choices(cluster: &Cluster<'_>, layout: &Layout, p: usize) -> Vec<Ix> {
+/// does. Borrowed, with no allocation, for the common partition: neither frozen nor affine.
+fn choices<'a>(cluster: &Cluster<'_>, layout: &'a Layout, p: usize) -> Cow<'a, [Ix]> {
     let view = &cluster.partitions[p];
     let set = &layout.sets[p];
-    let may_lead: Vec<Ix> = if layout.role[p] == Role::Frozen {
+    let frozen = layout.role[p] == Role::Frozen;
+    if !frozen && view.affinity.is_none() {
+        return Cow::Borrowed(set);
+    }
+    let may_lead: Vec<Ix> = if frozen {
         (set.iter().copied())
             .filter(|n| view.replicas.binary_search(n).is_ok())
             .collect()
@@ -137,16 +145,12 @@ fn choices(cluster: &Cluster<'_>, layout: &Layout, p: usize) -> Vec<Ix> {
         set.clone()
     };
     if view.affinity.is_none() {
-        return may_lead;
+        return Cow::Owned(may_lead);
     }
     let affine: Vec<Ix> = (may_lead.iter().copied())
         .filter(|&n| cluster.is_affine(view, n))
         .collect();
-    if affine.is_empty() {
-        may_lead
-    } else {
-        affine
-    }
+    Cow::Owned(if affine.is_empty() { may_lead } else { affine })
 }
 
 /// Per node: the fewest and most balanced partitions it should lead, floor..=ceil of its share
