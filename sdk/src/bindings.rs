@@ -13,6 +13,8 @@ wit_bindgen::generate!({
     default_bindings_module: "worker_policy_sdk::bindings",
 });
 
+use std::mem::ManuallyDrop;
+
 use exports::worker_policy::policy::policy::Guest;
 use worker_policy::policy::logging::{log, Level};
 use worker_policy::policy::types as wit;
@@ -88,14 +90,19 @@ fn log_error(message: &str) {
 }
 
 /// Routes panics to the host's log, reads the settings into the policy and converts the
-/// snapshot.
+/// snapshot. The snapshot is never dropped: the host makes a fresh instance for every call and
+/// discards it after, so freeing 100,000 partitions one by one (2.5 ms of a 100,000-partition
+/// call) would be wasted work.
 fn hook_entry<P: Policy>(
     settings: wit::Settings,
     snapshot: wit::Snapshot,
-) -> Result<(P, model::Snapshot), wit::PolicyError> {
+) -> Result<(P, ManuallyDrop<model::Snapshot>), wit::PolicyError> {
     panics::route_to(log_error);
     let policy = settings::for_hook::<P>(settings.as_deref()).map_err(convert::error_to_wit)?;
-    Ok((policy, convert::snapshot_from_wit(snapshot)?))
+    Ok((
+        policy,
+        ManuallyDrop::new(convert::snapshot_from_wit(snapshot)?),
+    ))
 }
 
 /// Logs how many steps `hook` answered and converts them into a plan.
