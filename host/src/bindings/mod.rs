@@ -43,11 +43,6 @@ impl ContractVersion {
     pub fn interface(self, name: &str) -> String {
         format!("{CONTRACT_PACKAGE}/{name}@{}", self.as_str())
     }
-
-    /// Whether policies of this version take settings, weights, freezes and affinities.
-    pub fn has_settings(self) -> bool {
-        self >= ContractVersion::V0_2
-    }
 }
 
 impl std::fmt::Display for ContractVersion {

@@ -17,18 +17,18 @@ use crate::settings::MAX_SETTINGS_BYTES;
 /// A hook's answer: the value, or the policy's typed error in the model's form.
 type Answer<T> = Result<T, PolicyError>;
 
-/// The snapshot in the form of the contract version the policy speaks.
-enum Input {
-    V0_1(v0_1::wit::Snapshot),
-    V0_2(v0_2::wit::Snapshot),
+/// The pre-linked component and the snapshot in the form of the contract version it speaks.
+enum Input<'a> {
+    V0_1(&'a v0_1::WorkerPolicyPre<HostState>, v0_1::wit::Snapshot),
+    V0_2(&'a v0_2::WorkerPolicyPre<HostState>, v0_2::wit::Snapshot),
 }
 
 impl LoadedPolicy {
-    /// The snapshot as the policy's contract version sends it.
-    fn input(&self, snapshot: &Snapshot) -> Input {
-        match self.linked {
-            Linked::V0_1(_) => Input::V0_1(v0_1::snapshot_to_wit(snapshot)),
-            Linked::V0_2(_) => Input::V0_2(v0_2::snapshot_to_wit(snapshot)),
+    /// The component and the snapshot as its contract version sends it.
+    fn input(&self, snapshot: &Snapshot) -> Input<'_> {
+        match &self.linked {
+            Linked::V0_1(pre) => Input::V0_1(pre, v0_1::snapshot_to_wit(snapshot)),
+            Linked::V0_2(pre) => Input::V0_2(pre, v0_2::snapshot_to_wit(snapshot)),
         }
     }
 
@@ -41,12 +41,10 @@ impl LoadedPolicy {
     ) -> Result<Verdict, Error> {
         let input = self.input(snapshot);
         let settings = self.settings.clone();
-        let (allowed, reason) = self.answer(
-            "validate-transition",
-            MIN_CROSSING_BYTES,
-            |store, linked| {
-                Ok(match (linked, &input) {
-                    (Linked::V0_2(pre), Input::V0_2(input)) => pre
+        let (allowed, reason) =
+            self.answer("validate-transition", MIN_CROSSING_BYTES, |store| {
+                Ok(match &input {
+                    Input::V0_2(pre, input) => pre
                         .instantiate(&mut *store)?
                         .worker_policy_policy_policy()
                         .call_validate_transition(
@@ -58,16 +56,14 @@ impl LoadedPolicy {
                         )?
                         .map(|v| (v.allowed, v.reason))
                         .map_err(v0_2::error_from_wit),
-                    (Linked::V0_1(pre), Input::V0_1(input)) => pre
+                    Input::V0_1(pre, input) => pre
                         .instantiate(&mut *store)?
                         .worker_policy_policy_policy()
                         .call_validate_transition(store, input, node, v0_1::state_to_wit(to))?
                         .map(|v| (v.allowed, v.reason))
                         .map_err(v0_1::error_from_wit),
-                    _ => unreachable!("the input is made for the policy's version"),
                 })
-            },
-        )?;
+            })?;
         check_text("validate-transition", || "verdict.reason".into(), &reason)?;
         Ok(Verdict { allowed, reason })
     }
@@ -77,9 +73,9 @@ impl LoadedPolicy {
         let input = self.input(snapshot);
         let settings = self.settings.clone();
         let crossing = crossing_limit(snapshot.nodes.len(), &self.limits);
-        let transitions = self.answer("reconcile", crossing, |store, linked| {
-            Ok(match (linked, &input) {
-                (Linked::V0_2(pre), Input::V0_2(input)) => pre
+        let transitions = self.answer("reconcile", crossing, |store| {
+            Ok(match &input {
+                Input::V0_2(pre, input) => pre
                     .instantiate(&mut *store)?
                     .worker_policy_policy_policy()
                     .call_reconcile(store, &settings, input)?
@@ -89,13 +85,12 @@ impl LoadedPolicy {
                             .collect::<Vec<_>>()
                     })
                     .map_err(v0_2::error_from_wit),
-                (Linked::V0_1(pre), Input::V0_1(input)) => pre
+                Input::V0_1(pre, input) => pre
                     .instantiate(&mut *store)?
                     .worker_policy_policy_policy()
                     .call_reconcile(store, input)?
                     .map(|ts| ts.into_iter().map(v0_1::transition_from_wit).collect())
                     .map_err(v0_1::error_from_wit),
-                _ => unreachable!("the input is made for the policy's version"),
             })
         })?;
         check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
@@ -135,9 +130,9 @@ impl LoadedPolicy {
         let settings = self.settings.clone();
         let limit = step_limit(snapshot);
         let crossing = crossing_limit(limit, &self.limits);
-        let plan = self.answer(hook, crossing, |store, linked| {
-            Ok(match (linked, &input) {
-                (Linked::V0_2(pre), Input::V0_2(input)) => {
+        let plan = self.answer(hook, crossing, |store| {
+            Ok(match &input {
+                Input::V0_2(pre, input) => {
                     let policy = pre.instantiate(&mut *store)?;
                     let hooks = policy.worker_policy_policy_policy();
                     match rebalance {
@@ -147,7 +142,7 @@ impl LoadedPolicy {
                     .map(RawPlan::V0_2)
                     .map_err(v0_2::error_from_wit)
                 }
-                (Linked::V0_1(pre), Input::V0_1(input)) => {
+                Input::V0_1(pre, input) => {
                     let policy = pre.instantiate(&mut *store)?;
                     let hooks = policy.worker_policy_policy_policy();
                     match rebalance {
@@ -157,7 +152,6 @@ impl LoadedPolicy {
                     .map(RawPlan::V0_1)
                     .map_err(v0_1::error_from_wit)
                 }
-                _ => unreachable!("the input is made for the policy's version"),
             })
         })?;
         plan.into_steps(hook, limit)
@@ -165,8 +159,8 @@ impl LoadedPolicy {
 
     /// The policy's info, asked once at load.
     pub(super) fn info(&self) -> Result<Info, Error> {
-        let info = self.call("info", MIN_CROSSING_BYTES, |store, linked| {
-            Ok(match linked {
+        let info = self.call("info", MIN_CROSSING_BYTES, |store| {
+            Ok(match &self.linked {
                 Linked::V0_2(pre) => {
                     let info = pre
                         .instantiate(&mut *store)?
@@ -209,19 +203,18 @@ impl LoadedPolicy {
         Ok(info)
     }
 
-    /// Asks a 0.2.0 policy whether it takes `settings`: `Ok(Err(message))` when it refuses.
-    pub(super) fn validate_settings(&self, settings: &str) -> Result<Result<(), String>, Error> {
-        let answer = self.call(
-            "validate-settings",
-            crossing_for(settings),
-            |store, linked| match linked {
-                Linked::V0_2(pre) => pre
-                    .instantiate(&mut *store)?
-                    .worker_policy_policy_policy()
-                    .call_validate_settings(store, settings),
-                Linked::V0_1(_) => unreachable!("only a 0.2.0 policy is asked about settings"),
-            },
-        )?;
+    /// Asks a 0.2.0 policy, pre-linked as `pre`, whether it takes `settings`:
+    /// `Ok(Err(message))` when it refuses.
+    pub(super) fn validate_settings(
+        &self,
+        pre: &v0_2::WorkerPolicyPre<HostState>,
+        settings: &str,
+    ) -> Result<Result<(), String>, Error> {
+        let answer = self.call("validate-settings", crossing_for(settings), |store| {
+            pre.instantiate(&mut *store)?
+                .worker_policy_policy_policy()
+                .call_validate_settings(store, settings)
+        })?;
         if let Err(message) = &answer {
             check_text("validate-settings", || "error".into(), message)?;
         }
@@ -233,7 +226,7 @@ impl LoadedPolicy {
         &self,
         hook: Hook,
         crossing: usize,
-        run: impl FnOnce(&mut Store<HostState>, &Linked) -> wasmtime::Result<Answer<T>>,
+        run: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<Answer<T>>,
     ) -> Result<T, Error> {
         self.call(hook, crossing, run)?
             .map_err(|error| refusal(hook, error))
@@ -246,11 +239,11 @@ impl LoadedPolicy {
         &self,
         hook: Hook,
         crossing: usize,
-        run: impl FnOnce(&mut Store<HostState>, &Linked) -> wasmtime::Result<T>,
+        run: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T, Error> {
         let mut store = sandbox::store(self.engine.wasmtime(), &self.limits, crossing)
             .map_err(PolicyFault::Invalid)?;
-        let result = run(&mut store, &self.linked);
+        let result = run(&mut store);
         if let Some(fuel) = self.limits.fuel {
             let left = store.get_fuel().unwrap_or(0);
             *self.fuel_used.lock().unwrap_or_else(|e| e.into_inner()) += fuel.saturating_sub(left);

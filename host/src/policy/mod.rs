@@ -157,20 +157,22 @@ impl LoadedPolicy {
     /// Hands the operator's settings to the policy: it must accept them (`validate-settings`),
     /// and every later hook call gets them. A 0.1.0 policy takes no settings.
     pub fn configure(&mut self, settings: &PolicySettings) -> Result<(), Error> {
-        let refused = |message: String| SettingsError::Refused {
-            origin: settings.origin.clone(),
-            policy: self.metadata.name.clone(),
-            message,
-        };
-        if !self.metadata.contract_version.has_settings() {
+        let Linked::V0_2(pre) = &self.linked else {
             return Err(SettingsError::Unsupported {
                 origin: settings.origin.clone(),
                 policy: self.metadata.name.clone(),
                 contract: self.metadata.contract_version.to_string(),
             }
             .into());
+        };
+        if let Err(message) = self.validate_settings(pre, &settings.json)? {
+            return Err(SettingsError::Refused {
+                origin: settings.origin.clone(),
+                policy: self.metadata.name.clone(),
+                message,
+            }
+            .into());
         }
-        self.validate_settings(&settings.json)?.map_err(refused)?;
         self.settings = Some(settings.json.clone());
         Ok(())
     }
