@@ -12,11 +12,11 @@ use serde::Serialize;
 use worker_policy::conformance::{score, Change};
 use worker_policy::LoadedPolicy;
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
-use worker_policy_model::{Replication, Snapshot};
+use worker_policy_model::{Replication, Snapshot, Weight};
 
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
-use crate::values::{self, ZoneSizes};
+use crate::values::{self, Weights, ZoneSizes};
 use crate::view::nodes::node_counts;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
@@ -39,6 +39,11 @@ pub struct ScenariosArgs {
     /// The replication property.
     #[arg(long, value_name = "PROPERTY", default_value = "{zone: 3, node: 3}", value_parser = values::replication)]
     pub replication: Replication,
+    /// Node weights, comma-separated, repeated over the hosts in order (`1,2,0.5`: the first
+    /// host weighs 1, the second 2, the third 0.5, the fourth 1, ...); a joining host weighs 1.
+    /// Without it every node weighs 1.
+    #[arg(long, value_name = "W,W,...", value_parser = values::weights)]
+    pub weights: Option<Weights>,
     /// Picks the node that is drained, lost or joined by the new one.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
@@ -89,6 +94,7 @@ pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<Measured> {
         Some(zones) => vec![(zones.hosts.clone(), args.partitions)],
     };
     let mut rows = Vec::new();
+    let weights = args.weights.as_ref().map_or(&[][..], |w| &w.0);
     for (zones, partitions) in shapes {
         let shape = ClusterShape {
             seed: args.seed,
@@ -96,8 +102,8 @@ pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<Measured> {
         };
         rows.extend(measure_shape(
             &policy,
-            &shape,
-            &describe(&zones),
+            &weighed(generate(&shape), weights),
+            &describe(&zones, weights),
             args.seed,
         )?);
         crate::logs::print_logs(&policy, verbose);
@@ -109,13 +115,22 @@ pub fn run(args: &ScenariosArgs, verbose: bool) -> anyhow::Result<Measured> {
     })
 }
 
-/// Placing `shape` from nothing, then each change to the placed cluster.
+/// `snapshot` with `weights` repeated over its nodes in order (unchanged without weights).
+fn weighed(mut snapshot: Snapshot, weights: &[Weight]) -> Snapshot {
+    for (node, &weight) in snapshot.nodes.iter_mut().zip(weights.iter().cycle()) {
+        node.weight = weight;
+    }
+    snapshot
+}
+
+/// Placing `empty` from nothing, then each change to the placed cluster.
 fn measure_shape(
     policy: &LoadedPolicy,
-    shape: &ClusterShape,
+    empty: &Snapshot,
     label: &str,
     seed: u64,
 ) -> anyhow::Result<Vec<Row>> {
+    let partitions = empty.partitions.len() as u32;
     let row =
         |change: &'static str, scored: worker_policy::conformance::Scored, after: &Snapshot| {
             let quality = QualityView::from(&scored.quality);
@@ -123,14 +138,13 @@ fn measure_shape(
                 change,
                 max_over_mean: max_over_mean(after),
                 moves_over_bound: quality.moves_over_bound(),
-                partitions: shape.partitions,
+                partitions,
                 quality,
                 rounds: scored.rounds,
                 shape: label.to_string(),
             }
         };
-    let (scored, placed) =
-        score(policy, &generate(shape)).with_context(|| format!("{label}: placing"))?;
+    let (scored, placed) = score(policy, empty).with_context(|| format!("{label}: placing"))?;
     let mut rows = vec![row("place all", scored, &placed)];
     let pick = SplitMix64::new(seed).below(placed.nodes.len());
     for change in Change::ALL {
@@ -141,18 +155,35 @@ fn measure_shape(
     Ok(rows)
 }
 
-/// Most replicas held by one eligible node over the mean of the eligible nodes.
+/// Most replicas held by one eligible node over the mean of the eligible nodes, both per unit of
+/// weight (plain counts when every node weighs the same).
 fn max_over_mean(snapshot: &Snapshot) -> f64 {
-    worker_policy::compare::max_over_mean(
-        node_counts(snapshot)
-            .into_iter()
-            .filter(|row| row.eligible)
-            .map(|row| row.replicas),
-    )
+    // `node_counts` lists the nodes in the snapshot's order.
+    let per_weight: Vec<f64> = (node_counts(snapshot).iter().zip(&snapshot.nodes))
+        .filter(|(row, _)| row.eligible)
+        .map(|(row, node)| f64::from(row.replicas) / node.weight.value())
+        .collect();
+    let sum: f64 = per_weight.iter().sum();
+    let max = per_weight.iter().copied().fold(0.0, f64::max);
+    if sum == 0.0 {
+        0.0
+    } else {
+        max * per_weight.len() as f64 / sum
+    }
+}
+
+/// `3 zones x 4 hosts` for equal zones, else the list; and the weights when given.
+fn describe(zones: &[u32], weights: &[Weight]) -> String {
+    let shape = describe_zones(zones);
+    if weights.is_empty() {
+        return shape;
+    }
+    let list: Vec<String> = weights.iter().map(Weight::to_string).collect();
+    format!("{shape}, weights {}", list.join("/"))
 }
 
 /// `3 zones x 4 hosts` for equal zones, else the list.
-fn describe(zones: &[u32]) -> String {
+fn describe_zones(zones: &[u32]) -> String {
     match zones {
         [first, rest @ ..] if rest.iter().all(|z| z == first) => {
             format!("{} zones x {first} hosts", zones.len())
@@ -171,8 +202,9 @@ fn describe(zones: &[u32]) -> String {
 impl Render for Measured {
     fn table(&self) -> String {
         let mut out = format!("{}replication {}\n\n", self.policy.line(), self.replication);
+        let width = (self.rows.iter().map(|r| r.shape.len())).fold(20, usize::max);
         out.push_str(&format!(
-            "{:<20} {:>10}  {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
+            "{:<width$} {:>10}  {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>11}\n",
             "shape",
             "partitions",
             "change",
@@ -187,7 +219,7 @@ impl Render for Measured {
         for r in &self.rows {
             let q = &r.quality;
             out.push_str(&format!(
-                "{:<20} {:>10}  {:<14} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
+                "{:<width$} {:>10}  {:<14} {:>6} {:>9.3} {:>8} {:>8} {:>8} {:>7} {:>10.2}x\n",
                 r.shape,
                 r.partitions,
                 r.change,

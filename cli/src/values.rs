@@ -1,5 +1,5 @@
 //! Values parsed at the edge: each flag's text becomes a domain type (a replication property, a
-//! node id, a worker state, a reference rule set, zone sizes, a duration) before any verb runs, so a bad value is a
+//! node id, a worker state, a reference rule set, zone sizes, node weights, a duration) before any verb runs, so a bad value is a
 //! usage error that names its flag.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use worker_policy::conformance::ReferenceRules;
 use worker_policy_model::replication::ReplicationError;
 use worker_policy_model::snapshot::parse_node_id;
-use worker_policy_model::{NodeId, Replication, WorkerState};
+use worker_policy_model::{NodeId, Replication, Weight, WorkerState};
 
 /// The most nodes `generate`, `scenarios` and `bench` build a cluster of.
 pub const MAX_NODES: u32 = 100_000;
@@ -68,6 +68,30 @@ pub struct ZoneSizes {
     pub nodes: u32,
 }
 
+/// Node weights, as `--weights 1,2,0.5` writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights(pub Vec<Weight>);
+
+/// Node weights, comma-separated (`1,2,0.5`), each from [`Weight::MIN`] to [`Weight::MAX`].
+pub fn weights(text: &str) -> Result<Weights, String> {
+    text.split(',')
+        .map(str::trim)
+        .map(|part| {
+            part.parse::<f64>()
+                .ok()
+                .and_then(Weight::new)
+                .ok_or_else(|| {
+                    format!(
+                    "`{part}` is not a weight; write numbers from {} to {} (1 is a standard node)",
+                    Weight::MIN,
+                    Weight::MAX
+                )
+                })
+        })
+        .collect::<Result<_, _>>()
+        .map(Weights)
+}
+
 /// Zone sizes, comma-separated, with at least one host per zone and [`MAX_NODES`] in all.
 pub fn zone_sizes(text: &str) -> Result<ZoneSizes, String> {
     let mut hosts = Vec::new();
@@ -90,6 +114,21 @@ pub fn zone_sizes(text: &str) -> Result<ZoneSizes, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_are_numbers_in_range() {
+        let read = weights("1, 2,0.5").unwrap();
+        assert_eq!(
+            read.iter().map(|w| w.value()).collect::<Vec<_>>(),
+            [1.0, 2.0, 0.5]
+        );
+        for bad in ["0", "1,x", "", "2000"] {
+            assert!(
+                weights(bad).unwrap_err().contains("is not a weight"),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn zone_sizes_are_counted_and_bounded_without_overflow() {

@@ -93,3 +93,35 @@ fn simulate_converges_with_the_drain_blocked_and_the_node_still_draining() {
     );
     assert!(kept["replicas"].as_array().unwrap().contains(&5.into()));
 }
+
+#[test]
+fn scenarios_with_mixed_weights_end_in_band_at_the_lower_bound() {
+    let out = run(&[
+        "scenarios",
+        "--zones",
+        "3,3,3",
+        "--partitions",
+        "3000",
+        "--weights",
+        "1,2,0.5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4, "place, drain, add, lose");
+    for row in rows {
+        assert_eq!(row["shape"], "3 zones x 3 hosts, weights 1/2/0.5");
+        assert_eq!(row["quality"]["replicas"]["outside_band"], 0, "{row}");
+        assert_eq!(row["quality"]["leaders"]["outside_band"], 0, "{row}");
+        assert_eq!(row["moves_over_bound"], 1.0, "{row}");
+    }
+    let bad = run(&["scenarios", "--weights", "1,0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("`0` is not a weight"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
