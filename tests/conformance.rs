@@ -15,7 +15,7 @@ use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::{evaluate, simulate, Limits, LoadedPolicy, PolicyHooks};
-use worker_policy_tests::LEAST_LOADED_POLICY;
+use worker_policy_tests::{error_chain, LEAST_LOADED_POLICY};
 
 /// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
 fn options() -> Options {
@@ -265,6 +265,11 @@ fn assert_replays(policy: &LoadedPolicy, feature: &str, example: &Counterexample
             assert_eq!(example.files.len(), 2, "{feature}");
             assert_eq!(read(1), snapshot, "{feature}: the same cluster, shuffled");
         }
+        Replay::Settings { ref json } => {
+            let answer = policy.probe_settings(json).expect("a 0.2.0 policy");
+            let shown = answer.map_or_else(|e| error_chain(&e), |_| "answered".into());
+            assert_eq!(shown, example.answer, "{feature}");
+        }
     }
 }
 
@@ -335,6 +340,7 @@ caught! {
     never_activates => Convergence,
     ignores_freezes => Freezes,
     ignores_leader_affinity => LeaderAffinity,
+    faults_on_settings => ContractHygiene,
 }
 
 /// Names the test of bug `$bug`, so a bug without one does not compile.

@@ -119,7 +119,7 @@ mod tests {
     fn weights_are_numbers_in_range() {
         let read = weights("1, 2,0.5").unwrap();
         assert_eq!(
-            read.iter().map(|w| w.value()).collect::<Vec<_>>(),
+            read.0.iter().map(|w| w.value()).collect::<Vec<_>>(),
             [1.0, 2.0, 0.5]
         );
         for bad in ["0", "1,x", "", "2000"] {

@@ -27,6 +27,13 @@ pub trait PolicyHooks {
     /// Steps rebalancing the placed partitions, with at most `max_moves` added replicas.
     fn rebalance(&self, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, Error>;
 
+    /// Asks the policy whether it takes `settings` (a JSON document), without keeping them:
+    /// `Some(Ok(Err(message)))` when it refuses; `None` when it takes no settings at all (a
+    /// 0.1.0 component, native logic).
+    fn probe_settings(&self, _settings: &str) -> Option<Result<Result<(), String>, Error>> {
+        None
+    }
+
     /// Fuel burnt by every call so far (0 where nothing is metered).
     fn fuel_used(&self) -> u64 {
         0
@@ -58,6 +65,10 @@ impl PolicyHooks for LoadedPolicy {
 
     fn rebalance(&self, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, Error> {
         LoadedPolicy::rebalance(self, snapshot, max_moves)
+    }
+
+    fn probe_settings(&self, settings: &str) -> Option<Result<Result<(), String>, Error>> {
+        LoadedPolicy::probe_settings(self, settings)
     }
 
     fn fuel_used(&self) -> u64 {

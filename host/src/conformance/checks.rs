@@ -29,7 +29,7 @@ fn round_limit(snapshot: &Snapshot, max_moves: Option<u32>) -> u32 {
 }
 
 /// How to see a finding again with the CLI, on its counterexample file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Replay {
     /// `evaluate` on the file shows it.
     Evaluate {
@@ -55,6 +55,11 @@ pub enum Replay {
     Shuffled {
         /// The move budget the suite used.
         max_moves: Option<u32>,
+    },
+    /// `evaluate` with these settings shows it: the policy's check of them fails.
+    Settings {
+        /// The settings the suite handed the policy.
+        json: String,
     },
 }
 
@@ -83,6 +88,9 @@ impl Replay {
                 "--to".into(),
                 to.name().into(),
             ],
+            Replay::Settings { ref json } => {
+                vec!["evaluate".into(), "--settings-json".into(), json.clone()]
+            }
             Replay::Shuffled { .. } => return None,
         })
     }
@@ -99,7 +107,7 @@ pub(crate) struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         property: Property,
         request: String,
         answer: String,
@@ -212,7 +220,14 @@ fn converge(policy: &dyn PolicyHooks, start: &Snapshot, max_moves: Option<u32>) 
                 "evaluate{} (round {round} of evaluate-and-apply)",
                 budget(max_moves)
             );
-            Finding::new(property, request, answer, why, snapshot, evaluate_replay)
+            Finding::new(
+                property,
+                request,
+                answer,
+                why,
+                snapshot,
+                evaluate_replay.clone(),
+            )
         };
         let evaluation = match evaluate(policy, &current, max_moves) {
             Ok(evaluation) => evaluation,

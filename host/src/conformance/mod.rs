@@ -23,6 +23,7 @@ mod property;
 mod rules;
 mod scenarios;
 mod scorecard;
+mod settings;
 mod shrink;
 
 use std::path::{Path, PathBuf};
@@ -243,6 +244,18 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
                     smallest.nodes.len(),
                     smallest.partitions.len()
                 ),
+                ..finding.example
+            });
+        }
+    }
+    if let Some(first) = scenarios.first() {
+        let (finding, asked) = settings::check(policy, &first.snapshot);
+        checks += asked;
+        if let Some(finding) = finding {
+            let result = &mut properties[usize::from(finding.property.id() - 1)];
+            result.failures += 1;
+            result.counterexample.get_or_insert(Counterexample {
+                scenario: format!("settings probes, replayed on {}", first.name),
                 ..finding.example
             });
         }

@@ -27,7 +27,8 @@ pub enum Property {
     Determinism,
     /// A balanced cluster gives an empty plan; plans do not flap.
     Stability,
-    /// Answers name only known nodes and partitions, without duplicate or contradictory steps.
+    /// Answers name only known nodes and partitions, without duplicate or contradictory steps;
+    /// settings are accepted or refused with a message, never with a fault.
     ContractHygiene,
     /// No plan changes the replica set of a frozen partition (contract 0.2.0).
     Freezes,
@@ -97,7 +98,7 @@ impl Property {
                 "a balanced cluster gives an empty plan, and applying a plan then re-evaluating never flaps"
             }
             Property::ContractHygiene => {
-                "answers name only known nodes and partitions, repeat nothing, contradict nothing and keep the move budget"
+                "answers name only known nodes and partitions, repeat nothing, contradict nothing and keep the move budget; settings are accepted or refused with a message, never with a fault"
             }
             Property::Freezes => {
                 "no plan adds or removes a replica of a placed partition with a placement freeze; its leader may move among its replicas, and an unplaced frozen partition may be placed"

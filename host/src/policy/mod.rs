@@ -177,6 +177,15 @@ impl LoadedPolicy {
         Ok(())
     }
 
+    /// Asks the policy whether it takes `settings`, without keeping them: `None` for a 0.1.0
+    /// policy, which takes none.
+    pub fn probe_settings(&self, settings: &str) -> Option<Result<Result<(), String>, Error>> {
+        match &self.linked {
+            Linked::V0_2(pre) => Some(self.validate_settings(pre, settings)),
+            Linked::V0_1(_) => None,
+        }
+    }
+
     /// The settings every hook call gets, as the policy accepted them; none: its defaults.
     pub fn settings(&self) -> Option<&str> {
         self.settings.as_deref()

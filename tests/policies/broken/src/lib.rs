@@ -67,6 +67,10 @@ impl Policy for Broken {
         }
     }
 
+    fn check_settings(&self) -> Result<(), String> {
+        chosen().1.check_settings()
+    }
+
     fn validate_transition(
         &self,
         snapshot: &Snapshot,

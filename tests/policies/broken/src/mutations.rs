@@ -55,6 +55,11 @@ pub trait Mutation: Sync {
     fn steps(&self, _snapshot: &Snapshot, steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
         Ok(steps)
     }
+
+    /// The check of settings that parsed (the policy takes only `{}`).
+    fn check_settings(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A mutation, with its feature's name and whether this build enabled it.
@@ -70,7 +75,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 22] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 23] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -93,6 +98,7 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 22] = [
     mutation!("never-activates", NeverActivates),
     mutation!("ignores-freezes", IgnoresFreezes),
     mutation!("ignores-leader-affinity", IgnoresLeaderAffinity),
+    mutation!("faults-on-settings", FaultsOnSettings),
 ];
 
 /// No bug: the default policy.
@@ -628,5 +634,14 @@ impl Mutation for IgnoresLeaderAffinity {
         max_moves: Option<u32>,
     ) -> Result<Vec<Step>, PolicyError> {
         default::rebalance(&IgnoresLeaderAffinity::unaffine(snapshot), max_moves)
+    }
+}
+
+/// Contract hygiene: checking settings that parsed panics (a trap in `validate-settings`)
+/// instead of accepting or refusing them with a message.
+struct FaultsOnSettings;
+impl Mutation for FaultsOnSettings {
+    fn check_settings(&self) -> Result<(), String> {
+        panic!("the settings check was never written")
     }
 }
