@@ -104,7 +104,6 @@ mod tests {
     /// partition 0 on 1 and 2.
     fn cluster() -> Snapshot {
         let node = |id, zone: &str, roles| Node {
-            weight: Default::default(),
             id,
             generation: 1,
             name: String::new(),
@@ -113,6 +112,7 @@ mod tests {
             roles,
             worker_state: WorkerState::Active,
             alive: true,
+            weight: worker_policy_model::Weight::STANDARD,
         };
         Snapshot {
             replication: Replication::parse("{zone: 2, node: 2}").unwrap(),
@@ -122,12 +122,12 @@ mod tests {
                 node(3, "b", Roles::ADMIN),
             ],
             partitions: vec![Partition {
-                freeze: None,
-                leader_affinity: None,
                 id: 0,
                 replicas: vec![1, 2],
                 next: None,
                 leader: Some(1),
+                freeze: None,
+                leader_affinity: None,
             }],
         }
     }

@@ -46,24 +46,24 @@ mod tests {
     #[test]
     fn a_reconfiguration_ends_when_its_last_new_node_is_settled() {
         let mut p = Partition {
-            freeze: None,
-            leader_affinity: None,
             id: 0,
             replicas: vec![1, 2, 3],
             next: Some(vec![2, 3, 4]),
             leader: Some(1),
+            freeze: None,
+            leader_affinity: None,
         };
         p.apply(StepOp::AddReplica, 4);
         assert_eq!(p.next, None);
         p.apply(StepOp::RemoveReplica, 1);
         assert_eq!((p.replicas, p.next, p.leader), (vec![2, 3, 4], None, None));
         let mut q = Partition {
-            freeze: None,
-            leader_affinity: None,
             id: 1,
             replicas: vec![1, 2],
             next: Some(vec![2, 5]),
             leader: None,
+            freeze: None,
+            leader_affinity: None,
         };
         q.apply(StepOp::RemoveReplica, 5);
         assert_eq!(q.next, None);

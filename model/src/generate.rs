@@ -119,7 +119,6 @@ pub fn generate(shape: &ClusterShape) -> Snapshot {
         for _ in 0..count {
             let id = nodes.len() as NodeId + 1;
             nodes.push(Node {
-                weight: Default::default(),
                 id,
                 generation: 1,
                 name: format!("n{id}"),
@@ -128,6 +127,7 @@ pub fn generate(shape: &ClusterShape) -> Snapshot {
                 roles: Roles::WORKER,
                 worker_state: WorkerState::Active,
                 alive: true,
+                weight: crate::Weight::STANDARD,
             });
         }
     }
@@ -213,12 +213,12 @@ fn striped(shape: &ClusterShape, nodes: &[Node]) -> Vec<Partition> {
                 }
             }
             Partition {
-                freeze: None,
-                leader_affinity: None,
                 id,
                 leader: replicas.first().copied(),
                 replicas,
                 next: None,
+                freeze: None,
+                leader_affinity: None,
             }
         })
         .collect()

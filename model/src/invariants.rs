@@ -561,7 +561,6 @@ mod tests {
     /// Nodes 1..=4 in zones a, a, b, b; partition 0 on 1 and 3, led by 1.
     fn two_zones() -> Snapshot {
         let node = |id: NodeId, zone: &str| Node {
-            weight: Default::default(),
             id,
             generation: 1,
             name: String::new(),
@@ -570,17 +569,18 @@ mod tests {
             roles: Roles::WORKER,
             worker_state: WorkerState::Active,
             alive: true,
+            weight: crate::Weight::STANDARD,
         };
         Snapshot {
             replication: Replication::parse("{zone: 2, node: 2}").unwrap(),
             nodes: vec![node(1, "a"), node(2, "a"), node(3, "b"), node(4, "b")],
             partitions: vec![Partition {
-                freeze: None,
-                leader_affinity: None,
                 id: 0,
                 replicas: vec![1, 3],
                 next: None,
                 leader: Some(1),
+                freeze: None,
+                leader_affinity: None,
             }],
         }
     }

@@ -491,12 +491,12 @@ mod tests {
     #[test]
     fn canonical_keeps_only_the_pending_part_of_next_sorted() {
         let p = |next: Option<Vec<NodeId>>| Partition {
-            freeze: None,
-            leader_affinity: None,
             id: 0,
             replicas: vec![3, 1],
             next,
             leader: None,
+            freeze: None,
+            leader_affinity: None,
         };
         let canonical = |next| {
             Snapshot {

@@ -153,12 +153,12 @@ mod tests {
                 node(11, "b", Roles::LOG_SERVER, Active),
             ],
             partitions: vec![Partition {
-                freeze: None,
-                leader_affinity: None,
                 id: 0,
                 replicas: vec![1, 3, 4],
                 next: None,
                 leader: Some(1),
+                freeze: None,
+                leader_affinity: None,
             }],
         }
     }

@@ -248,7 +248,6 @@ fn next_node_id(snapshot: &Snapshot) -> NodeId {
 /// An alive, active node `id` named and addressed after its id.
 fn new_node(id: NodeId, location: String, roles: Roles) -> Node {
     Node {
-        weight: Default::default(),
         id,
         generation: 1,
         name: format!("n{id}"),
@@ -257,6 +256,7 @@ fn new_node(id: NodeId, location: String, roles: Roles) -> Node {
         roles,
         worker_state: WorkerState::Active,
         alive: true,
+        weight: crate::Weight::STANDARD,
     }
 }
 

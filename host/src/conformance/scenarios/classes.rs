@@ -45,7 +45,6 @@ fn add_node(
     alive: bool,
 ) {
     s.nodes.push(Node {
-        weight: Default::default(),
         id,
         generation: 1,
         name: format!("n{id}"),
@@ -54,6 +53,7 @@ fn add_node(
         roles,
         worker_state: state,
         alive,
+        weight: worker_policy_model::Weight::STANDARD,
     });
 }
 
