@@ -40,7 +40,7 @@ impl LoadedPolicy {
         to: WorkerState,
     ) -> Result<Verdict, Error> {
         let input = self.input(snapshot);
-        let settings = self.settings.clone();
+        let settings = &self.settings;
         let (allowed, reason) =
             self.answer("validate-transition", MIN_CROSSING_BYTES, |store| {
                 Ok(match &input {
@@ -49,7 +49,7 @@ impl LoadedPolicy {
                         .worker_policy_policy_policy()
                         .call_validate_transition(
                             store,
-                            &settings,
+                            settings,
                             input,
                             node,
                             v0_2::state_to_wit(to),
@@ -71,14 +71,14 @@ impl LoadedPolicy {
     /// The transitions the policy makes by itself.
     pub fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, Error> {
         let input = self.input(snapshot);
-        let settings = self.settings.clone();
+        let settings = &self.settings;
         let crossing = crossing_limit(snapshot.nodes.len(), &self.limits);
         let transitions = self.answer("reconcile", crossing, |store| {
             Ok(match &input {
                 Input::V0_2(pre, input) => pre
                     .instantiate(&mut *store)?
                     .worker_policy_policy_policy()
-                    .call_reconcile(store, &settings, input)?
+                    .call_reconcile(store, settings, input)?
                     .map(|ts| {
                         ts.into_iter()
                             .map(v0_2::transition_from_wit)
@@ -127,7 +127,7 @@ impl LoadedPolicy {
         rebalance: Option<Option<u32>>,
     ) -> Result<Vec<Step>, Error> {
         let input = self.input(snapshot);
-        let settings = self.settings.clone();
+        let settings = &self.settings;
         let limit = step_limit(snapshot);
         let crossing = crossing_limit(limit, &self.limits);
         let plan = self.answer(hook, crossing, |store| {
@@ -136,8 +136,8 @@ impl LoadedPolicy {
                     let policy = pre.instantiate(&mut *store)?;
                     let hooks = policy.worker_policy_policy_policy();
                     match rebalance {
-                        None => hooks.call_place(store, &settings, input)?,
-                        Some(budget) => hooks.call_rebalance(store, &settings, input, budget)?,
+                        None => hooks.call_place(store, settings, input)?,
+                        Some(budget) => hooks.call_rebalance(store, settings, input, budget)?,
                     }
                     .map(RawPlan::V0_2)
                     .map_err(v0_2::error_from_wit)
