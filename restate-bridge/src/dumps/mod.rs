@@ -1,0 +1,1 @@
+//! A snapshot as the dumps Restate prints (being written).

@@ -1,0 +1,1 @@
+//! Restate dumps in, one snapshot out (being written).

@@ -1,0 +1,17 @@
+//! The bridge between worker-policy and a real Restate cluster, both ways:
+//!
+//! - [`import`]: the dumps an operator takes with `restatectl` (`metadata get` of
+//!   `nodes_config`, `partition_table` and every `pp_epoch_<id>`, or `sql --json` of the
+//!   `nodes`, `partitions` and `partition_replica_set` tables) in, one snapshot out;
+//! - [`script`]: a plan out as a shell script of `restatectl` commands, safe at every line, and
+//!   the parser that replays such a script on a snapshot to check it does what the plan does;
+//! - [`dumps`]: a snapshot written as the dumps Restate would print for it, in the shapes of
+//!   several Restate versions (for trying the import without a cluster, and for its tests).
+//!
+//! Formats follow Restate 1.7.6 and the older versions noted where they differ; the facts are
+//! collected in the README's "Restate bridge" section.
+
+pub mod dumps;
+pub mod ids;
+pub mod import;
+pub mod script;

@@ -1,0 +1,1 @@
+//! A plan as a `restatectl` script, and its replay (being written).
