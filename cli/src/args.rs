@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, decommission, diff, evaluate, generate, inspect, report,
-    rollout, scenarios, simulate, transition,
+    bench, compile_worker, conformance, decommission, diff, evaluate, generate, import, inspect,
+    report, rollout, scenarios, simulate, transition,
 };
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
@@ -63,6 +63,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// A synthetic cluster snapshot from a shape and a seed.
     Generate(generate::GenerateArgs),
+    /// A snapshot from a real cluster's dumps (`import restate`: `restatectl` metadata or SQL
+    /// output), to stdout or `--output`; notes on what was skipped or assumed go to stderr.
+    /// Exit 2 on a bad dump, naming the file, the field and the fix; nothing is written then.
+    Import(import::ImportArgs),
     /// Compile one policy component for the process that started this one (internal).
     #[command(hide = true)]
     CompileWorker(compile_worker::CompileWorkerArgs),

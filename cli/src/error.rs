@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use worker_policy::error::SnapshotError;
 use worker_policy::ErrorClass;
+use worker_policy_restate_bridge::import::ImportError;
 
 /// What the command line itself refuses (the library's errors carry their own class).
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +27,7 @@ pub fn exit_class(error: &anyhow::Error) -> ErrorClass {
     error
         .chain()
         .find_map(|e| {
-            if e.is::<CliError>() || e.is::<SnapshotError>() {
+            if e.is::<CliError>() || e.is::<SnapshotError>() || e.is::<ImportError>() {
                 Some(ErrorClass::BadInput)
             } else {
                 e.downcast_ref::<worker_policy::Error>()

@@ -12,6 +12,7 @@ mod diff;
 mod error;
 mod evaluate;
 mod generate;
+mod import;
 mod inspect;
 mod logs;
 mod output;
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
         Command::Generate(a) => generate::run(&a),
+        Command::Import(a) => import::run(&a),
         Command::CompileWorker(a) => Ok(compile_worker::run(&a)),
     }
 }
