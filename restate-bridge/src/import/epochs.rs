@@ -145,7 +145,7 @@ fn partition_of(path: &Path) -> Option<PartitionId> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse::<u16>().ok().map(u32::from)
+    digits.parse::<PartitionId>().ok()
 }
 
 /// Reads the epoch record of partition `id` from `path`.
@@ -249,6 +249,7 @@ mod tests {
         assert_eq!(partition_of(Path::new("pp_epoch_0")), Some(0));
         assert_eq!(partition_of(Path::new("pp_epoch_x.json")), None);
         assert_eq!(partition_of(Path::new("epoch_1.json")), None);
-        assert_eq!(partition_of(Path::new("pp_epoch_70000.json")), None);
+        assert_eq!(partition_of(Path::new("pp_epoch_70000.json")), Some(70000));
+        assert_eq!(partition_of(Path::new("pp_epoch_99999999999.json")), None);
     }
 }

@@ -2,7 +2,8 @@
 //! property the cluster wants for them (placement itself is in the `pp_epoch_<id>` records).
 //!
 //! The oldest tables are `{version, num_partitions}` only (ids `0..num_partitions`); tables from
-//! Restate 1.1.3 or earlier have no `replication`.
+//! Restate 1.1.3 or earlier have no `replication`. Restate counts partitions in a u16; ids are
+//! read as u32 (as SQL's `partition_id` column is), so a larger synthetic cluster reads too.
 
 use std::path::Path;
 
@@ -17,9 +18,9 @@ use super::values::{self, TableReplication};
 #[derive(Deserialize)]
 struct PartitionTableDoc {
     version: Option<u32>,
-    num_partitions: u16,
+    num_partitions: u32,
     #[serde(default)]
-    partitions: Option<Vec<(u16, PartitionDoc)>>,
+    partitions: Option<Vec<(u32, PartitionDoc)>>,
     #[serde(default)]
     replication: Option<Value>,
 }
@@ -63,9 +64,9 @@ pub fn read(path: &Path) -> Result<PartitionTable, ImportError> {
     }
     let doc: PartitionTableDoc = document::parse(&text, path, DumpKind::PartitionTable)?;
     let ids: Vec<PartitionId> = match &doc.partitions {
-        None => (0..u32::from(doc.num_partitions)).collect(),
+        None => (0..doc.num_partitions).collect(),
         Some(entries) => {
-            let mut ids: Vec<PartitionId> = entries.iter().map(|(id, _)| u32::from(*id)).collect();
+            let mut ids: Vec<PartitionId> = entries.iter().map(|(id, _)| *id).collect();
             ids.sort_unstable();
             if let Some(pair) = ids.windows(2).find(|w| w[0] == w[1]) {
                 return Err(ImportError::new(
@@ -77,7 +78,7 @@ pub fn read(path: &Path) -> Result<PartitionTable, ImportError> {
                     ),
                 ));
             }
-            if ids.len() != usize::from(doc.num_partitions) {
+            if ids.len() as u64 != u64::from(doc.num_partitions) {
                 return Err(ImportError::new(
                     path,
                     "num_partitions",

@@ -37,7 +37,7 @@ struct NodeRow {
 
 #[derive(Deserialize)]
 struct PartitionRow {
-    partition_id: u16,
+    partition_id: u32,
     #[serde(default)]
     #[serde(rename = "start_key")]
     _start_key: Option<u64>,
@@ -58,7 +58,7 @@ struct PartitionRow {
 
 #[derive(Deserialize)]
 struct ReplicaRow {
-    partition_id: u16,
+    partition_id: u32,
     plain_node_id: String,
     membership: String,
     #[serde(default)]
@@ -242,7 +242,7 @@ impl PartitionRow {
         };
         Ok(SqlPartition {
             partition: Partition {
-                id: u32::from(self.partition_id),
+                id: self.partition_id,
                 replicas,
                 next,
                 leader,
@@ -280,7 +280,7 @@ pub fn memberships(
                 format!("`{}` is not a node id such as N3", row.plain_node_id),
             )
         })?;
-        let entry = out.entry(u32::from(row.partition_id)).or_default();
+        let entry = out.entry(row.partition_id).or_default();
         match row.membership.as_str() {
             "current" => {}
             "next" => entry.next.push(node),
