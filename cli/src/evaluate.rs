@@ -1,14 +1,17 @@
 //! `worker-policy evaluate`: the plan the policy decides for a snapshot.
 
+use std::process::ExitCode;
+
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::LoadedPolicy;
+use worker_policy::{Evaluation, LoadedPolicy};
 use worker_policy_model::quality;
 
-use crate::output::{OutputOptions, Render};
+use crate::output::Render;
 use crate::plan_input::PlanInput;
+use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
@@ -20,7 +23,7 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: PlanInput,
     #[command(flatten)]
-    pub render: OutputOptions,
+    pub render: PlanOutputOptions,
 }
 
 /// The plan, the policy that made it and the quality of the result.
@@ -41,10 +44,10 @@ pub struct Evaluated {
     pub snapshot: String,
 }
 
-/// Runs `evaluate`.
-pub fn run(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<Evaluated> {
+/// Runs `evaluate` and prints its result in the format asked for.
+pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let (file, policy) = args.input.load()?;
-    let result = Evaluated::of(
+    let result = Evaluated::with_evaluation(
         &policy,
         args.input.policy.source_name(),
         &file,
@@ -52,7 +55,19 @@ pub fn run(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<Evaluated> {
         args.input.snapshot_line(&file),
     );
     crate::logs::print_logs(&policy, verbose);
-    result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))
+    let (evaluated, evaluation) =
+        result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))?;
+    match args.render.format.shared() {
+        Some(format) => crate::output::emit(&evaluated, format),
+        None => emit_script(&ScriptInput {
+            policy: &evaluated.policy,
+            quality: &evaluated.quality,
+            path: &args.input.snapshot,
+            snapshot: &file.snapshot,
+            rounds: std::slice::from_ref(&evaluation.plan),
+            after: &evaluation.after,
+        }),
+    }
 }
 
 impl Evaluated {
@@ -65,14 +80,26 @@ impl Evaluated {
         max_moves: Option<u32>,
         snapshot: String,
     ) -> Result<Evaluated, worker_policy::Error> {
+        Evaluated::with_evaluation(policy, source, file, max_moves, snapshot).map(|(e, _)| e)
+    }
+
+    /// [`Evaluated::of`], with the evaluation it shows (the plan and the snapshot it leads to).
+    fn with_evaluation(
+        policy: &LoadedPolicy,
+        source: String,
+        file: &SnapshotFile,
+        max_moves: Option<u32>,
+        snapshot: String,
+    ) -> Result<(Evaluated, Evaluation), worker_policy::Error> {
         let evaluation = worker_policy::evaluate(policy, &file.snapshot, max_moves)?;
-        Ok(Evaluated {
+        let evaluated = Evaluated {
             policy: PolicyView::new(policy, source),
             quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
             plan: PlanView::from(&evaluation.plan),
             blocked: blocked_drains(&evaluation.after),
             snapshot,
-        })
+        };
+        Ok((evaluated, evaluation))
     }
 }
 

@@ -21,6 +21,7 @@ mod policy_options;
 mod report;
 mod rollout;
 mod scenarios;
+mod script_output;
 mod simulate;
 mod transition;
 mod values;
@@ -48,9 +49,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let verbose = cli.verbose;
     match cli.command {
-        Command::Evaluate(a) => emit(&evaluate::run(&a, verbose)?, a.render.format),
+        Command::Evaluate(a) => evaluate::emit(&a, verbose),
         Command::Transition(a) => emit(&transition::run(&a, verbose)?, a.render.format),
-        Command::Simulate(a) => emit(&simulate::run(&a, verbose)?, a.render.format),
+        Command::Simulate(a) => simulate::emit(&a, verbose),
         Command::Inspect(a) => emit(&inspect::run(&a)?, a.render.format),
         Command::Diff(a) => {
             let format = a.render.format;

@@ -6,6 +6,7 @@
 //! (`blocked` in JSON), and stays draining.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
@@ -13,11 +14,12 @@ use worker_policy::atomic_file::write_atomically;
 use worker_policy::error::PolicyFault;
 use worker_policy::evaluate::{Simulation, StoppedUnsettled, NAMED_LEFT};
 use worker_policy::{Error, ErrorClass};
-use worker_policy_model::quality;
 use worker_policy_model::settled::count_by_kind;
+use worker_policy_model::{quality, Snapshot};
 
-use crate::output::{OutputOptions, Render};
+use crate::output::{write_stderr_line, Render};
 use crate::plan_input::PlanInput;
+use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
@@ -36,7 +38,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub render: OutputOptions,
+    pub render: PlanOutputOptions,
 }
 
 /// The rounds to convergence, where every node ends up, and the quality of the whole change.
@@ -113,9 +115,33 @@ impl From<&StoppedUnsettled> for LeftView {
     }
 }
 
-/// Runs `simulate`; the final snapshot is written before anything is shown, and only when
-/// the simulation converged.
-pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
+/// Runs `simulate` and prints its result in the format asked for; a script only when the
+/// simulation converged (else exit 3 and no script).
+pub fn emit(args: &SimulateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let (simulated, simulation, first) = run(args, verbose)?;
+    if let Some(format) = args.render.format.shared() {
+        return crate::output::emit(&simulated, format);
+    }
+    if let Some(class) = simulated.failure() {
+        write_stderr_line(&format!(
+            "error: the simulation did not converge after {} round(s), so there is no restatectl script; see --format table for what is left",
+            simulated.rounds.len()
+        ));
+        return Ok(ExitCode::from(class.exit_code()));
+    }
+    emit_script(&ScriptInput {
+        policy: &simulated.policy,
+        quality: &simulated.quality,
+        path: &args.input.snapshot,
+        snapshot: &first,
+        rounds: &simulation.rounds,
+        after: &simulation.last,
+    })
+}
+
+/// Runs `simulate`: the result, the simulation it shows and the first snapshot; the final
+/// snapshot is written before anything is shown, and only when the simulation converged.
+fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<(Simulated, Simulation, Snapshot)> {
     let (file, policy) = args.input.load()?;
     let result = worker_policy::simulate(
         &policy,
@@ -139,7 +165,7 @@ pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
         }
         _ => None,
     };
-    Ok(Simulated {
+    let simulated = Simulated {
         blocked: blocked_drains(&simulation.last),
         left,
         nodes: node_counts(&simulation.last),
@@ -148,7 +174,8 @@ pub fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<Simulated> {
         rounds: simulation.rounds.iter().map(PlanView::from).collect(),
         snapshot: args.input.snapshot_line(&file),
         written,
-    })
+    };
+    Ok((simulated, simulation, file.snapshot))
 }
 
 impl Render for Simulated {
