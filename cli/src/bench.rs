@@ -8,7 +8,11 @@
 //! - each hook inside the component, through the host, against the same logic compiled natively;
 //! - the host's invariant checker on each planning hook's answer, against the native planning;
 //! - `evaluate` end to end (read the snapshot file, plan, check, render the JSON output) against
-//!   reading the same file into a `serde_json::Value` and writing it back.
+//!   reading the same file into a `serde_json::Value` and writing it back;
+//! - `import restate` by each route on the cluster as Restate's dumps, against reading the same
+//!   files into `serde_json::Value`s ([`import`]).
+
+mod import;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -204,6 +208,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
         )?);
     }
     rows.push(end_to_end(args.runs, &policy, &draining, &scratch)?);
+    rows.extend(import::rows(args.runs, &draining, &scratch)?);
     Ok(Timings {
         machine: machine(),
         nodes: empty.nodes.len(),

@@ -885,6 +885,8 @@ fn bench_json_gives_one_object_per_row_with_its_name_and_ratio() {
         "validate-transition",
         "host check:",
         "evaluate:",
+        "import restate, metadata route",
+        "import restate, SQL route",
     ] {
         assert!(
             names.iter().any(|n| n.starts_with(wanted)),

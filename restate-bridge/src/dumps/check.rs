@@ -24,7 +24,7 @@ pub(crate) fn check(cluster: &Cluster) -> Result<(), DumpError> {
 
 fn check_partition_ids(cluster: &Cluster) -> Result<(), DumpError> {
     let partitions = &cluster.snapshot.partitions;
-    if partitions.len() > MAX_PARTITIONS {
+    if partitions.len() > cluster.partition_cap {
         return Err(DumpError::TooManyPartitions(partitions.len()));
     }
     let ids: BTreeSet<PartitionId> = partitions.iter().map(|p| p.id).collect();

@@ -98,6 +98,9 @@ pub struct Cluster<'a> {
     pub table: TableShape,
     /// Which optional parts the SQL dumps have.
     pub sql: SqlShape,
+    /// The most partitions written: [`MAX_PARTITIONS`], Restate's own u16 count, unless a
+    /// benchmark asks for a synthetic cluster beyond what Restate can hold.
+    pub partition_cap: usize,
 }
 
 impl<'a> Cluster<'a> {
@@ -116,6 +119,7 @@ impl<'a> Cluster<'a> {
                 next_in_partitions: true,
                 replica_set_table: true,
             },
+            partition_cap: MAX_PARTITIONS,
         }
     }
 }
@@ -124,7 +128,7 @@ impl<'a> Cluster<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DumpError {
     /// More partitions than a u16 `num_partitions` counts.
-    #[error("{0} partitions: Restate's partition table holds at most {MAX_PARTITIONS} (num_partitions is a u16); generate fewer")]
+    #[error("{0} partitions: Restate's partition table holds at most {MAX_PARTITIONS} (num_partitions is a u16), and this cluster may have no more; generate fewer")]
     TooManyPartitions(usize),
     /// Partition ids that are not `0..count`.
     #[error("the {count} partitions are not numbered 0 to {}: partition {} is missing; Restate numbers partitions from 0 without gaps", count.saturating_sub(1), missing.map_or("?".into(), |m| m.to_string()))]
