@@ -1,6 +1,7 @@
 //! Reading one dump file: its size and text, its JSON into the shape expected, and when the
 //! JSON is not that shape, which dump it is instead (a file passed to the wrong option).
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -98,16 +99,21 @@ impl DumpKind {
 
 /// The text of `path`, refused when it cannot be read, is too large or is empty.
 pub fn read_text(path: &Path) -> Result<String, ImportError> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| ImportError::whole(path, format!("cannot be read: {e}; check the path")))?
-        .len();
+    let unreadable = |e: std::io::Error| {
+        ImportError::whole(path, format!("cannot be read: {e}; check the path"))
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
     if size > MAX_DUMP_BYTES {
         return Err(ImportError::whole(
             path,
             format!("is {size} bytes, more than the {MAX_DUMP_BYTES} bytes a dump may have"),
         ));
     }
-    let text = std::fs::read_to_string(path)
+    let mut text = String::with_capacity(size as usize);
+    (&file)
+        .take(MAX_DUMP_BYTES)
+        .read_to_string(&mut text)
         .map_err(|e| ImportError::whole(path, format!("cannot be read as UTF-8 text: {e}")))?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
