@@ -47,8 +47,7 @@ impl ScriptHeader {
              sha256:   {}\n\
              snapshot: {}\n\
              sha256:   {}\n\
-             rounds:   {rounds}\n\
-             quality:",
+             rounds:   {rounds}",
             self.command,
             self.policy_name,
             self.policy_version,
@@ -57,7 +56,7 @@ impl ScriptHeader {
             self.snapshot_sha256,
         )));
         for line in &self.quality {
-            out.push_str(&comment(&format!("  {line}")));
+            out.push_str(&comment(line));
         }
         out.push_str(&comment(
             "\nPoint restatectl at the cluster first, at a node with the admin role (the wait\n\
