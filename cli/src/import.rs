@@ -32,7 +32,8 @@ pub struct ImportArgs {
 pub enum ImportSource {
     /// A Restate cluster, by one of two routes. SQL: --sql-nodes F --sql-partitions F
     /// [--sql-replica-sets F] [--partition-table F | --replication PROPERTY]. Metadata:
-    /// --nodes-config F --partition-table F --epochs F|DIR [F ...] [--sql-nodes F] [--dead N3,N7].
+    /// --nodes-config F --partition-table F --epochs F|DIR [F ...] [--sql-nodes F] [--dead N3,N7]
+    /// [--sql-partitions F for the live leaders].
     Restate(RestateImportArgs),
 }
 
@@ -43,11 +44,12 @@ pub struct RestateImportArgs {
     /// or liveness alone (metadata route).
     #[arg(long, value_name = "FILE")]
     pub sql_nodes: Option<PathBuf>,
-    /// `restatectl sql --json "SELECT * FROM partitions"` (SQL route).
+    /// `restatectl sql --json "SELECT * FROM partitions"`: the partitions (SQL route), or the
+    /// live leaders, preferred to the epoch records' hints (metadata route).
     #[arg(long, value_name = "FILE")]
     pub sql_partitions: Option<PathBuf>,
     /// `restatectl sql --json "SELECT * FROM partition_replica_set"`: `next` members and leaders
-    /// the partitions table leaves out (SQL route).
+    /// the partitions table leaves out (SQL route only).
     #[arg(long, value_name = "FILE")]
     pub sql_replica_sets: Option<PathBuf>,
     /// `restatectl metadata get -k partition_table`: the partitions and the replication property.
@@ -113,13 +115,14 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 /// The route the given options make up, or what is missing or does not belong.
 fn route(args: &RestateImportArgs) -> Result<Route, CliError> {
     let metadata = args.nodes_config.is_some() || !args.epochs.is_empty();
-    let sql = args.sql_partitions.is_some() || args.sql_replica_sets.is_some();
     let refuse = |problem: &str| Err(CliError::Argument(problem.to_string()));
-    match (metadata, sql) {
-        (true, true) => refuse(
-            "--nodes-config/--epochs (metadata route) and --sql-partitions/--sql-replica-sets (SQL route) do not go together; pick one route",
-        ),
-        (true, false) => {
+    if metadata && args.sql_replica_sets.is_some() {
+        return refuse(
+            "--sql-replica-sets belongs to the SQL route; on the metadata route the epoch records give the replica sets (and --sql-partitions the live leaders)",
+        );
+    }
+    match (metadata, args.sql_partitions.is_some()) {
+        (true, _) => {
             let (Some(nodes_config), Some(partition_table), false) = (
                 args.nodes_config.clone(),
                 args.partition_table.clone(),
@@ -134,6 +137,7 @@ fn route(args: &RestateImportArgs) -> Result<Route, CliError> {
                 partition_table,
                 epochs: args.epochs.clone(),
                 sql_nodes: args.sql_nodes.clone(),
+                sql_partitions: args.sql_partitions.clone(),
                 dead: args.dead.clone(),
                 replication: args.replication,
             }))

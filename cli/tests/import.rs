@@ -421,12 +421,12 @@ fn a_property_worker_policy_cannot_use_says_what_to_pass() {
 #[test]
 fn options_of_two_routes_or_of_none_are_refused() {
     let dumps = Dumps::new("import-options");
-    let partitions = dumps.path("sql_partitions.json");
+    let replica_sets = dumps.path("sql_partitions.json");
     let e = refused(
         &dumps,
-        dumps.metadata_args(&["--sql-partitions", &partitions]),
+        dumps.metadata_args(&["--sql-replica-sets", &replica_sets]),
     );
-    assert_names(&e, &["pick one route"]);
+    assert_names(&e, &["--sql-replica-sets belongs to the SQL route"]);
     let e = refused(&dumps, vec!["import".into(), "restate".into()]);
     assert_names(&e, &["--sql-nodes", "--nodes-config"]);
     let e = refused(
@@ -434,4 +434,43 @@ fn options_of_two_routes_or_of_none_are_refused() {
         dumps.sql_args(&["--dead", "N3", "--replication", "3"]),
     );
     assert_names(&e, &["--dead belongs to the metadata route"]);
+}
+
+#[test]
+fn the_live_leader_is_preferred_to_the_epoch_records_hint() {
+    let dumps = Dumps::new("import-live-leader");
+    dumps.edit(
+        "sql_partitions.json",
+        r#""leader_gen_node_id":"N3:1","leader_plain_node_id":"N3""#,
+        r#""leader_gen_node_id":"N1:3","leader_plain_node_id":"N1""#,
+    );
+    let hinted = snapshot_of(&import(&dumps.metadata_args(&[])));
+    assert_eq!(hinted["partitions"][0]["leader"], 3, "the pp_epoch hint");
+    let partitions = dumps.path("sql_partitions.json");
+    let output = import(&dumps.metadata_args(&["--sql-partitions", &partitions]));
+    let live = snapshot_of(&output);
+    assert_eq!(live["partitions"][0]["leader"], 1, "the live leader");
+    assert_eq!(live["partitions"][2]["leader"], 2);
+    assert!(text(&output.stderr).contains("the live leader from"));
+}
+
+#[test]
+fn nodes_without_the_zone_label_a_zone_property_needs_are_named() {
+    let dumps = Dumps::new("import-single-label");
+    dumps.edit(
+        "nodes_config.json",
+        r#""location": "eu.b""#,
+        r#""location": "eu""#,
+    );
+    let output = import(&dumps.metadata_args(&[]));
+    let snapshot = snapshot_of(&output);
+    assert_eq!(
+        snapshot["nodes"][1]["location"], "eu",
+        "a single label is a region"
+    );
+    let notes = text(&output.stderr);
+    assert!(
+        notes.contains("no zone label") && notes.contains(": N2"),
+        "{notes}"
+    );
 }

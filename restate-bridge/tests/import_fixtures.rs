@@ -39,6 +39,7 @@ fn every_fixture_imports_into_its_snapshot_by_both_routes() {
             partition_table: dir.join("partition_table.json"),
             epochs: vec![dir.clone()],
             sql_nodes: Some(dir.join("sql_nodes.json")),
+            sql_partitions: None,
             dead: Vec::new(),
             replication: None,
         })

@@ -77,6 +77,7 @@ fn metadata_route(dir: &Path, sql_nodes: Option<PathBuf>) -> MetadataRoute {
         partition_table: dir.join(PARTITION_TABLE_FILE),
         epochs: vec![dir.to_path_buf()],
         sql_nodes,
+        sql_partitions: None,
         dead: Vec::new(),
         replication: None,
     }

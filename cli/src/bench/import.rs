@@ -35,6 +35,7 @@ pub(super) fn rows(runs: u32, snapshot: &Snapshot, scratch: &Scratch) -> anyhow:
         partition_table: dir.join(PARTITION_TABLE_FILE),
         epochs: vec![dir.clone()],
         sql_nodes: Some(dir.join(SQL_NODES_FILE)),
+        sql_partitions: None,
         dead: Vec::new(),
         replication: None,
     };

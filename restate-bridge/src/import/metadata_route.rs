@@ -26,6 +26,9 @@ pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
         ),
     }
     apply_dead(&mut cluster, &route.dead)?;
+    if let Some(path) = &route.sql_partitions {
+        apply_live_leaders(&mut cluster, path)?;
+    }
     if !cluster.tombstones.is_empty() {
         let ids: Vec<String> = cluster
             .tombstones
@@ -165,6 +168,34 @@ fn apply_sql_liveness(
                 "the SQL nodes rows come from nodes_config version(s) {versions:?}, the nodes_config dump is version {version}: the dumps are not from one instant"
             ));
         }
+    }
+    Ok(())
+}
+
+/// Takes each partition's leader from the SQL `partitions` dump at `path`: the live leader
+/// (none when no leader is observed) in place of the epoch record's last-claim hint.
+fn apply_live_leaders(cluster: &mut Cluster, path: &Path) -> Result<(), ImportError> {
+    let mut changed = Vec::new();
+    for row in sql::partitions(path)? {
+        let id = row.partition.id;
+        let Some((partition, _)) = cluster.partitions.get_mut(&id) else {
+            return Err(row.source.error(
+                "partition_id",
+                format!("partition {id} is not in the partition table; dump both again at the same time"),
+            ));
+        };
+        if partition.leader != row.partition.leader {
+            changed.push(id.to_string());
+            partition.leader = row.partition.leader;
+        }
+    }
+    if !changed.is_empty() {
+        cluster.notes.push(format!(
+            "{} partition(s) are led by another node than their pp_epoch record's last claim (or by none): the live leader from {} is used: {}",
+            changed.len(),
+            path.display(),
+            listing(&changed)
+        ));
     }
     Ok(())
 }

@@ -7,8 +7,9 @@
 //!   placement freeze or leader affinity.
 //! - [`from_metadata`]: `restatectl metadata get` of `nodes_config`, `partition_table` and every
 //!   `pp_epoch_<id>`. Placement, freezes and affinities come from the epoch records, the leader
-//!   from their last-claim hint; liveness from an SQL `nodes` dump and/or `--dead`, else every
-//!   node is read as alive (and the notes say so).
+//!   from their last-claim hint unless an SQL `partitions` dump gives the live one; liveness
+//!   from an SQL `nodes` dump and/or `--dead`, else every node is read as alive (and the notes
+//!   say so).
 //!
 //! Every refusal is an [`ImportError`] naming the file, the field and the fix; what the
 //! operator should know about an import that succeeds is in [`Imported::notes`].
@@ -64,6 +65,9 @@ pub struct MetadataRoute {
     pub epochs: Vec<PathBuf>,
     /// `sql --json "SELECT * FROM nodes"`, for liveness.
     pub sql_nodes: Option<PathBuf>,
+    /// `sql --json "SELECT * FROM partitions"`, for the live leaders, preferred to the epoch
+    /// records' last-claim hints.
+    pub sql_partitions: Option<PathBuf>,
     /// Nodes to read as dead.
     pub dead: Vec<NodeId>,
     /// The replication property, for a partition table that has none worker-policy can use.
