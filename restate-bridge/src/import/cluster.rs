@@ -10,7 +10,7 @@ use worker_policy_model::{
 };
 
 use super::error::ImportError;
-use super::Imported;
+use super::{location_notes, Imported};
 use crate::ids::plain_label;
 
 /// Where a record came from, for errors that point at it.
@@ -89,7 +89,8 @@ impl Cluster {
     }
 
     /// The snapshot: every member, next member and leader checked against the nodes, leader
-    /// hints that are not replicas and affinities to nodes that are gone dropped with a note.
+    /// hints that are not replicas and affinities to nodes that are gone dropped with a note,
+    /// and nodes Restate would not place on for lack of a location label noted.
     pub fn into_imported(mut self, replication: Replication) -> Result<Imported, ImportError> {
         let mut dropped_leaders = Vec::new();
         let mut dropped_affinities = Vec::new();
@@ -129,6 +130,7 @@ impl Cluster {
             partitions: partitions.into_values().map(|(p, _)| p).collect(),
         }
         .canonical();
+        self.notes.extend(location_notes(&snapshot));
         Ok(Imported {
             snapshot,
             notes: self.notes,

@@ -124,6 +124,22 @@ pub fn read_text(path: &Path) -> Result<String, ImportError> {
     Ok(text)
 }
 
+/// The metadata record of `kind` at `path` as `T`; a file holding `null` (`metadata get` of a
+/// key that does not exist) is refused.
+pub fn read_record<T: DeserializeOwned>(path: &Path, kind: DumpKind) -> Result<T, ImportError> {
+    let text = read_text(path)?;
+    if text.trim() == "null" {
+        return Err(ImportError::whole(
+            path,
+            format!(
+                "is `null`: the metadata store has no such key; it should be {}",
+                kind.describe()
+            ),
+        ));
+    }
+    parse(&text, path, kind)
+}
+
 /// `text` (from `path`) as `T`, the shape of a `kind` dump. When it does not fit, the error
 /// names the field, or says which dump the file is instead.
 pub fn parse<T: DeserializeOwned>(

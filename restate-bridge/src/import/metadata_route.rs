@@ -8,7 +8,7 @@ use worker_policy_model::{NodeId, Partition};
 
 use super::cluster::{listing, Cluster, Source};
 use super::error::ImportError;
-use super::{epochs, location_notes, nodes_config, partition_table, replication, sql};
+use super::{epochs, nodes_config, partition_table, replication, sql};
 use super::{Imported, MetadataRoute, ARGUMENTS};
 use crate::ids::plain_label;
 
@@ -41,9 +41,7 @@ pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
             listing(&ids)
         ));
     }
-    let mut imported = cluster.into_imported(replication)?;
-    imported.notes.extend(location_notes(&imported.snapshot));
-    Ok(imported)
+    cluster.into_imported(replication)
 }
 
 /// Reads every epoch record into `cluster`; partitions of the table without one are unplaced.

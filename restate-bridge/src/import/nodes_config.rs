@@ -55,14 +55,7 @@ pub struct NodesConfig {
 /// Reads the nodes_config dump at `path` into `cluster`: its nodes (alive until liveness says
 /// otherwise) and tombstones.
 pub fn read(path: &Path, cluster: &mut Cluster) -> Result<NodesConfig, ImportError> {
-    let text = document::read_text(path)?;
-    if text.trim() == "null" {
-        return Err(ImportError::whole(
-            path,
-            "is `null`: the metadata store has no such key; dump it with `restatectl metadata get -k nodes_config`",
-        ));
-    }
-    let doc: NodesConfigDoc = document::parse(&text, path, DumpKind::NodesConfig)?;
+    let doc: NodesConfigDoc = document::read_record(path, DumpKind::NodesConfig)?;
     for (index, (id, entry)) in doc.nodes.into_iter().enumerate() {
         let source = Source {
             file: path.to_path_buf(),

@@ -55,14 +55,7 @@ pub struct PartitionTable {
 
 /// Reads the partition table dump at `path`.
 pub fn read(path: &Path) -> Result<PartitionTable, ImportError> {
-    let text = document::read_text(path)?;
-    if text.trim() == "null" {
-        return Err(ImportError::whole(
-            path,
-            "is `null`: the metadata store has no such key; dump it with `restatectl metadata get -k partition_table`",
-        ));
-    }
-    let doc: PartitionTableDoc = document::parse(&text, path, DumpKind::PartitionTable)?;
+    let doc: PartitionTableDoc = document::read_record(path, DumpKind::PartitionTable)?;
     let ids: Vec<PartitionId> = match &doc.partitions {
         None => (0..doc.num_partitions).collect(),
         Some(entries) => {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::cluster::{listing, Cluster};
 use super::error::ImportError;
 use super::partition_table::{self, PartitionTable};
-use super::{location_notes, replication, sql, Imported, SqlRoute};
+use super::{replication, sql, Imported, SqlRoute};
 use worker_policy_model::Partition;
 
 /// Imports a cluster from its SQL dumps.
@@ -43,9 +43,7 @@ pub fn from_sql(route: &SqlRoute) -> Result<Imported, ImportError> {
     cluster.notes.push(
         "the SQL tables carry no placement freeze or leader affinity: every partition is read as unfrozen with no affinity (the metadata route reads them from the pp_epoch records)".into(),
     );
-    let mut imported = cluster.into_imported(replication)?;
-    imported.notes.extend(location_notes(&imported.snapshot));
-    Ok(imported)
+    cluster.into_imported(replication)
 }
 
 /// Checks the SQL partitions against the table, adds the table's partitions SQL does not list
