@@ -455,6 +455,43 @@ fn the_live_leader_is_preferred_to_the_epoch_records_hint() {
 }
 
 #[test]
+fn dumps_from_different_versions_of_a_record_are_noted() {
+    let dumps = Dumps::new("import-versions");
+    dumps.edit(
+        "sql_nodes.json",
+        r#""nodes_configuration_version":23"#,
+        r#""nodes_configuration_version":22"#,
+    );
+    dumps.edit(
+        "sql_partitions.json",
+        r#""partition_table_version":3"#,
+        r#""partition_table_version":4"#,
+    );
+    let (nodes, partitions, table) = (
+        dumps.path("sql_nodes.json"),
+        dumps.path("sql_partitions.json"),
+        dumps.path("partition_table.json"),
+    );
+    let metadata =
+        import(&dumps.metadata_args(&["--sql-nodes", &nodes, "--sql-partitions", &partitions]));
+    let sql = import(&dumps.sql_args(&["--partition-table", &table]));
+    for (output, records) in [
+        (&metadata, &["nodes_config", "partition_table"][..]),
+        (&sql, &["partition_table"][..]),
+    ] {
+        snapshot_of(output);
+        let notes = text(&output.stderr);
+        for record in records {
+            assert!(
+                notes.contains(&format!("{record} version(s)"))
+                    && notes.contains("not from one instant"),
+                "{record}: {notes}"
+            );
+        }
+    }
+}
+
+#[test]
 fn nodes_without_the_zone_label_a_zone_property_needs_are_named() {
     let dumps = Dumps::new("import-single-label");
     dumps.edit(

@@ -187,6 +187,17 @@ impl Cluster {
     }
 }
 
+/// A note when the SQL rows came from other versions of the metadata `record` than its dump's
+/// `version`: the dumps are not from one instant.
+pub fn version_note(record: &str, rows: &BTreeSet<u32>, version: Option<u32>) -> Option<String> {
+    let version = version?;
+    rows.iter().any(|&v| v != version).then(|| {
+        format!(
+            "the SQL rows come from {record} version(s) {rows:?}, the {record} dump is version {version}: the dumps are not from one instant"
+        )
+    })
+}
+
 /// At most ten items of a list, joined, with the count of the rest.
 pub fn listing(items: &[String]) -> String {
     const SHOWN: usize = 10;

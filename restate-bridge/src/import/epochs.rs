@@ -95,7 +95,7 @@ pub fn files(paths: &[PathBuf]) -> Result<BTreeMap<PartitionId, PathBuf>, Import
             let id = partition_of(path).ok_or_else(|| {
                 ImportError::whole(
                     path,
-                    "cannot tell which partition this is: the id is only in the key, so name the file after it (`pp_epoch_<id>.json`, e.g. `restatectl metadata get -k pp_epoch_3 > pp_epoch_3.json`)",
+                    "cannot tell which partition this is: the id is only in the key, so name the file after it (`pp_epoch_<id>` or `pp_epoch_<id>.json`, e.g. `restatectl metadata get -k pp_epoch_3 > pp_epoch_3.json`)",
                 )
             })?;
             vec![(id, path.clone())]
@@ -137,11 +137,16 @@ fn directory(dir: &Path) -> Result<Vec<(PartitionId, PathBuf)>, ImportError> {
     Ok(found)
 }
 
-/// The partition id in a file name `pp_epoch_<id>` (with any extension).
+/// The partition id in a file name `pp_epoch_<id>`, bare or with one extension (`.json`); a
+/// name with more (`pp_epoch_3.json.bak`) is not an epoch record.
 fn partition_of(path: &Path) -> Option<PartitionId> {
     let name = path.file_name()?.to_str()?;
     let digits = name.strip_prefix("pp_epoch_")?;
-    let digits = digits.split_once('.').map_or(digits, |(d, _)| d);
+    let digits = match digits.split_once('.') {
+        Some((_, extension)) if extension.contains('.') => return None,
+        Some((digits, _)) => digits,
+        None => digits,
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -249,6 +254,7 @@ mod tests {
         assert_eq!(partition_of(Path::new("pp_epoch_0")), Some(0));
         assert_eq!(partition_of(Path::new("pp_epoch_x.json")), None);
         assert_eq!(partition_of(Path::new("epoch_1.json")), None);
+        assert_eq!(partition_of(Path::new("pp_epoch_3.json.bak")), None);
         assert_eq!(partition_of(Path::new("pp_epoch_70000.json")), Some(70000));
         assert_eq!(partition_of(Path::new("pp_epoch_99999999999.json")), None);
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use worker_policy_model::{NodeId, Partition};
 
-use super::cluster::{listing, Cluster, Source};
+use super::cluster::{listing, version_note, Cluster, Source};
 use super::error::ImportError;
 use super::{epochs, nodes_config, partition_table, replication, sql};
 use super::{Imported, MetadataRoute, ARGUMENTS};
@@ -27,7 +27,7 @@ pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
     }
     apply_dead(&mut cluster, &route.dead)?;
     if let Some(path) = &route.sql_partitions {
-        apply_live_leaders(&mut cluster, path)?;
+        apply_live_leaders(&mut cluster, path, table.version)?;
     }
     if !cluster.tombstones.is_empty() {
         let ids: Vec<String> = cluster
@@ -160,22 +160,24 @@ fn apply_sql_liveness(
             ),
         ));
     }
-    if let Some(version) = config_version {
-        if versions.iter().any(|&v| v != version) {
-            cluster.notes.push(format!(
-                "the SQL nodes rows come from nodes_config version(s) {versions:?}, the nodes_config dump is version {version}: the dumps are not from one instant"
-            ));
-        }
-    }
+    cluster
+        .notes
+        .extend(version_note("nodes_config", &versions, config_version));
     Ok(())
 }
 
 /// Takes each partition's leader from the SQL `partitions` dump at `path`: the live leader
 /// (none when no leader is observed) in place of the epoch record's last-claim hint.
-fn apply_live_leaders(cluster: &mut Cluster, path: &Path) -> Result<(), ImportError> {
+fn apply_live_leaders(
+    cluster: &mut Cluster,
+    path: &Path,
+    table_version: Option<u32>,
+) -> Result<(), ImportError> {
     let mut changed = Vec::new();
+    let mut versions = BTreeSet::new();
     for row in sql::partitions(path)? {
         let id = row.partition.id;
+        versions.extend(row.table_version);
         let Some((partition, _)) = cluster.partitions.get_mut(&id) else {
             return Err(row.source.error(
                 "partition_id",
@@ -195,6 +197,9 @@ fn apply_live_leaders(cluster: &mut Cluster, path: &Path) -> Result<(), ImportEr
             listing(&changed)
         ));
     }
+    cluster
+        .notes
+        .extend(version_note("partition_table", &versions, table_version));
     Ok(())
 }
 

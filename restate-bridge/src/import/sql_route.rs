@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::cluster::{listing, Cluster};
+use super::cluster::{listing, version_note, Cluster};
 use super::error::ImportError;
 use super::partition_table::{self, PartitionTable};
 use super::{replication, sql, Imported, SqlRoute};
@@ -88,14 +88,8 @@ fn add_table_partitions(
         };
         cluster.add_partition(partition, source)?;
     }
-    if let Some(version) = table.version {
-        if row_versions.iter().any(|&v| v != version) {
-            cluster.notes.push(format!(
-                "the SQL partitions rows come from partition table version(s) {:?}, the dump {} is version {version}: the dumps are not from one instant",
-                row_versions,
-                table.path.display()
-            ));
-        }
-    }
+    cluster
+        .notes
+        .extend(version_note("partition_table", row_versions, table.version));
     Ok(())
 }
