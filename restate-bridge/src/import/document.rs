@@ -103,7 +103,14 @@ pub fn read_text(path: &Path) -> Result<String, ImportError> {
         ImportError::whole(path, format!("cannot be read: {e}; check the path"))
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
-    let size = file.metadata().map_err(unreadable)?.len();
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(ImportError::whole(
+            path,
+            "is a directory, not a dump file (only --epochs takes directories); name the file",
+        ));
+    }
+    let size = metadata.len();
     if size > MAX_DUMP_BYTES {
         return Err(ImportError::whole(
             path,
