@@ -68,6 +68,11 @@ pub struct RestateImportArgs {
     /// Nodes to read as dead, comma-separated (metadata route; metadata has no liveness).
     #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = values::node_id)]
     pub dead: Vec<NodeId>,
+    /// Read the placement freezes worker-policy's own scripts set (reason `worker-policy plan
+    /// ...`) as no freeze, so the policy may move those partitions again and its next script
+    /// freezes them anew; an operator's freezes stay (metadata route).
+    #[arg(long)]
+    pub own_freezes: bool,
     /// Write the snapshot here (atomically) instead of to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -140,6 +145,7 @@ fn route(args: &RestateImportArgs) -> Result<Route, CliError> {
                 sql_partitions: args.sql_partitions.clone(),
                 dead: args.dead.clone(),
                 replication: args.replication,
+                own_freezes: args.own_freezes,
             }))
         }
         (false, true) => {
@@ -151,6 +157,11 @@ fn route(args: &RestateImportArgs) -> Result<Route, CliError> {
             if !args.dead.is_empty() {
                 return refuse(
                     "--dead belongs to the metadata route; on the SQL route liveness comes from the nodes table's `state`",
+                );
+            }
+            if args.own_freezes {
+                return refuse(
+                    "--own-freezes belongs to the metadata route; the SQL tables show no freezes",
                 );
             }
             if args.partition_table.is_some() && args.replication.is_some() {

@@ -511,3 +511,28 @@ fn nodes_without_the_zone_label_a_zone_property_needs_are_named() {
         "{notes}"
     );
 }
+
+#[test]
+fn own_freezes_are_released_and_an_operators_stay() {
+    let dumps = Dumps::new("import-own-freezes");
+    dumps.edit(
+        "epochs/pp_epoch_2.json",
+        r#""epoch": 1,"#,
+        r#""epoch": 1, "placement_policy": {"freeze": {"reason": "worker-policy plan 0123456789ab"}},"#,
+    );
+    let frozen = snapshot_of(&import(&dumps.metadata_args(&[])));
+    assert_eq!(
+        frozen["partitions"][2]["freeze"],
+        "worker-policy plan 0123456789ab"
+    );
+    let output = import(&dumps.metadata_args(&["--own-freezes"]));
+    let released = snapshot_of(&output);
+    assert_eq!(released["partitions"][2].get("freeze"), None);
+    assert_eq!(released["partitions"][0]["freeze"], "hold for the audit");
+    assert!(text(&output.stderr).contains("--own-freezes: 1 partition(s)"));
+    let e = refused(
+        &dumps,
+        dumps.sql_args(&["--replication", "3", "--own-freezes"]),
+    );
+    assert_names(&e, &["--own-freezes belongs to the metadata route"]);
+}

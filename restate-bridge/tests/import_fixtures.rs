@@ -42,6 +42,7 @@ fn every_fixture_imports_into_its_snapshot_by_both_routes() {
             sql_partitions: None,
             dead: Vec::new(),
             replication: None,
+            own_freezes: false,
         })
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(snapshot_to_json(&metadata.snapshot), expected, "{name}");

@@ -80,6 +80,7 @@ fn metadata_route(dir: &Path, sql_nodes: Option<PathBuf>) -> MetadataRoute {
         sql_partitions: None,
         dead: Vec::new(),
         replication: None,
+        own_freezes: false,
     }
 }
 

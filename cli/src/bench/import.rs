@@ -38,6 +38,7 @@ pub(super) fn rows(runs: u32, snapshot: &Snapshot, scratch: &Scratch) -> anyhow:
         sql_partitions: None,
         dead: Vec::new(),
         replication: None,
+        own_freezes: false,
     };
     let mut metadata_files: Vec<PathBuf> = metadata
         .files()

@@ -11,6 +11,7 @@ use super::error::ImportError;
 use super::{epochs, nodes_config, partition_table, replication, sql};
 use super::{Imported, MetadataRoute, ARGUMENTS};
 use crate::ids::plain_label;
+use crate::script::FREEZE_PREFIX;
 
 /// Imports a cluster from its metadata dumps.
 pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
@@ -19,6 +20,9 @@ pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
     let table = partition_table::read(&route.partition_table)?;
     let replication = replication(Some(&table), route.replication)?;
     add_epochs(&mut cluster, route, &table.ids)?;
+    if route.own_freezes {
+        release_own_freezes(&mut cluster);
+    }
     match &route.sql_nodes {
         Some(path) => apply_sql_liveness(&mut cluster, path, config.version)?,
         None => cluster.notes.push(
@@ -109,6 +113,26 @@ fn add_epochs(
         ));
     }
     Ok(())
+}
+
+/// Reads the freezes worker-policy's scripts set as no freeze (`--own-freezes`), with a note.
+fn release_own_freezes(cluster: &mut Cluster) {
+    let mut released = Vec::new();
+    for (id, (partition, _)) in &mut cluster.partitions {
+        if partition
+            .freeze
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with(FREEZE_PREFIX))
+        {
+            partition.freeze = None;
+            released.push(id.to_string());
+        }
+    }
+    cluster.notes.push(format!(
+        "--own-freezes: {} partition(s) frozen by a worker-policy script are read as not frozen (a new script freezes them anew): {}",
+        released.len(),
+        if released.is_empty() { "none".to_string() } else { listing(&released) }
+    ));
 }
 
 /// Takes liveness from the SQL `nodes` dump at `path`, and checks it agrees with the metadata.

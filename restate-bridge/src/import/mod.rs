@@ -72,6 +72,10 @@ pub struct MetadataRoute {
     pub dead: Vec<NodeId>,
     /// The replication property, for a partition table that has none worker-policy can use.
     pub replication: Option<Replication>,
+    /// Whether the placement freezes worker-policy's own scripts set (their reason begins with
+    /// [`FREEZE_PREFIX`](crate::script::FREEZE_PREFIX)) read as no freeze, so the policy may
+    /// move those partitions again; an operator's freezes stay.
+    pub own_freezes: bool,
 }
 
 /// A snapshot imported from dumps, and what the operator should know about it.

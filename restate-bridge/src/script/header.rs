@@ -3,6 +3,11 @@
 
 use super::shell::comment;
 
+/// How the reason of every placement freeze a script sets begins (then the start of the
+/// snapshot's digest): `restatectl partitions placement show` names worker-policy, and an
+/// import can tell these freezes from an operator's (`--own-freezes`).
+pub const FREEZE_PREFIX: &str = "worker-policy plan ";
+
 /// What a script says about where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScriptHeader {
@@ -33,7 +38,7 @@ impl ScriptHeader {
             .filter(|c| !c.is_control())
             .take(12)
             .collect();
-        format!("worker-policy plan {digest}")
+        format!("{FREEZE_PREFIX}{digest}")
     }
 
     /// The header lines for a script of `rounds` rounds, through `set -euo pipefail` and the

@@ -25,7 +25,7 @@ mod writer;
 pub use command::Command;
 pub use compare::{same_placement, Difference};
 pub use error::ScriptError;
-pub use header::ScriptHeader;
+pub use header::{ScriptHeader, FREEZE_PREFIX};
 pub use replay::{replay, ReplayError, ReplayProblem, Replayed};
 pub use restate::Refusal;
 pub use shell::ShellError;
