@@ -27,7 +27,7 @@ mod values;
 
 use std::path::{Path, PathBuf};
 
-use worker_policy_model::{NodeId, Replication, Scope, Snapshot};
+use worker_policy_model::{NodeId, Replication, Roles, Scope, Snapshot};
 
 pub use document::{DumpKind, MAX_DUMP_BYTES};
 pub use error::ImportError;
@@ -125,7 +125,7 @@ fn replication(
     }
 }
 
-/// Notes that hold for both routes: nodes Restate would not place on because the property
+/// Notes that hold for both routes: workers Restate would not place on because the property
 /// names a scope their location lacks.
 fn location_notes(snapshot: &Snapshot) -> Vec<String> {
     let zone = snapshot.replication.required(Scope::Zone) > 0;
@@ -136,6 +136,7 @@ fn location_notes(snapshot: &Snapshot) -> Vec<String> {
     let lacking: Vec<String> = snapshot
         .nodes
         .iter()
+        .filter(|n| n.roles.contains(Roles::WORKER))
         .filter(|n| (zone && !n.location.contains('.')) || (region && n.location.is_empty()))
         .map(|n| crate::ids::plain_label(n.id))
         .collect();
@@ -144,7 +145,7 @@ fn location_notes(snapshot: &Snapshot) -> Vec<String> {
     }
     let scope = if zone { "zone" } else { "region" };
     vec![format!(
-        "the replication property names the {scope} scope, but {} node(s) have no {scope} label in their location (a single label is a region; a zone is `region.zone`), and Restate places no replica on them: {}",
+        "the replication property names the {scope} scope, but {} worker(s) have no {scope} label in their location (a single label is a region; a zone is `region.zone`), and Restate places no replica on them: {}",
         lacking.len(),
         listing(&lacking)
     )]
