@@ -12,6 +12,7 @@ use worker_policy::conformance::{
     self, Counterexample, Options, QualityRow, ReferenceRules, Report,
 };
 use worker_policy::ErrorClass;
+use worker_policy_restate_bridge::script::quote;
 
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
@@ -260,22 +261,7 @@ fn replay_command(example: &Counterexample, report: &Report, args: &ConformanceA
     if let Some(fuel) = report.fuel_per_call {
         words.extend(["--fuel".into(), fuel.to_string()]);
     }
-    words
-        .iter()
-        .map(|w| shell_word(w))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `word` as a shell reads it back: as it is when it has only characters no shell treats
-/// specially, else in single quotes (settings JSON, a path with spaces).
-fn shell_word(word: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
+    words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
 }
 
 impl Certified {
@@ -376,22 +362,5 @@ impl Render for Certified {
 
     fn failure(&self) -> Option<ErrorClass> {
         (!self.passed).then_some(ErrorClass::PolicyFault)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_word;
-
-    #[test]
-    fn words_a_shell_would_split_are_quoted() {
-        assert_eq!(shell_word("--snapshot"), "--snapshot");
-        assert_eq!(
-            shell_word("dir/3-make-before-break.json"),
-            "dir/3-make-before-break.json"
-        );
-        assert_eq!(shell_word(r#"{"a": 1}"#), r#"'{"a": 1}'"#);
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
     }
 }

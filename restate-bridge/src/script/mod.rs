@@ -28,7 +28,7 @@ pub use error::ScriptError;
 pub use header::{ScriptHeader, FREEZE_PREFIX};
 pub use replay::{replay, ReplayError, ReplayProblem, Replayed};
 pub use restate::Refusal;
-pub use shell::ShellError;
+pub use shell::{quote, ShellError};
 pub use writer::restatectl_script;
 
 #[cfg(test)]

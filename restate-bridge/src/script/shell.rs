@@ -87,6 +87,12 @@ mod tests {
         assert_eq!(quote(""), "''");
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("it's $(rm -rf /)"), r"'it'\''s $(rm -rf /)'");
+        assert_eq!(quote("--snapshot"), "--snapshot");
+        assert_eq!(
+            quote("dir/3-make-before-break.json"),
+            "dir/3-make-before-break.json"
+        );
+        assert_eq!(quote(r#"{"a": 1}"#), r#"'{"a": 1}'"#);
     }
 
     #[test]
