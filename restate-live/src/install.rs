@@ -39,7 +39,10 @@ fn npm_dir() -> PathBuf {
 pub fn default_cache() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("restate-live"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/restate-live"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the crate lies in the workspace")
+            .join("target/restate-live"),
     }
 }
 

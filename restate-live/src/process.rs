@@ -129,6 +129,21 @@ impl Child {
         self.child.id()
     }
 
+    /// Its standard input, output and error, when they were piped (once).
+    pub fn take_stdio(
+        &mut self,
+    ) -> (
+        Option<std::process::ChildStdin>,
+        Option<std::process::ChildStdout>,
+        Option<std::process::ChildStderr>,
+    ) {
+        (
+            self.child.stdin.take(),
+            self.child.stdout.take(),
+            self.child.stderr.take(),
+        )
+    }
+
     /// Whether it is known to have exited (it was stopped or killed, or an earlier
     /// [`Child::is_running`] saw it gone).
     pub fn has_exited(&self) -> bool {

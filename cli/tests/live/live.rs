@@ -1,0 +1,243 @@
+//! One live cluster and what the scenarios do with it through worker-policy's own commands:
+//! import it (`import restate --address`), plan (`simulate`/`decommission`/`rollout --emit
+//! restatectl`), run the script with bash exactly as an operator would, and read it back; with
+//! the time each of these took.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use worker_policy::snapshot_file::SnapshotFile;
+use worker_policy_model::Snapshot;
+use worker_policy_restate_bridge::script::{same_placement, Difference};
+use worker_policy_restate_live::process::{run, Output};
+use worker_policy_restate_live::wait::{wait_for, Poll};
+use worker_policy_restate_live::Cluster;
+
+/// How long one worker-policy command may take.
+const COMMAND_BOUND: Duration = Duration::from_secs(120);
+/// How long a script may run.
+pub const SCRIPT_BOUND: Duration = Duration::from_secs(300);
+
+/// A live cluster, the folder the scenarios write their files to, and the times measured.
+pub struct Live {
+    /// The cluster.
+    pub cluster: Cluster,
+    /// Where files go (inside the cluster's directory, so it goes with it).
+    pub work: PathBuf,
+    /// What took how long, in the order measured.
+    pub times: Vec<(String, Duration)>,
+}
+
+impl Live {
+    /// A live context for `cluster`, its files in `<cluster dir>/work`.
+    pub fn new(cluster: Cluster) -> Live {
+        let work = cluster.dir().join("work");
+        std::fs::create_dir_all(&work).expect("the work folder can be created");
+        let bin = work.join("bin");
+        std::fs::create_dir_all(&bin).expect("the bin folder can be created");
+        let link = bin.join("worker-policy");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_worker-policy"), &link)
+            .expect("worker-policy can be linked");
+        Live {
+            cluster,
+            work,
+            times: Vec::new(),
+        }
+    }
+
+    /// A path in the work folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.work.join(name)
+    }
+
+    /// `command` in the work folder, with the cluster's environment (restatectl and
+    /// worker-policy first on `PATH`, `RESTATECTL_ADDRESS`) and a compilation cache of its own.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(&self.work);
+        for (key, value) in self.cluster.script_env() {
+            if key == "PATH" {
+                let mut path = self.work.join("bin").into_os_string();
+                path.push(":");
+                path.push(value);
+                command.env(key, path);
+            } else {
+                command.env(key, value);
+            }
+        }
+        command
+            .env("XDG_CACHE_HOME", self.work.join("cache"))
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Runs `worker-policy ARGS`; its output whatever the exit.
+    pub fn worker_policy(&self, args: &[&str]) -> Output {
+        let mut command = self.command(env!("CARGO_BIN_EXE_worker-policy"));
+        command.args(args);
+        run(
+            &format!("worker-policy {}", args.join(" ")),
+            &mut command,
+            COMMAND_BOUND,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs `worker-policy ARGS` and returns its stdout; fails the scenario with its stderr
+    /// when it does not exit 0.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.worker_policy(args);
+        assert!(
+            out.status.success(),
+            "worker-policy {} exited {}:\n{}",
+            args.join(" "),
+            out.status,
+            out.stderr
+        );
+        out.stdout
+    }
+
+    /// Records that `what` took `took`.
+    pub fn time(&mut self, what: &str, took: Duration) {
+        println!("    {what}: {:.1} s", took.as_secs_f64());
+        self.times.push((what.to_string(), took));
+    }
+
+    /// Dumps and imports the live cluster into `name` (with `extra` options of `import
+    /// restate`), timed; the snapshot.
+    pub fn import(&mut self, name: &str, extra: &[&str]) -> Snapshot {
+        let address = self.cluster.address();
+        let path = self.path(name);
+        let path_arg = path.display().to_string();
+        let mut args = vec![
+            "import",
+            "restate",
+            "--address",
+            &address,
+            "--output",
+            &path_arg,
+        ];
+        args.extend_from_slice(extra);
+        let start = Instant::now();
+        self.ok(&args);
+        self.time("dump and import", start.elapsed());
+        read_snapshot(&path)
+    }
+
+    /// Runs the bash script `script` (stdin closed), timed; its stdout. Fails the scenario with
+    /// its stderr when it does not exit 0.
+    pub fn run_script(&mut self, script: &Path) -> String {
+        let mut command = self.command("bash");
+        command.arg(script);
+        let start = Instant::now();
+        let out = run(
+            &format!("bash {}", script.display()),
+            &mut command,
+            SCRIPT_BOUND,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        self.time(
+            &format!("run {}", script.file_name().unwrap().to_string_lossy()),
+            start.elapsed(),
+        );
+        assert!(
+            out.status.success(),
+            "{} exited {}:\n{}",
+            script.display(),
+            out.status,
+            out.stderr
+        );
+        out.stdout
+    }
+
+    /// Waits until Restate's own scheduler has stopped changing the cluster: the same replica
+    /// sets, `next` sets and leaders in SQL three times in a row, half a second apart.
+    pub fn settle(&mut self) {
+        let start = Instant::now();
+        let mut last = String::new();
+        let mut same = 0;
+        wait_for("Restate's scheduler to settle (no partition changes for 1 s)", Duration::from_secs(90), Duration::from_millis(500), || {
+            let rows = self
+                .cluster
+                .sql("SELECT partition_id, current_replica_set, next_replica_set, leader_plain_node_id FROM partitions ORDER BY partition_id")?;
+            let now = serde_json::to_string(&rows).unwrap_or_default();
+            let led = rows.iter().all(|r| r.contains_key("leader_plain_node_id") && !r.contains_key("next_replica_set"));
+            same = if now == last && led { same + 1 } else { 0 };
+            last = now;
+            Ok(match same >= 2 {
+                true => Poll::Ready(()),
+                false => Poll::Pending(last.clone()),
+            })
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        self.time("Restate settles", start.elapsed());
+    }
+
+    /// Imports the cluster until it shows `planned`'s placement (worker states, holders,
+    /// leaders), for at most 30 s; then checks that the policy has nothing left to do on it
+    /// (its own freezes read as none). The time it took to match is recorded.
+    pub fn assert_reaches(&mut self, planned: &Path) {
+        let planned = read_snapshot(planned);
+        let start = Instant::now();
+        let address = self.cluster.address();
+        let now = self.path("now.json").display().to_string();
+        let mut first_difference: Option<Difference> = None;
+        let reached = wait_for(
+            "the live cluster to equal the plan",
+            Duration::from_secs(30),
+            Duration::from_secs(1),
+            || {
+                self.ok(&[
+                    "import",
+                    "restate",
+                    "--address",
+                    &address,
+                    "--own-freezes",
+                    "--output",
+                    &now,
+                ]);
+                Ok(
+                    match same_placement(&read_snapshot(Path::new(&now)), &planned) {
+                        Ok(()) => Poll::Ready(()),
+                        Err(difference) => {
+                            first_difference.get_or_insert(difference.clone());
+                            Poll::Pending(difference.to_string())
+                        }
+                    },
+                )
+            },
+        );
+        if let Err(error) = reached {
+            panic!("after one run of the script the cluster is not the plan's: {error}");
+        }
+        if let Some(difference) = first_difference {
+            println!(
+                "    (right after the script: {difference}; equal {:.1} s later)",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        let left = self.ok(&["evaluate", "--snapshot", &now, "--format", "json"]);
+        assert_nothing_left(&left);
+    }
+}
+
+/// Reads a snapshot file.
+pub fn read_snapshot(path: &Path) -> Snapshot {
+    SnapshotFile::read(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .snapshot
+}
+
+/// Fails unless `evaluate --format json` planned nothing.
+pub fn assert_nothing_left(json: &str) {
+    let value: Value = serde_json::from_str(json).expect("evaluate prints JSON");
+    let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        (count("transitions"), count("steps")),
+        (0, 0),
+        "the policy still has work to do on the live cluster after one run of the script:\n{json}"
+    );
+}

@@ -1,0 +1,58 @@
+//! Membership changes on a live cluster: a node joins, a node dies. Restate's own scheduler
+//! reacts first to the partitions it still manages (those no script froze); once it has
+//! settled, worker-policy's plan takes the cluster the rest of the way in one script run.
+
+use std::time::Duration;
+
+use worker_policy_restate_live::NodeSpec;
+
+use crate::live::Live;
+
+/// Imports the settled cluster, simulates to the end, runs the script once and checks the
+/// cluster is the plan's; `label` names the files.
+fn plan_and_apply(live: &mut Live, label: &str) {
+    live.settle();
+    let snapshot = live.path(&format!("{label}.json"));
+    live.import(&format!("{label}.json"), &["--own-freezes"]);
+    let planned = live.path(&format!("{label}-planned.json"));
+    let script = live.path(&format!("{label}.sh"));
+    let text = live.ok(&[
+        "simulate",
+        "--snapshot",
+        &snapshot.display().to_string(),
+        "--emit",
+        "restatectl",
+        "--output",
+        &planned.display().to_string(),
+    ]);
+    std::fs::write(&script, text).unwrap();
+    live.run_script(&script);
+    live.assert_reaches(&planned);
+}
+
+/// N7 joins zone z0 (which lost N4 to the walk-through); the plan moves replicas and leaders
+/// onto it, and nothing is placed on it before it is alive.
+pub fn node_joins(live: &mut Live) {
+    live.cluster.add_node(NodeSpec::worker(7, "eu.z0")).unwrap();
+    live.cluster
+        .wait_state(&[7], "alive", Duration::from_secs(60))
+        .unwrap();
+    plan_and_apply(live, "join-n7");
+    let after = crate::live::read_snapshot(&live.path("now.json"));
+    let holds = after.partitions.iter().filter(|p| p.is_held_by(7)).count();
+    assert!(holds > 0, "the plan put nothing on the new node N7");
+}
+
+/// N6 is killed (SIGKILL) and stays down; the plan replaces its replicas.
+pub fn node_dies(live: &mut Live) {
+    live.cluster.kill_node(6).unwrap();
+    live.cluster
+        .wait_state(&[6], "dead", Duration::from_secs(60))
+        .unwrap();
+    plan_and_apply(live, "dead-n6");
+    let after = crate::live::read_snapshot(&live.path("now.json"));
+    assert!(
+        after.partitions.iter().all(|p| !p.replicas.contains(&6)),
+        "a partition still has a replica on the dead N6"
+    );
+}
