@@ -108,6 +108,7 @@ pub fn install(cache: &Path) -> Result<Binaries, LiveError> {
 
 /// `npm ci` in `dir`, without install scripts (the packages' only one reports telemetry).
 fn npm_ci(dir: &Path) -> Result<(), LiveError> {
+    ensure_npm()?;
     let mut command = Command::new("npm");
     command
         .args([
@@ -118,19 +119,44 @@ fn npm_ci(dir: &Path) -> Result<(), LiveError> {
             "--loglevel=error",
         ])
         .current_dir(dir);
-    run("npm ci", &mut command, NPM_BOUND)
-        .map_err(|error| match error {
-            LiveError::Spawn {
-                program, source, ..
-            } if source.kind() == std::io::ErrorKind::NotFound => LiveError::Spawn {
-                program,
-                source,
-                hint: ": install Node.js 20 and npm first (Debian: apt-get install nodejs npm)",
-            },
-            other => other,
-        })?
-        .success(&format!("npm ci (in {})", dir.display()))?;
+    run("npm ci", &mut command, NPM_BOUND)?.success(&format!("npm ci (in {})", dir.display()))?;
     Ok(())
+}
+
+/// npm on `PATH`; when it is missing and Debian's `apt-get` is there, Debian's `nodejs` and
+/// `npm` are installed first (the README's test command needs no setup step); otherwise an
+/// error that says what to install.
+fn ensure_npm() -> Result<(), LiveError> {
+    let how = "the live tests install Restate from the npm registry: install Node.js and npm \
+               (Debian: apt-get install nodejs npm), or set WORKER_POLICY_SKIP_LIVE=1 to skip them";
+    if on_path("npm") {
+        return Ok(());
+    }
+    if !on_path("apt-get") {
+        return Err(LiveError::Usage(format!("npm is not installed; {how}")));
+    }
+    eprintln!("npm is missing: installing Debian's nodejs and npm for the live tests");
+    for args in [
+        &["update", "-qq"][..],
+        &["install", "-y", "-qq", "nodejs", "npm"],
+    ] {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run("apt-get", &mut command, NPM_BOUND)?
+            .success(&format!("apt-get {}", args.join(" ")))
+            .map_err(|e| {
+                LiveError::Usage(format!(
+                    "npm is not installed and apt-get could not install it ({e}); {how}"
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+/// Whether `program` is in a directory of `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// The binaries of an install in `dir`.
