@@ -1,6 +1,8 @@
-//! `--emit restatectl` of `evaluate` and `simulate`: their output option (table, json or a
-//! `restatectl` script), and the script itself, replayed on the snapshot and compared with the
-//! plan applied before it is printed (the host never trusts even its own output).
+//! `--emit restatectl` of `evaluate`, `simulate`, `decommission` and `rollout`: their output
+//! option (table, json or a `restatectl` script), and the script itself, replayed on the
+//! snapshot and compared with the plan applied before it is printed (the host never trusts even
+//! its own output). A script that cannot reach the plan (a rule it would break, or an end that
+//! differs from the plan's, its leaders included) is refused with exit 3, naming why.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,7 +13,7 @@ use sha2::{Digest, Sha256};
 use worker_policy::ErrorClass;
 use worker_policy_model::{Plan, Snapshot};
 use worker_policy_restate_bridge::script::{
-    replay, restatectl_script, same_placement, ScriptHeader,
+    replay, round_parts, same_placement, script, Part, ScriptHeader,
 };
 
 use crate::output::{write_stderr_line, write_stdout, Format};
@@ -29,7 +31,7 @@ pub enum PlanFormat {
     Restatectl,
 }
 
-/// The output option of `evaluate` and `simulate`: `--format` or `--emit`.
+/// The output option of the verbs that plan: `--format` or `--emit`.
 #[derive(Debug, Args)]
 pub struct PlanOutputOptions {
     /// Output format: table, json, or restatectl (a script that applies the plan).
@@ -65,54 +67,110 @@ pub struct ScriptInput<'a> {
     pub after: &'a Snapshot,
 }
 
-/// Prints the script for `input` after replaying it; a plan that cannot be applied safely with
-/// `restatectl` exits 3 naming the rule, a script that does not do what the plan does is a host
-/// error.
+/// Where a script comes from: the policy that planned it (none for a rollout), lines about the
+/// change, and the snapshot file.
+pub struct ScriptSource<'a> {
+    /// The policy, or `None` when the host planned alone.
+    pub policy: Option<&'a PolicyView>,
+    /// Lines about the change (its quality, a rollout's rule).
+    pub summary: Vec<String>,
+    /// The snapshot file.
+    pub path: &'a Path,
+}
+
+/// Prints the script for `input` after replaying it; see [`emit_parts`].
 pub fn emit_script(input: &ScriptInput) -> anyhow::Result<ExitCode> {
-    let header = header(input)?;
-    let script = match restatectl_script(&header, input.snapshot, input.rounds) {
-        Ok(script) => script,
+    let source = ScriptSource {
+        policy: Some(input.policy),
+        summary: quality_lines(input.quality),
+        path: input.path,
+    };
+    emit_parts(
+        &source,
+        input.snapshot,
+        &round_parts(input.rounds),
+        input.after,
+    )
+}
+
+/// The quality of a change as lines of a script's header, as the table prints them.
+pub fn quality_lines(quality: &QualityView) -> Vec<String> {
+    quality
+        .table()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Prints the script of `parts` on `snapshot` after replaying it and comparing its end with
+/// `after`, the plan's end: a plan that cannot be applied safely with `restatectl`, or a script
+/// that would end elsewhere (another leader, say), exits 3 naming why and prints nothing; a
+/// script that does not replay is a host error.
+pub fn emit_parts(
+    source: &ScriptSource,
+    snapshot: &Snapshot,
+    parts: &[Part],
+    after: &Snapshot,
+) -> anyhow::Result<ExitCode> {
+    let header = header(source)?;
+    let text = match script(&header, snapshot, parts) {
+        Ok(text) => text,
         Err(error) => {
-            write_stderr_line(&format!(
-                "error: the plan cannot be applied safely with restatectl: {error}"
-            ));
-            return Ok(ExitCode::from(ErrorClass::PolicyFault.exit_code()));
+            return Ok(refuse(&format!(
+                "the plan cannot be applied safely with restatectl: {error}"
+            )))
         }
     };
-    let replayed = replay(&script, input.snapshot)
+    let replayed = replay(&text, snapshot)
         .context("the restatectl script does not replay (a bug of worker-policy)")?;
-    same_placement(&replayed.snapshot, input.after)
-        .context("the restatectl script does not do what the plan does (a bug of worker-policy)")?;
-    write_stdout(&script)?;
+    if let Err(difference) = same_placement(&replayed.snapshot, after) {
+        return Ok(refuse(&format!(
+            "the restatectl script would not end where the plan does: {difference}"
+        )));
+    }
+    write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The header: the policy, the snapshot file's digest, the quality lines, the command line.
-fn header(input: &ScriptInput) -> anyhow::Result<ScriptHeader> {
-    let bytes = std::fs::read(input.path).with_context(|| {
+/// Says why there is no script, and exits 3.
+fn refuse(why: &str) -> ExitCode {
+    write_stderr_line(&format!("error: {why}; no script is printed"));
+    ExitCode::from(ErrorClass::PolicyFault.exit_code())
+}
+
+/// The header: the policy, the snapshot file's digest, the summary lines, the command line.
+fn header(source: &ScriptSource) -> anyhow::Result<ScriptHeader> {
+    let bytes = std::fs::read(source.path).with_context(|| {
         format!(
             "{}: cannot be read again for its digest",
-            input.path.display()
+            source.path.display()
         )
     })?;
     let command: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let (policy_name, policy_version, policy_sha256) = match source.policy {
+        Some(policy) => (
+            policy.name.clone(),
+            policy.version.clone(),
+            policy.sha256.clone(),
+        ),
+        None => (
+            "none: the host plans a rollout's leader moves".to_string(),
+            String::new(),
+            String::new(),
+        ),
+    };
     Ok(ScriptHeader {
-        policy_name: input.policy.name.clone(),
-        policy_version: input.policy.version.clone(),
-        policy_sha256: input.policy.sha256.clone(),
-        snapshot_path: input.path.display().to_string(),
+        policy_name,
+        policy_version,
+        policy_sha256,
+        snapshot_path: source.path.display().to_string(),
         snapshot_sha256: format!("{:x}", Sha256::digest(&bytes)),
-        quality: input
-            .quality
-            .table()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect(),
+        summary: source.summary.clone(),
         command: format!("worker-policy {}", command.join(" ")),
     })
 }

@@ -1,5 +1,6 @@
-//! The `restatectl` commands a script runs, as values: written as a line of shell words, and
-//! read back from one (exactly the forms we write; anything else is refused).
+//! The commands a script runs, as values: `restatectl` commands and calls of the script's own
+//! shell functions (see [`super::functions`]), written as a line of shell words and read back
+//! from one (exactly the forms we write; anything else is refused).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -11,6 +12,12 @@ use crate::ids::{plain_id, plain_id_list};
 
 /// The name of the shell function that waits for a new replica to catch up.
 pub const WAIT_CAUGHT_UP: &str = "wait_caught_up";
+
+/// The name of the shell function that waits for a partition's leader.
+pub const WAIT_LEADER: &str = "wait_leader";
+
+/// The name of the shell function that stops a rollout at a wave's restart point.
+pub const AWAIT_RESTART: &str = "await_restart";
 
 /// One command of a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,20 +40,8 @@ pub enum Command {
         /// The placement freeze reason written with it.
         freeze: String,
     },
-    /// `restatectl partitions leadership pin P... --node X`.
-    LeadershipPin {
-        /// The partitions.
-        partitions: Vec<PartitionId>,
-        /// The node they are pinned to.
-        node: NodeId,
-    },
     /// `restatectl partitions placement unfreeze P...`.
     PlacementUnfreeze {
-        /// The partitions.
-        partitions: Vec<PartitionId>,
-    },
-    /// `restatectl partitions leadership unpin P...`.
-    LeadershipUnpin {
         /// The partitions.
         partitions: Vec<PartitionId>,
     },
@@ -56,6 +51,23 @@ pub enum Command {
         partition: PartitionId,
         /// The node whose replica must catch up.
         node: NodeId,
+    },
+    /// `wait_leader P N`: the script's own function, polling until N leads P.
+    WaitLeader {
+        /// The partition.
+        partition: PartitionId,
+        /// The node that must lead it.
+        node: NodeId,
+    },
+    /// `await_restart W/T N...`: the script's own function; the operator restarts the nodes of
+    /// wave W of T, and the script goes on once each is alive with a new generation.
+    AwaitRestart {
+        /// The wave, from 1.
+        wave: usize,
+        /// How many waves the rollout has.
+        waves: usize,
+        /// The nodes to restart.
+        nodes: Vec<NodeId>,
     },
 }
 
@@ -83,23 +95,20 @@ impl fmt::Display for Command {
                 id_list(replicas),
                 quote(freeze)
             ),
-            Command::LeadershipPin { partitions, node } => write!(
-                f,
-                "restatectl partitions leadership pin {} --node {node}",
-                ranges(partitions).join(" ")
-            ),
             Command::PlacementUnfreeze { partitions } => write!(
                 f,
                 "restatectl partitions placement unfreeze {}",
                 ranges(partitions).join(" ")
             ),
-            Command::LeadershipUnpin { partitions } => write!(
-                f,
-                "restatectl partitions leadership unpin {}",
-                ranges(partitions).join(" ")
-            ),
             Command::WaitCaughtUp { partition, node } => {
                 write!(f, "{WAIT_CAUGHT_UP} {partition} {node}")
+            }
+            Command::WaitLeader { partition, node } => {
+                write!(f, "{WAIT_LEADER} {partition} {node}")
+            }
+            Command::AwaitRestart { wave, waves, nodes } => {
+                let nodes: Vec<String> = nodes.iter().map(u32::to_string).collect();
+                write!(f, "{AWAIT_RESTART} {wave}/{waves} {}", nodes.join(" "))
             }
         }
     }
@@ -146,27 +155,38 @@ pub fn parse(words: &[String]) -> Result<Command, NotACommand> {
             partition: partition_id(partition)?,
             node: node_id(node)?,
         }),
+        [WAIT_LEADER, partition, node] => Ok(Command::WaitLeader {
+            partition: partition_id(partition)?,
+            node: node_id(node)?,
+        }),
+        [AWAIT_RESTART, wave, nodes @ ..] => await_restart(wave, nodes),
         ["restatectl", "nodes", "set-worker-state", rest @ ..] => set_worker_state(rest),
         ["restatectl", "partitions", "placement", "set", rest @ ..] => placement_set(rest),
-        ["restatectl", "partitions", "leadership", "pin", rest @ ..] => {
-            let flags = Flags::read(rest, &["--node"], &[])?;
-            Ok(Command::LeadershipPin {
-                partitions: partition_ranges(&flags.positional)?,
-                node: node_id(flags.value("--node")?)?,
-            })
-        }
         ["restatectl", "partitions", "placement", "unfreeze", rest @ ..] => {
             Ok(Command::PlacementUnfreeze {
                 partitions: partition_ranges(&Flags::read(rest, &[], &[])?.positional)?,
             })
         }
-        ["restatectl", "partitions", "leadership", "unpin", rest @ ..] => {
-            Ok(Command::LeadershipUnpin {
-                partitions: partition_ranges(&Flags::read(rest, &[], &[])?.positional)?,
-            })
-        }
         _ => refuse("not a command a worker-policy script runs"),
     }
+}
+
+/// `await_restart W/T N...`: a wave from 1 to T, and at least one node, each once.
+fn await_restart(wave: &str, nodes: &[&str]) -> Result<Command, NotACommand> {
+    let numbers = wave
+        .split_once('/')
+        .and_then(|(w, t)| Some((w.parse::<usize>().ok()?, t.parse::<usize>().ok()?)));
+    let Some((wave, waves)) = numbers.filter(|&(w, t)| 1 <= w && w <= t) else {
+        return refuse(format!("`{wave}` is not a wave W/T with 1 <= W <= T"));
+    };
+    if nodes.is_empty() {
+        return refuse("await_restart names no node");
+    }
+    let nodes: Vec<NodeId> = nodes.iter().map(|n| node_id(n)).collect::<Result<_, _>>()?;
+    if nodes.iter().collect::<BTreeSet<_>>().len() != nodes.len() {
+        return refuse("await_restart names a node twice");
+    }
+    Ok(Command::AwaitRestart { wave, waves, nodes })
 }
 
 fn set_worker_state(rest: &[&str]) -> Result<Command, NotACommand> {
@@ -295,20 +315,31 @@ mod tests {
             replicas: vec![9, 12, 10],
             freeze: "it's $(rm -rf /) `x` \"y\"".into(),
         });
-        round_trip(Command::LeadershipPin {
-            partitions: vec![3, 4, 5, 9],
-            node: 7,
-        });
         round_trip(Command::PlacementUnfreeze {
             partitions: vec![0, 1, 2, 7],
-        });
-        round_trip(Command::LeadershipUnpin {
-            partitions: vec![8],
         });
         round_trip(Command::WaitCaughtUp {
             partition: 2,
             node: 5,
         });
+        round_trip(Command::WaitLeader {
+            partition: 2,
+            node: 5,
+        });
+        round_trip(Command::AwaitRestart {
+            wave: 1,
+            waves: 3,
+            nodes: vec![4, 5],
+        });
+        assert_eq!(
+            Command::AwaitRestart {
+                wave: 2,
+                waves: 3,
+                nodes: vec![4, 5]
+            }
+            .to_string(),
+            "await_restart 2/3 4 5"
+        );
     }
 
     #[test]
@@ -328,7 +359,12 @@ mod tests {
         assert!(refused(
             "restatectl partitions placement set 1 2 --replicas 1 --freeze x"
         ));
-        assert!(refused("restatectl partitions leadership pin --node 3"));
+        assert!(refused("restatectl partitions leadership pin 3 --node 3"));
+        assert!(refused("await_restart 4/3 1"));
+        assert!(refused("await_restart 1/3"));
+        assert!(refused("await_restart 1/3 4 4"));
+        assert!(refused("await_restart 1 4"));
+        assert!(refused("wait_leader 1"));
         assert!(refused("restatectl partitions placement unfreeze 5-3"));
         assert!(refused("rm -rf /"));
     }

@@ -1,5 +1,5 @@
-//! The top of a script: what made it, from what, how good the result is, how to run it, and
-//! the shell function that waits for a new replica to catch up.
+//! The top of a script: what made it, from what, how good the result is, how to run it, how it
+//! moves leaders, and what its freezes cost.
 
 use super::shell::comment;
 
@@ -21,8 +21,8 @@ pub struct ScriptHeader {
     pub snapshot_path: String,
     /// The SHA-256 of that file's bytes, in hex.
     pub snapshot_sha256: String,
-    /// The quality figures of the change, one line each.
-    pub quality: Vec<String>,
+    /// Lines about the change (its quality figures, a rollout's rule), one each.
+    pub summary: Vec<String>,
     /// The worker-policy command that made the script.
     pub command: String,
 }
@@ -41,55 +41,55 @@ impl ScriptHeader {
         format!("{FREEZE_PREFIX}{digest}")
     }
 
-    /// The header lines for a script of `rounds` rounds, through `set -euo pipefail` and the
-    /// wait function.
-    pub fn text(&self, rounds: usize) -> String {
+    /// The header lines for a script of `rounds` rounds and `restarts` restart points, through
+    /// `set -euo pipefail`.
+    pub fn text(&self, rounds: usize, restarts: usize) -> String {
         let mut out = String::from("#!/usr/bin/env bash\n");
-        out.push_str(&comment(&format!(
+        let mut made = format!(
             "A worker-policy plan as restatectl commands, for review. worker-policy never runs it.\n\
              made by:  {}\n\
-             policy:   {} {}\n\
-             sha256:   {}\n\
-             snapshot: {}\n\
+             policy:   {} {}\n",
+            self.command, self.policy_name, self.policy_version,
+        );
+        if !self.policy_sha256.is_empty() {
+            made.push_str(&format!("sha256:   {}\n", self.policy_sha256));
+        }
+        made.push_str(&format!(
+            "snapshot: {}\n\
              sha256:   {}\n\
              rounds:   {rounds}",
-            self.command,
-            self.policy_name,
-            self.policy_version,
-            self.policy_sha256,
-            self.snapshot_path,
-            self.snapshot_sha256,
-        )));
-        for line in &self.quality {
+            self.snapshot_path, self.snapshot_sha256,
+        ));
+        if restarts > 0 {
+            made.push_str(&format!("\nrestarts: {restarts}"));
+        }
+        out.push_str(&comment(&made));
+        for line in &self.summary {
             out.push_str(&comment(line));
         }
-        out.push_str(&comment(
-            "\nPoint restatectl at the cluster first, at a node with the admin role (the wait\n\
-             below queries its SQL tables): export RESTATECTL_ADDRESS=http://<admin-node>:5122/\n\
-             Each line runs only when the ones before it succeeded; after a failure, fix its cause\n\
-             and run the rest from the failed line. Replicas are added before any is removed, and\n\
-             every set written is frozen so Restate's scheduler does not undo it (see the end).\n\
-             WAIT_CAUGHT_UP_TRIES and WAIT_CAUGHT_UP_SLEEP (seconds) bound the wait for a new replica.",
-        ));
-        out.push_str("set -euo pipefail\n\n");
-        out.push_str(WAIT_FUNCTION);
+        out.push_str(&comment(HOW_TO_RUN));
+        out.push_str("set -euo pipefail\n");
         out
     }
 }
 
-/// The shell function `wait_caught_up P N`: polls Restate's `partition_state` until N's
-/// processor of P reports `replay_status` active; exits 1 after the tries run out.
-pub const WAIT_FUNCTION: &str = r#"wait_caught_up() {
-  local partition="$1" node="$2" attempt
-  local tries="${WAIT_CAUGHT_UP_TRIES:-120}" pause="${WAIT_CAUGHT_UP_SLEEP:-5}"
-  local query="SELECT replay_status FROM partition_state WHERE partition_id = ${partition} AND plain_node_id = 'N${node}'"
-  for ((attempt = 1; attempt <= tries; attempt++)); do
-    if restatectl sql --json "${query}" 2>/dev/null | grep -q '"replay_status":"active"'; then
-      return 0
-    fi
-    sleep "${pause}"
-  done
-  echo "partition ${partition}: the replica on N${node} has not caught up after ${tries} tries; run the rest of this script from this line once it has" >&2
-  exit 1
-}
-"#;
+/// How to run a script, how it moves leaders, its waits, and what its freezes cost.
+const HOW_TO_RUN: &str = "\n\
+Point restatectl at the cluster first, at a node with the admin role (restatectl sql, which the\n\
+waits use, talks only to the first address): export RESTATECTL_ADDRESS=http://<admin-node>:5122/\n\
+Run it as `bash script.sh`. Each line runs only when the ones before it succeeded; after a\n\
+failure, fix its cause and run the rest from the failed line (a wait that times out prints how).\n\
+Replicas are added before any is removed.\n\
+\n\
+Leaders: after `placement set`, Restate elects the last node of the list (or an alive member the\n\
+partition's leader affinity points to). So each set lists last the replica that is to lead: the\n\
+current leader while a set grows (a caught-up replica, never a new one), the plan's leader in the\n\
+final set; a leader move alone is the same set reordered. No leadership pin is written.\n\
+wait_leader waits until the plan's leader leads; wait_caught_up until a new replica caught up.\n\
+WAIT_SLEEP (seconds between polls, default 0.5) and WAIT_TIMEOUT (seconds, default 300) bound them.\n\
+\n\
+Freezes: every set written is frozen, or Restate's scheduler would undo it (`placement set` writes\n\
+the replication {node: N}). A frozen partition is one Restate no longer repairs: if a node holding\n\
+it dies later, it stays short of that replica until it is handed back (the commands at the end) or\n\
+a controller of yours keeps it. A freeze does not stop Restate finishing a reconfiguration already\n\
+in flight (a pending `next`), so the script counts its nodes as serving replicas.";

@@ -1,11 +1,13 @@
 //! Reading a script back and applying it to a snapshot as Restate would: the oracle of the
 //! script's tests, and the check the CLI runs on every script before printing it.
 
+use std::collections::BTreeSet;
+
 use thiserror::Error;
 use worker_policy_model::Snapshot;
 
-use super::command::{parse, NotACommand};
-use super::header::WAIT_FUNCTION;
+use super::command::{parse, Command, NotACommand};
+use super::functions::Block;
 use super::restate::{Refusal, RestateView};
 use super::shell::{words, ShellError};
 
@@ -40,19 +42,22 @@ pub enum ReplayProblem {
     /// Restate would refuse it (or it would not take effect).
     #[error("{0}")]
     Refused(#[from] Refusal),
-    /// The wait function is not the one worker-policy writes.
-    #[error("the wait_caught_up function differs from the one worker-policy writes")]
+    /// A block of shell functions that is not exactly one worker-policy writes, or given twice.
+    #[error("the shell functions differ from the ones worker-policy writes, or are defined twice")]
     Function,
+    /// A command before the functions it needs (the helpers come before any command).
+    #[error("a command before the shell functions it needs are defined")]
+    Undefined,
 }
 
-/// Applies `script` to `snapshot`: comments, blank lines, `set -euo pipefail` and the wait
-/// function (exactly as written) are skipped; every other line must be a command of ours that
-/// Restate accepts at that point.
+/// Applies `script` to `snapshot`: comments, blank lines, `set -euo pipefail` and the blocks of
+/// shell functions (exactly as written, each once) are skipped; every other line must be a
+/// command of ours that Restate accepts at that point, after the functions it needs.
 pub fn replay(script: &str, snapshot: &Snapshot) -> Result<Replayed, ReplayError> {
     let mut view = RestateView::new(snapshot.clone());
     let mut commands = 0;
+    let mut defined = BTreeSet::new();
     let lines: Vec<&str> = script.lines().collect();
-    let function: Vec<&str> = WAIT_FUNCTION.lines().collect();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].trim();
@@ -61,9 +66,13 @@ pub fn replay(script: &str, snapshot: &Snapshot) -> Result<Replayed, ReplayError
             line: number,
             problem,
         };
-        if line == function[0] {
-            let end = i + function.len();
-            if lines.get(i..end) != Some(function.as_slice()) {
+        if let Some(block) = Block::ALL
+            .into_iter()
+            .find(|b| b.text().lines().next() == Some(line))
+        {
+            let text: Vec<&str> = block.text().lines().collect();
+            let end = i + text.len();
+            if lines.get(i..end) != Some(text.as_slice()) || !defined.insert(block) {
                 return Err(at(ReplayProblem::Function));
             }
             i = end;
@@ -75,6 +84,9 @@ pub fn replay(script: &str, snapshot: &Snapshot) -> Result<Replayed, ReplayError
         }
         let words = words(line).map_err(|e| at(e.into()))?;
         let command = parse(&words).map_err(|e| at(e.into()))?;
+        if !needs(&command).iter().all(|b| defined.contains(b)) {
+            return Err(at(ReplayProblem::Undefined));
+        }
         view.apply(&command).map_err(|e| at(e.into()))?;
         commands += 1;
     }
@@ -82,4 +94,13 @@ pub fn replay(script: &str, snapshot: &Snapshot) -> Result<Replayed, ReplayError
         snapshot: view.into_snapshot(),
         commands,
     })
+}
+
+/// The blocks of functions `command` needs defined before it: the helpers (with their admin
+/// check) for every command, and the restart point's for `await_restart`.
+fn needs(command: &Command) -> &'static [Block] {
+    match command {
+        Command::AwaitRestart { .. } => &[Block::Helpers, Block::Restart],
+        _ => &[Block::Helpers],
+    }
 }

@@ -1,13 +1,21 @@
 //! What Restate does with each command of a script, on a snapshot: the checks `restatectl`
 //! makes (and the ones a script must make for it, where a command would silently not take
-//! effect), then the change. The script writer runs every command it writes through this, and
-//! the replay runs every command it reads.
+//! effect, or a wait would never end), then the change. The script writer runs every command it
+//! writes through this, and the replay runs every command it reads.
+//!
+//! Two behaviours of Restate 1.7.12, measured on a live cluster, shape the model:
+//!
+//! - after `placement set P --replicas L`, Restate re-elects P's leader ([`elect`]): an alive
+//!   member the leader affinity points to (the last such in `L`), else the last alive node of
+//!   `L` (its `select_leader` gives ties to the last equal score, every replica once caught up);
+//! - a placement freeze does not hold a pending `next`: Restate completes it. A frozen
+//!   partition's pending `next` nodes are therefore replicas from the start of the view.
 
 use std::collections::HashMap;
 
 use thiserror::Error;
 use worker_policy_model::{
-    LeaderAffinity, Node, NodeId, PartitionId, Roles, Snapshot, WorkerState,
+    LeaderAffinity, Node, NodeId, Partition, PartitionId, Roles, Snapshot, WorkerState,
 };
 
 use super::command::Command;
@@ -66,13 +74,15 @@ pub enum Refusal {
         /// The size given.
         count: usize,
     },
-    /// A pin on a node that is not an alive replica would never take effect.
-    #[error("partition {partition}: N{node} is not an alive replica, so a pin to it would not take effect")]
-    PinOffReplica {
+    /// Waiting for a leader Restate would not elect: the wait would never end.
+    #[error("partition {partition}: Restate elects {} here, not N{node}, so waiting for N{node} to lead would never end", elected.map_or("no leader".to_string(), |n| format!("N{n}")))]
+    NotElected {
         /// The partition.
         partition: PartitionId,
-        /// The node.
+        /// The node waited for.
         node: NodeId,
+        /// The leader Restate elects.
+        elected: Option<NodeId>,
     },
     /// Waiting for a replica the node does not hold.
     #[error("partition {partition}: N{node} holds no replica to wait for")]
@@ -92,9 +102,30 @@ pub struct RestateView {
     partitions: HashMap<PartitionId, usize>,
 }
 
+/// The leader Restate elects for `partition` among `members` (in list order): the last alive
+/// member its leader affinity points to, else the last alive member; none when no member is
+/// alive. `node` finds a member's node (an unknown member is not alive).
+pub fn elect<'n>(
+    members: &[NodeId],
+    affinity: Option<&LeaderAffinity>,
+    node: impl Fn(NodeId) -> Option<&'n Node>,
+) -> Option<NodeId> {
+    let alive: Vec<&Node> = members
+        .iter()
+        .filter_map(|&id| node(id))
+        .filter(|n| n.alive)
+        .collect();
+    let affine = affinity.and_then(|a| alive.iter().rev().find(|n| a.matches(n)));
+    affine.or(alive.last()).map(|n| n.id)
+}
+
 impl RestateView {
-    /// The cluster of `snapshot`.
-    pub fn new(snapshot: Snapshot) -> RestateView {
+    /// The cluster of `snapshot`, with every frozen partition's pending `next` completed (its
+    /// nodes are replicas: Restate finishes a reconfiguration in flight despite a freeze).
+    pub fn new(mut snapshot: Snapshot) -> RestateView {
+        for p in &mut snapshot.partitions {
+            complete_frozen_next(p);
+        }
         let nodes = snapshot.nodes.iter().enumerate().map(|(i, n)| (n.id, i));
         let partitions = snapshot
             .partitions
@@ -126,18 +157,21 @@ impl RestateView {
             .ok_or(Refusal::UnknownNode(id))
     }
 
+    /// The leader Restate elects for partition `id` among `members`, in list order.
+    pub fn elect(&self, id: PartitionId, members: &[NodeId]) -> Result<Option<NodeId>, Refusal> {
+        let affinity = self.partition(id)?.leader_affinity.as_ref();
+        Ok(elect(members, affinity, |n| self.node(n).ok()))
+    }
+
     /// The partition `id`.
-    pub fn partition(&self, id: PartitionId) -> Result<&worker_policy_model::Partition, Refusal> {
+    pub fn partition(&self, id: PartitionId) -> Result<&Partition, Refusal> {
         self.partitions
             .get(&id)
             .map(|&i| &self.snapshot.partitions[i])
             .ok_or(Refusal::UnknownPartition(id))
     }
 
-    fn partition_mut(
-        &mut self,
-        id: PartitionId,
-    ) -> Result<&mut worker_policy_model::Partition, Refusal> {
+    fn partition_mut(&mut self, id: PartitionId) -> Result<&mut Partition, Refusal> {
         let i = *self
             .partitions
             .get(&id)
@@ -156,15 +190,8 @@ impl RestateView {
                 replicas,
                 freeze,
             } => self.placement_set(*partition, replicas, freeze),
-            Command::LeadershipPin { partitions, node } => {
-                partitions.iter().try_for_each(|&p| self.pin(p, *node))
-            }
             Command::PlacementUnfreeze { partitions } => {
                 self.each_known(partitions, |p| p.freeze = None);
-                Ok(())
-            }
-            Command::LeadershipUnpin { partitions } => {
-                self.each_known(partitions, |p| p.leader_affinity = None);
                 Ok(())
             }
             Command::WaitCaughtUp { partition, node } => {
@@ -175,6 +202,20 @@ impl RestateView {
                         node: *node,
                     }),
                 }
+            }
+            Command::WaitLeader { partition, node } => {
+                let elected = self.partition(*partition)?.leader;
+                match elected == Some(*node) {
+                    true => Ok(()),
+                    false => Err(Refusal::NotElected {
+                        partition: *partition,
+                        node: *node,
+                        elected,
+                    }),
+                }
+            }
+            Command::AwaitRestart { nodes, .. } => {
+                nodes.iter().try_for_each(|&n| self.node(n).map(|_| ()))
             }
         }
     }
@@ -220,36 +261,17 @@ impl RestateView {
                 return Err(Refusal::RepeatedReplica(id));
             }
         }
+        let leader = self.elect(id, replicas)?;
         let partition = self.partition_mut(id)?;
         partition.replicas = replicas.to_vec();
         partition.next = None;
         partition.freeze = Some(freeze.to_string());
-        if partition.leader.is_some_and(|l| !replicas.contains(&l)) {
-            partition.leader = None;
-        }
-        Ok(())
-    }
-
-    fn pin(&mut self, id: PartitionId, node: NodeId) -> Result<(), Refusal> {
-        let alive = self.node(node)?.alive;
-        let partition = self.partition_mut(id)?;
-        if !alive || !partition.replicas.contains(&node) {
-            return Err(Refusal::PinOffReplica {
-                partition: id,
-                node,
-            });
-        }
-        partition.leader = Some(node);
-        partition.leader_affinity = Some(LeaderAffinity::Node(node));
+        partition.leader = leader;
         Ok(())
     }
 
     /// Applies `change` to each partition of `ids` the cluster has; Restate skips the others.
-    fn each_known(
-        &mut self,
-        ids: &[PartitionId],
-        mut change: impl FnMut(&mut worker_policy_model::Partition),
-    ) {
+    fn each_known(&mut self, ids: &[PartitionId], mut change: impl FnMut(&mut Partition)) {
         for id in ids {
             if let Ok(partition) = self.partition_mut(*id) {
                 change(partition);
@@ -258,10 +280,20 @@ impl RestateView {
     }
 }
 
+/// A frozen partition's pending `next` as Restate will complete it: its nodes become replicas.
+fn complete_frozen_next(partition: &mut Partition) {
+    if partition.freeze.is_none() {
+        return;
+    }
+    let pending: Vec<NodeId> = partition.pending_next().collect();
+    partition.replicas.extend(pending);
+    partition.next = None;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use worker_policy_model::{Partition, Replication};
+    use worker_policy_model::Replication;
 
     fn view() -> RestateView {
         let mut nodes: Vec<Node> = (1..=4).map(|id| Node::worker(id, "eu.a")).collect();
@@ -299,19 +331,24 @@ mod tests {
     }
 
     #[test]
-    fn a_placement_set_replaces_the_set_freezes_it_and_drops_a_leader_left_out() {
+    fn a_placement_set_replaces_the_set_freezes_it_and_elects_its_last_alive_node() {
         let mut view = view();
         let set = |replicas: Vec<NodeId>| Command::PlacementSet {
             partition: 0,
             replicas,
             freeze: "why".into(),
         };
-        view.apply(&set(vec![1, 2])).unwrap();
+        view.apply(&set(vec![2, 1])).unwrap();
         let p = view.partition(0).unwrap();
         assert_eq!(
             (p.replicas.clone(), p.leader, p.freeze.as_deref()),
-            (vec![1, 2], None, Some("why"))
+            (vec![2, 1], Some(1), Some("why"))
         );
+        // N4 is dead: the last alive node leads.
+        view.apply(&set(vec![1, 3, 4])).unwrap();
+        assert_eq!(view.partition(0).unwrap().leader, Some(3));
+        view.apply(&set(vec![4])).unwrap();
+        assert_eq!(view.partition(0).unwrap().leader, None);
         assert_eq!(
             view.apply(&set(vec![1, 1])),
             Err(Refusal::RepeatedReplica(0))
@@ -324,20 +361,72 @@ mod tests {
     }
 
     #[test]
-    fn pins_and_waits_need_a_replica_and_transitions_need_force_where_restate_does() {
+    fn an_alive_member_the_affinity_points_to_wins_over_the_order() {
+        let mut s = view().into_snapshot();
+        s.nodes[1].location = "eu.b".into();
+        let nodes = s.nodes.clone();
+        let node = |id: NodeId| nodes.iter().find(|n| n.id == id);
+        let zone_a = LeaderAffinity::Location("eu.a".into());
+        assert_eq!(elect(&[1, 3, 2], Some(&zone_a), node), Some(3));
+        assert_eq!(elect(&[3, 1, 2], Some(&zone_a), node), Some(1));
+        // An affinity to a dead member (N4) or to no member does not count.
+        assert_eq!(
+            elect(&[1, 4, 2], Some(&LeaderAffinity::Node(4)), node),
+            Some(2)
+        );
+        assert_eq!(
+            elect(&[1, 2], Some(&LeaderAffinity::Node(3)), node),
+            Some(2)
+        );
+        assert_eq!(elect(&[2, 1], None, node), Some(1));
+    }
+
+    #[test]
+    fn a_frozen_partitions_pending_next_counts_as_completed() {
+        let mut s = view().into_snapshot();
+        s.partitions[0].next = Some(vec![1, 2]);
+        s.partitions.push(Partition {
+            next: Some(vec![1, 2]),
+            ..Partition::placed(1, &[1], Some(1))
+        });
+        s.partitions[0].freeze = Some("operator".into());
+        let view = RestateView::new(s);
+        let frozen = view.partition(0).unwrap();
+        assert_eq!(
+            (frozen.replicas.clone(), frozen.next.clone()),
+            (vec![1, 3, 2], None)
+        );
+        assert_eq!(view.partition(1).unwrap().next, Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn waits_need_a_replica_or_the_elected_leader_and_transitions_need_force_where_restate_does() {
         let mut view = view();
-        let pin = |node| Command::LeadershipPin {
-            partitions: vec![0],
-            node,
-        };
-        assert!(view.apply(&pin(2)).is_err());
-        view.apply(&pin(1)).unwrap();
-        assert_eq!(view.partition(0).unwrap().leader, Some(1));
         let wait = Command::WaitCaughtUp {
             partition: 0,
             node: 2,
         };
         assert!(view.apply(&wait).is_err());
+        let leader = |node| Command::WaitLeader { partition: 0, node };
+        view.apply(&leader(3)).unwrap();
+        assert_eq!(
+            view.apply(&leader(1)),
+            Err(Refusal::NotElected {
+                partition: 0,
+                node: 1,
+                elected: Some(3)
+            })
+        );
+        let restart = |nodes| Command::AwaitRestart {
+            wave: 1,
+            waves: 1,
+            nodes,
+        };
+        view.apply(&restart(vec![1, 2])).unwrap();
+        assert_eq!(
+            view.apply(&restart(vec![1, 9])),
+            Err(Refusal::UnknownNode(9))
+        );
         let disable = |force| Command::SetWorkerState {
             node: 3,
             state: WorkerState::Disabled,

@@ -1,41 +1,68 @@
-//! Writing a plan's rounds as a script: the order of each round's commands, every command
-//! checked on the cluster as Restate would have it at that line.
+//! Writing a script: its parts in order (a plan's rounds, a rollout's restart points), each
+//! round's commands in the order that keeps every line safe, every command checked on the
+//! cluster as Restate would have it at that line.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use worker_policy_model::{
-    LeaderAffinity, NodeId, Partition, PartitionId, Plan, Snapshot, Step, StepOp, Transition,
-    WorkerState,
+    NodeId, Partition, PartitionId, Plan, Snapshot, Step, StepOp, Transition, WorkerState,
 };
 
 use super::command::Command;
 use super::error::ScriptError;
+use super::functions::Block;
 use super::header::ScriptHeader;
+use super::parts::{round_parts, Part};
 use super::restate::{needs_force, RestateView};
 use super::shell::comment;
 
-/// The script that applies `rounds` (each plan made on the snapshot the one before leads to,
+/// The script that applies `plans` (each made on the snapshot the one before leads to,
 /// the first on `snapshot`) with `restatectl`, safe at every line; see the README's
 /// `--emit restatectl` section for the order and why.
 pub fn restatectl_script(
     header: &ScriptHeader,
     snapshot: &Snapshot,
-    rounds: &[Plan],
+    plans: &[Plan],
 ) -> Result<String, ScriptError> {
+    script(header, snapshot, &round_parts(plans))
+}
+
+/// The script of `parts` on `snapshot`: the header, the helper functions, each part, and the
+/// hand-back of what it froze.
+pub fn script(
+    header: &ScriptHeader,
+    snapshot: &Snapshot,
+    parts: &[Part],
+) -> Result<String, ScriptError> {
+    let restarts = parts.iter().filter(|p| p.plan().is_none()).count();
     let mut writer = Writer::new(header, snapshot);
-    writer.out.push_str(&header.text(rounds.len()));
-    if rounds.iter().all(Plan::is_empty) {
+    writer
+        .out
+        .push_str(&header.text(parts.len() - restarts, restarts));
+    if parts.iter().all(|p| p.plan().is_some_and(Plan::is_empty)) {
         writer.out.push_str("\n# nothing to do\n");
         return Ok(writer.out);
     }
-    for (i, plan) in rounds.iter().enumerate() {
-        writer.round = i + 1;
-        writer.write_round(plan, rounds.len())?;
+    writer.out.push('\n');
+    writer.out.push_str(Block::Helpers.text());
+    if restarts > 0 {
+        writer.out.push('\n');
+        writer.out.push_str(Block::Restart.text());
+    }
+    for part in parts {
+        match part {
+            Part::Round {
+                title,
+                plan,
+                confirm_draining,
+            } => writer.write_round(title, plan, *confirm_draining)?,
+            Part::Restart { wave, waves, nodes } => writer.restart(*wave, *waves, nodes)?,
+        }
     }
     writer.out.push_str(&super::handback::text(
         snapshot,
         &writer.frozen,
-        &writer.pinned,
+        &writer.kept,
     ));
     Ok(writer.out)
 }
@@ -44,7 +71,8 @@ pub fn restatectl_script(
 /// it and as the plans see it.
 pub(super) struct Writer<'a> {
     pub(super) out: String,
-    pub(super) round: usize,
+    /// The part being written, as errors name it.
+    pub(super) part: String,
     pub(super) freeze: String,
     pub(super) original: &'a Snapshot,
     /// Restate's view: the commands so far applied.
@@ -54,8 +82,8 @@ pub(super) struct Writer<'a> {
     pub(super) model_partitions: HashMap<PartitionId, usize>,
     /// The partitions the script froze.
     pub(super) frozen: BTreeSet<PartitionId>,
-    /// The partitions the script pinned, with the affinity each had before.
-    pub(super) pinned: BTreeMap<PartitionId, Option<LeaderAffinity>>,
+    /// The partitions frozen before the script whose sets it wrote, keeping their freeze.
+    pub(super) kept: BTreeSet<PartitionId>,
 }
 
 impl<'a> Writer<'a> {
@@ -68,14 +96,14 @@ impl<'a> Writer<'a> {
             .collect();
         Writer {
             out: String::new(),
-            round: 0,
+            part: String::new(),
             freeze: header.freeze_reason(),
             original: snapshot,
             view: RestateView::new(snapshot.clone()),
             model: snapshot.clone(),
             model_partitions,
             frozen: BTreeSet::new(),
-            pinned: BTreeMap::new(),
+            kept: BTreeSet::new(),
         }
     }
 
@@ -84,7 +112,7 @@ impl<'a> Writer<'a> {
         self.view
             .apply(&command)
             .map_err(|refusal| ScriptError::Refused {
-                round: self.round,
+                part: self.part.clone(),
                 command: command.to_string(),
                 refusal,
             })?;
@@ -96,14 +124,21 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// One round, in the order that keeps every line safe.
-    fn write_round(&mut self, plan: &Plan, rounds: usize) -> Result<(), ScriptError> {
-        self.out.push_str(&format!(
-            "\n# ---- round {} of {rounds}: {} transition(s), {} step(s) ----\n",
-            self.round,
+    /// One round, in the order that keeps every line safe; `confirm_draining` for the first
+    /// round of a plan (see [`Writer::confirm_draining`]).
+    fn write_round(
+        &mut self,
+        title: &str,
+        plan: &Plan,
+        confirm_draining: bool,
+    ) -> Result<(), ScriptError> {
+        self.part = title.to_string();
+        self.out.push('\n');
+        self.out.push_str(&comment(&format!(
+            "---- {title}: {} transition(s), {} step(s) ----",
             plan.transitions.len(),
             plan.steps.len()
-        ));
+        )));
         if plan.is_empty() {
             self.out.push_str("# nothing to do\n");
             return Ok(());
@@ -124,7 +159,7 @@ impl<'a> Writer<'a> {
         for t in transitions_to(plan, &[WorkerState::Draining]) {
             self.transition(t)?;
         }
-        if self.round == 1 {
+        if confirm_draining {
             self.confirm_draining(plan)?;
         }
         for t in transitions_to(plan, &[WorkerState::Disabled, WorkerState::Provisioning]) {
@@ -139,7 +174,7 @@ impl<'a> Writer<'a> {
             .view
             .node(t.node)
             .map_err(|refusal| ScriptError::Refused {
-                round: self.round,
+                part: self.part.clone(),
                 command: format!("set-worker-state N{}", t.node),
                 refusal,
             })?;
@@ -181,7 +216,7 @@ impl<'a> Writer<'a> {
             .find(|p| p.is_held_by(node) || p.leader == Some(node));
         match used {
             Some(p) => Err(ScriptError::StillInUse {
-                round: self.round,
+                part: self.part.clone(),
                 node,
                 partition: p.id,
             }),
@@ -189,7 +224,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Round 1: tells Restate that the nodes the snapshot has draining (and the plan leaves
+    /// The first round of a plan: tells Restate that the nodes the snapshot has draining (and the plan leaves
     /// alone) are draining, after the moves that empty them.
     fn confirm_draining(&mut self, plan: &Plan) -> Result<(), ScriptError> {
         let moved: BTreeSet<NodeId> = plan.transitions.iter().map(|t| t.node).collect();
