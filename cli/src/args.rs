@@ -46,12 +46,14 @@ pub enum Command {
     /// differs, 3 when either policy misbehaves.
     Diff(diff::DiffArgs),
     /// Remove nodes in a safe order: refused when the set cannot leave; otherwise waves of
-    /// drained nodes, each simulated to convergence and disabled. Exit 0 done, 1 refused, 2 bad
-    /// input, 3 the policy misbehaved.
+    /// drained nodes, each simulated to convergence and disabled (`--emit restatectl`: as one
+    /// script). Exit 0 done, 1 refused, 2 bad input, 3 the policy misbehaved or the script
+    /// cannot reach the plan.
     Decommission(decommission::DecommissionArgs),
     /// Plan a rolling restart: waves that never take down more of a partition than the
-    /// replication property can spare, leaders moved off each wave first. Exit 1 when no safe
-    /// order exists.
+    /// replication property can spare, leaders moved off each wave first (`--emit restatectl`:
+    /// a script that stops at each wave's restart point). Exit 1 when no safe order exists, 3
+    /// when the script cannot reach the plan (a leader affinity Restate honours first).
     Rollout(rollout::RolloutArgs),
     /// One self-contained HTML page of a policy's plan (or two side by side with `--against`):
     /// replicas and leaders per node against the fair share, moves, figures and reasons.

@@ -2,9 +2,11 @@
 //! Refused before any wave when the set cannot leave; otherwise waves of at most
 //! `--max-draining` nodes, each drained, simulated to convergence and disabled by the host
 //! library's planner ([`worker_policy::decommission`]), with the moves, leader changes, rounds
-//! and quality of each wave.
+//! and quality of each wave. `--emit restatectl` prints the waves as one script, ending with
+//! the nodes disabled, when every node of the set ends disabled.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
@@ -15,10 +17,12 @@ use worker_policy::decommission::{
 use worker_policy::ErrorClass;
 use worker_policy_model::quality;
 use worker_policy_model::{NodeId, Snapshot, StepOp, Transition};
+use worker_policy_restate_bridge::script::{decommission_parts, DecommissionWave};
 
 use crate::error::CliError;
-use crate::output::{OutputOptions, Render};
+use crate::output::{write_stderr_line, Render};
 use crate::plan_input::PlanInput;
+use crate::script_output::{emit_parts, quality_lines, PlanOutputOptions, ScriptSource};
 use crate::values;
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::{PlanView, TransitionView};
@@ -44,7 +48,7 @@ pub struct DecommissionArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub render: OutputOptions,
+    pub render: PlanOutputOptions,
 }
 
 /// The waves of a decommission, or why it is refused.
@@ -152,9 +156,46 @@ fn transition_view(t: &Transition) -> TransitionView {
     }
 }
 
+/// Runs `decommission` and prints its result in the format asked for: the script only when
+/// every node of the set ends disabled (else exit 1, saying why, and no script).
+pub fn emit(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let (out, done, first) = run(args, verbose)?;
+    if let Some(format) = args.render.format.shared() {
+        return crate::output::emit(&out, format);
+    }
+    let Some(done) = done.filter(|_| out.failure().is_none()) else {
+        let why = match &out.refusal {
+            Some(refusal) => format!("the decommission is refused: {}", refusal.message),
+            None => "some drained nodes are left draining (see --format table)".to_string(),
+        };
+        write_stderr_line(&format!("error: {why}; no restatectl script is printed"));
+        return Ok(ExitCode::from(ErrorClass::Refused.exit_code()));
+    };
+    let waves: Vec<DecommissionWave> = done
+        .waves
+        .iter()
+        .map(|w| DecommissionWave {
+            nodes: w.nodes.clone(),
+            drains: w.drains.clone(),
+            rounds: w.rounds.clone(),
+            disables: w.disables.clone(),
+        })
+        .collect();
+    let source = ScriptSource {
+        policy: Some(&out.policy),
+        summary: out.quality.as_ref().map(quality_lines).unwrap_or_default(),
+        path: &args.input.snapshot,
+    };
+    emit_parts(&source, &first, &decommission_parts(&waves), &done.last)
+}
+
 /// Runs `decommission`: a refusal is a result (exit 1); bad node names exit 2; a policy that
 /// misbehaves exits 3. The final snapshot is written only when every node ended disabled.
-pub fn run(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<Decommissioned> {
+/// Returns the result, the decommission it shows (none when refused) and the first snapshot.
+fn run(
+    args: &DecommissionArgs,
+    verbose: bool,
+) -> anyhow::Result<(Decommissioned, Option<Decommission>, Snapshot)> {
     let (file, policy) = args.input.load()?;
     let request = DecommissionRequest {
         nodes: args.nodes.clone(),
@@ -179,7 +220,7 @@ pub fn run(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<Decommissio
         Ok(done) => done,
         Err(error) => {
             out.refusal = Some(refusal(error)?);
-            return Ok(out);
+            return Ok((out, None, file.snapshot));
         }
     };
     out.complete = done.is_complete();
@@ -188,7 +229,7 @@ pub fn run(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<Decommissio
         out.written = Some(path.clone());
     }
     fill(&mut out, &done, &file.snapshot);
-    Ok(out)
+    Ok((out, Some(done), file.snapshot))
 }
 
 /// The waves, final counts and quality of a decommission that went ahead.

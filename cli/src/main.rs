@@ -57,8 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let format = a.render.format;
             emit(&diff::run(a, verbose)?, format)
         }
-        Command::Decommission(a) => emit(&decommission::run(&a, verbose)?, a.render.format),
-        Command::Rollout(a) => emit(&rollout::run(&a)?, a.render.format),
+        Command::Decommission(a) => decommission::emit(&a, verbose),
+        Command::Rollout(a) => rollout::emit(&a),
         Command::Report(a) => report::run(a, verbose),
         Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),

@@ -2,8 +2,12 @@
 //! ([`worker_policy::rollout`]): waves of at most `--max-unavailable` workers, none taking down
 //! more of a partition than the replication property can spare, each with its leader moves
 //! before and the leaders moved back after. No policy is loaded: no replica moves.
+//! `--emit restatectl` prints the waves as one script: per wave, the leaders moved off by
+//! reordered sets, a restart point where the operator restarts the wave's nodes, and the
+//! leaders moved back.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
@@ -12,10 +16,12 @@ use worker_policy::rollout::{rollout, Rollout, RolloutError, RolloutRequest};
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::ErrorClass;
 use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{NodeId, PartitionId, Replication, Scope};
+use worker_policy_model::{NodeId, PartitionId, Replication, Scope, Snapshot};
+use worker_policy_restate_bridge::script::{rollout_parts, RolloutWave as ScriptWave};
 
 use crate::error::CliError;
-use crate::output::{OutputOptions, Render};
+use crate::output::{write_stderr_line, Render};
+use crate::script_output::{emit_parts, PlanOutputOptions, ScriptSource};
 use crate::values;
 use crate::view::snapshot::snapshot_line;
 
@@ -32,7 +38,7 @@ pub struct RolloutArgs {
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_unavailable: u32,
     #[command(flatten)]
-    pub render: OutputOptions,
+    pub render: PlanOutputOptions,
 }
 
 /// The waves of a rollout, or why no safe order exists.
@@ -89,8 +95,47 @@ pub struct LeaderMoveView {
     pub to: NodeId,
 }
 
-/// Runs `rollout`: no safe order is a result (exit 1); bad node names exit 2.
-pub fn run(args: &RolloutArgs) -> anyhow::Result<RolloutView> {
+/// Runs `rollout` and prints its result in the format asked for; no script when no safe order
+/// exists (exit 1, saying why).
+pub fn emit(args: &RolloutArgs) -> anyhow::Result<ExitCode> {
+    let (view, plan, first) = run(args)?;
+    if let Some(format) = args.render.format.shared() {
+        return crate::output::emit(&view, format);
+    }
+    let Some(plan) = plan else {
+        let why = view.refusal.as_ref().map_or("", |r| r.message.as_str());
+        write_stderr_line(&format!(
+            "error: the rollout is refused: {why}; no restatectl script is printed"
+        ));
+        return Ok(ExitCode::from(ErrorClass::Refused.exit_code()));
+    };
+    let waves: Vec<ScriptWave> = plan
+        .waves
+        .iter()
+        .map(|w| ScriptWave {
+            nodes: w.nodes.clone(),
+            before: w.leader_moves.iter().map(|m| m.step.clone()).collect(),
+            back: w.leaders_back.clone(),
+        })
+        .collect();
+    let source = ScriptSource {
+        policy: None,
+        summary: vec![
+            format!("rule:     {}", view.rule),
+            format!(
+                "waves:    {}, of at most {} node(s)",
+                view.waves.len(),
+                view.max_unavailable
+            ),
+        ],
+        path: &args.snapshot,
+    };
+    emit_parts(&source, &first, &rollout_parts(&waves), &plan.last)
+}
+
+/// Runs `rollout`: no safe order is a result (exit 1); bad node names exit 2. Returns the
+/// result, the rollout it shows (none when refused) and the snapshot.
+fn run(args: &RolloutArgs) -> anyhow::Result<(RolloutView, Option<Rollout>, Snapshot)> {
     let file = SnapshotFile::read(&args.snapshot)?;
     let request = RolloutRequest {
         nodes: (!args.nodes.is_empty()).then(|| args.nodes.clone()),
@@ -105,21 +150,25 @@ pub fn run(args: &RolloutArgs) -> anyhow::Result<RolloutView> {
         waves: Vec::new(),
         snapshot: snapshot_line(&args.snapshot.display().to_string(), &file.snapshot),
     };
-    match rollout(&file.snapshot, &request) {
-        Ok(plan) => view.waves = waves(&plan),
+    let plan = match rollout(&file.snapshot, &request) {
+        Ok(plan) => {
+            view.waves = waves(&plan);
+            Some(plan)
+        }
         Err(RolloutError::NoSafeOrder(unsafe_restart)) => {
             view.refusal = Some(NoSafeOrderView {
                 message: unsafe_restart.to_string(),
                 node: unsafe_restart.node,
                 partition: unsafe_restart.partition,
             });
+            None
         }
         Err(error) if error.class() == ErrorClass::BadInput => {
             return Err(CliError::Argument(format!("--nodes: {error}")).into());
         }
         Err(error) => return Err(error.into()),
-    }
-    Ok(view)
+    };
+    Ok((view, plan, file.snapshot))
 }
 
 fn waves(plan: &Rollout) -> Vec<RolloutWaveView> {

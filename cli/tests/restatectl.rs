@@ -1,6 +1,8 @@
-//! `evaluate` and `simulate` with `--emit restatectl`: the script, replayed as Restate would run
-//! it, does what the JSON plan does; it is the same bytes on every run, and bash accepts its
-//! syntax (it is never run).
+//! `evaluate`, `simulate`, `decommission` and `rollout` with `--emit restatectl`: the script,
+//! replayed as Restate would run it (re-electing leaders by the order of each set), does what
+//! the plan does; it is the same bytes on every run, and bash accepts its syntax; a script that
+//! cannot reach the plan's leaders exits 3 (`restatectl_run.rs` runs the scripts against a
+//! stand-in for restatectl).
 
 mod common;
 
@@ -131,4 +133,171 @@ fn a_refused_simulation_prints_no_script_and_exits_as_refused() {
     let out = run(&["simulate", "--snapshot", &snapshot, "--emit", "restatectl"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
+/// Example `name` with `edit` applied, written to a scratch folder for `test`.
+fn edited_example(test: &str, name: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut json: Value =
+        serde_json::from_str(&std::fs::read_to_string(example(name)).unwrap()).unwrap();
+    edit(&mut json);
+    let path = common::scratch(test).join(name);
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_decommission_script_replays_to_the_final_snapshot_with_the_nodes_disabled() {
+    let dir = common::scratch("restatectl-decommission");
+    let output = dir.join("final.json").display().to_string();
+    let path = example_arg(EXAMPLES[0]);
+    let args = [
+        "decommission",
+        "--snapshot",
+        &path,
+        "--nodes",
+        "N3,N6",
+        "--emit",
+        "restatectl",
+        "--output",
+        &output,
+    ];
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    let last = SnapshotFile::read(std::path::Path::new(&output))
+        .unwrap()
+        .snapshot;
+    let replayed =
+        replay(&script, &snapshot(EXAMPLES[0])).unwrap_or_else(|e| panic!("{e}\n{script}"));
+    same_placement(&replayed.snapshot, &last).unwrap_or_else(|e| panic!("{e}\n{script}"));
+    for node in [3, 6] {
+        let state = replayed
+            .snapshot
+            .nodes
+            .iter()
+            .find(|n| n.id == node)
+            .unwrap();
+        assert_eq!(state.worker_state, WorkerState::Disabled);
+    }
+    assert!(
+        script.contains("# ---- wave 1 of 2 (N3), round 1 of "),
+        "{script}"
+    );
+    assert!(
+        script.contains("# ---- wave 2 of 2 (N6), round 1 of "),
+        "{script}"
+    );
+    assert!(
+        !script.contains("restatectl partitions leadership"),
+        "{script}"
+    );
+    // A set that cannot leave prints no script.
+    let refused = run(&[
+        "decommission",
+        "--snapshot",
+        &path,
+        "--nodes",
+        "N1,N2,N3",
+        "--emit",
+        "restatectl",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(refused.stdout.is_empty());
+    assert!(text(&refused.stderr).contains("no restatectl script is printed"));
+}
+
+#[test]
+fn a_rollout_script_stops_once_per_wave_with_the_waves_leaders_moved_off() {
+    let name = EXAMPLES[0];
+    let script = planned("rollout", name, "restatectl", &["--max-unavailable", "3"]);
+    let json: Value = serde_json::from_str(&planned(
+        "rollout",
+        name,
+        "json",
+        &["--max-unavailable", "3"],
+    ))
+    .unwrap();
+    let waves = json["waves"].as_array().unwrap();
+    let first = snapshot(name);
+    let replayed = replay(&script, &first).unwrap_or_else(|e| panic!("{e}\n{script}"));
+    // Leaders move back to active workers (N5, draining, keeps none): the rollout ends where it
+    // began but for those.
+    let mut expected = first.clone();
+    for moved in waves
+        .iter()
+        .flat_map(|w| w["leader_moves"].as_array().unwrap())
+    {
+        let from = moved["from"].as_u64().unwrap() as u32;
+        let node = first.nodes.iter().find(|n| n.id == from).unwrap();
+        if node.worker_state != WorkerState::Active {
+            let id = moved["partition"].as_u64().unwrap() as u32;
+            let p = expected.partitions.iter_mut().find(|p| p.id == id).unwrap();
+            p.leader = Some(moved["to"].as_u64().unwrap() as u32);
+        }
+    }
+    same_placement(&replayed.snapshot, &expected).unwrap_or_else(|e| panic!("{e}\n{script}"));
+    let restarts: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("await_restart "))
+        .collect();
+    assert_eq!(restarts.len(), waves.len(), "{script}");
+    for (i, wave) in waves.iter().enumerate() {
+        let nodes: Vec<String> = wave["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let line = format!(
+            "await_restart {}/{} {}",
+            i + 1,
+            waves.len(),
+            nodes.join(" ")
+        );
+        assert_eq!(restarts[i], line);
+        assert_eq!(script.matches(&format!("\n{line}\n")).count(), 1);
+        // Up to its restart point, the wave's leaders are where the plan moved them.
+        let upto = &script[..script.find(&format!("\n{line}\n")).unwrap()];
+        let at = replay(upto, &first).unwrap().snapshot;
+        for moved in wave["leader_moves"].as_array().unwrap() {
+            let id = moved["partition"].as_u64().unwrap() as u32;
+            let p = at.partitions.iter().find(|p| p.id == id).unwrap();
+            assert_eq!(
+                p.leader,
+                Some(moved["to"].as_u64().unwrap() as u32),
+                "{upto}"
+            );
+        }
+    }
+    assert!(script.contains("\nawait_restart() {\n"));
+}
+
+#[test]
+fn a_script_that_cannot_reach_the_plans_leader_exits_3_naming_the_partition_and_both_leaders() {
+    // Partition 0 (on N1, N5, N9, led by N1) pinned to N1: Restate elects N1 whatever the order,
+    // so the rollout cannot move its leader off N1 before N1 restarts.
+    let pinned = edited_example("restatectl-affinity", EXAMPLES[0], |json| {
+        let partition = json["partitions"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|p| p["id"] == 0)
+            .unwrap();
+        partition["leader_affinity"] = serde_json::json!({"node": 1});
+    });
+    let out = run(&["rollout", "--snapshot", &pinned, "--emit", "restatectl"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("partition 0: the plan's leader is N9, but Restate would elect N1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(rule restate-elects-the-plans-leader)"),
+        "{stderr}"
+    );
+    // The table still shows the plan: only the script is refused.
+    let table = run(&["rollout", "--snapshot", &pinned]);
+    assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
 }
