@@ -10,7 +10,7 @@ use worker_policy_model::{
 };
 
 use super::error::ImportError;
-use super::{location_notes, Imported};
+use super::{joining, location_notes, Imported};
 use crate::ids::plain_label;
 
 /// Where a record came from, for errors that point at it.
@@ -44,6 +44,8 @@ pub struct Cluster {
     pub nodes: BTreeMap<NodeId, (Node, Source)>,
     /// Ids of removed nodes (`[id, "Tombstone"]`).
     pub tombstones: BTreeSet<NodeId>,
+    /// Nodes an SQL `nodes` dump reports dead (not those given with `--dead`).
+    pub sql_dead: BTreeSet<NodeId>,
     /// The partitions, with where each came from.
     pub partitions: BTreeMap<PartitionId, (Partition, Source)>,
     /// What the operator should know about the import.
@@ -131,6 +133,7 @@ impl Cluster {
         }
         .canonical();
         self.notes.extend(location_notes(&snapshot));
+        self.notes.extend(joining::notes(&snapshot, &self.sql_dead));
         Ok(Imported {
             snapshot,
             notes: self.notes,

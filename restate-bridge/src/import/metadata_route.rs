@@ -1,14 +1,14 @@
 //! The metadata route: `nodes_config`, `partition_table` and every `pp_epoch_<id>` from
 //! `restatectl metadata get`, with liveness from an SQL `nodes` dump and/or `--dead`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use worker_policy_model::{NodeId, Partition};
+use worker_policy_model::{Node, NodeId, Partition};
 
 use super::cluster::{listing, version_note, Cluster, Source};
 use super::error::ImportError;
-use super::{epochs, nodes_config, partition_table, replication, sql};
+use super::{epochs, frozen_next, nodes_config, partition_table, replication, sql};
 use super::{Imported, MetadataRoute, ARGUMENTS};
 use crate::ids::plain_label;
 use crate::script::FREEZE_PREFIX;
@@ -20,6 +20,15 @@ pub fn from_metadata(route: &MetadataRoute) -> Result<Imported, ImportError> {
     let table = partition_table::read(&route.partition_table)?;
     let replication = replication(Some(&table), route.replication)?;
     add_epochs(&mut cluster, route, &table.ids)?;
+    // Before --own-freezes: Restate still holds those partitions frozen.
+    let nodes: BTreeMap<NodeId, &Node> =
+        cluster.nodes.iter().map(|(&id, (n, _))| (id, n)).collect();
+    let frozen_next = frozen_next::import_note(
+        cluster.partitions.values().map(|(p, _)| p),
+        &nodes,
+        &replication,
+    );
+    cluster.notes.extend(frozen_next);
     if route.own_freezes {
         release_own_freezes(&mut cluster);
     }
@@ -172,6 +181,9 @@ fn apply_sql_liveness(
             ));
         }
         node.alive = row.node.alive;
+        if !node.alive {
+            cluster.sql_dead.insert(id);
+        }
         seen.insert(id);
     }
     if let Some((&id, (_, source))) = cluster.nodes.iter().find(|(id, _)| !seen.contains(id)) {
@@ -251,4 +263,44 @@ fn apply_dead(cluster: &mut Cluster, dead: &[NodeId]) -> Result<(), ImportError>
             .push(format!("read as dead (--dead): {}", ids.join(", ")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::ScriptHeader;
+
+    #[test]
+    fn own_freezes_are_the_ones_a_script_writes() {
+        let reason = ScriptHeader {
+            snapshot_sha256: "9d2edb425033aa".into(),
+            ..ScriptHeader::default()
+        }
+        .freeze_reason();
+        let mut cluster = Cluster::default();
+        for (id, freeze) in [(0, reason.as_str()), (1, "hold for the audit")] {
+            let partition = Partition {
+                id,
+                replicas: vec![1],
+                freeze: Some(freeze.into()),
+                ..Partition::default()
+            };
+            let source = Source {
+                file: "pp_epoch".into(),
+                field: String::new(),
+                set_fields: ["", ""],
+            };
+            cluster.add_partition(partition, source).unwrap();
+        }
+        release_own_freezes(&mut cluster);
+        let freezes: Vec<_> = cluster
+            .partitions
+            .values()
+            .map(|(p, _)| p.freeze.clone())
+            .collect();
+        assert_eq!(freezes, [None, Some("hold for the audit".into())]);
+        assert!(
+            cluster.notes[0].ends_with("read as not frozen (a new script freezes them anew): 0")
+        );
+    }
 }

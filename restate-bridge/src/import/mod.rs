@@ -18,6 +18,8 @@ mod cluster;
 mod document;
 mod epochs;
 mod error;
+mod frozen_next;
+mod joining;
 mod metadata_route;
 mod nodes_config;
 mod partition_table;
@@ -31,6 +33,7 @@ use worker_policy_model::{NodeId, Replication, Roles, Scope, Snapshot};
 
 pub use document::{DumpKind, MAX_DUMP_BYTES};
 pub use error::ImportError;
+pub use frozen_next::snapshot_notes as frozen_next_notes;
 pub use metadata_route::from_metadata;
 pub use sql_route::from_sql;
 

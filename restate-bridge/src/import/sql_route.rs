@@ -19,6 +19,9 @@ pub fn from_sql(route: &SqlRoute) -> Result<Imported, ImportError> {
     let replication = replication(table.as_ref(), route.replication)?;
     let mut cluster = Cluster::default();
     for row in sql::nodes(&route.nodes)? {
+        if !row.node.alive {
+            cluster.sql_dead.insert(row.node.id);
+        }
         cluster.add_node(row.node, row.source)?;
     }
     let memberships = match &route.replica_sets {
