@@ -20,6 +20,7 @@ mod epochs;
 mod error;
 mod frozen_next;
 mod joining;
+pub mod live;
 mod metadata_route;
 mod nodes_config;
 mod partition_table;
