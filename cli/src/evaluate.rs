@@ -1,4 +1,6 @@
-//! `worker-policy evaluate`: the plan the policy decides for a snapshot.
+//! `worker-policy evaluate`: the plan the policy decides for a snapshot. What the plan cannot
+//! change but the operator should know (a frozen partition Restate will leave short of the
+//! replication property) goes to stderr as notes; stdout is the plan alone.
 
 use std::process::ExitCode;
 
@@ -8,8 +10,9 @@ use serde::Serialize;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::{Evaluation, LoadedPolicy};
 use worker_policy_model::quality;
+use worker_policy_restate_bridge::import::frozen_next_notes;
 
-use crate::output::Render;
+use crate::output::{write_stderr_line, Render};
 use crate::plan_input::PlanInput;
 use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
@@ -47,6 +50,9 @@ pub struct Evaluated {
 /// Runs `evaluate` and prints its result in the format asked for.
 pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let (file, policy) = args.input.load()?;
+    for note in frozen_next_notes(&file.snapshot) {
+        write_stderr_line(&format!("note: {note}"));
+    }
     let result = Evaluated::with_evaluation(
         &policy,
         args.input.policy.source_name(),
