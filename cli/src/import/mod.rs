@@ -1,8 +1,12 @@
 //! `worker-policy import restate`: a real Restate cluster's dumps in, a snapshot out (to stdout,
 //! or atomically to `--output`), by the SQL route or the metadata route
-//! ([`worker_policy_restate_bridge::import`]). What the operator should know about the import
-//! (what was skipped, assumed, or cannot be known by the route taken) goes to stderr as notes,
-//! so stdout stays a snapshot the other verbs read.
+//! ([`worker_policy_restate_bridge::import`]), or straight from a live cluster (`--address`,
+//! [`live`]). What the operator should know about the import (what was skipped, assumed, or
+//! cannot be known by the route taken) goes to stderr as notes, so stdout stays a snapshot the
+//! other verbs read.
+
+mod live;
+mod route;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,11 +17,11 @@ use worker_policy::atomic_file::write_atomically;
 use worker_policy::snapshot_file::snapshot_to_json;
 use worker_policy_model::replication::ReplicationError;
 use worker_policy_model::{NodeId, Replication};
-use worker_policy_restate_bridge::import::{self, Imported, MetadataRoute, SqlRoute};
+use worker_policy_restate_bridge::import::{self, Imported};
 
-use crate::error::CliError;
 use crate::output::{write_stderr_line, write_stdout};
 use crate::values;
+use route::Route;
 
 /// Options of `import`.
 #[derive(Debug, Args)]
@@ -30,16 +34,29 @@ pub struct ImportArgs {
 /// The systems `import` reads dumps of.
 #[derive(Debug, Subcommand)]
 pub enum ImportSource {
-    /// A Restate cluster, by one of two routes. SQL: --sql-nodes F --sql-partitions F
+    /// A Restate cluster, live or by one of two routes. Live: --address URL[,URL...]
+    /// [--restatectl FILE] [--timeout SECS]. SQL: --sql-nodes F --sql-partitions F
     /// [--sql-replica-sets F] [--partition-table F | --replication PROPERTY]. Metadata:
     /// --nodes-config F --partition-table F --epochs F|DIR [F ...] [--sql-nodes F] [--dead N3,N7]
     /// [--sql-partitions F for the live leaders].
     Restate(RestateImportArgs),
 }
 
-/// Options of `import restate`: the dumps of one route.
+/// Options of `import restate`: a live cluster, or the dumps of one route.
 #[derive(Debug, Args)]
 pub struct RestateImportArgs {
+    /// A live cluster: run `restatectl` (read-only) against these addresses, comma-separated,
+    /// the first a node with the admin role, and import what it dumps: the metadata records
+    /// with SQL liveness and live leaders. Takes no dump files.
+    #[arg(long, value_name = "URL[,URL...]", value_delimiter = ',', num_args = 1..)]
+    pub address: Vec<String>,
+    /// The `restatectl` (1.7.x) that --address runs; by default the one on PATH.
+    #[arg(long, value_name = "FILE")]
+    pub restatectl: Option<PathBuf>,
+    /// With --address: seconds each `restatectl` command may take before it is stopped
+    /// [default: 30].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: Option<u64>,
     /// `restatectl sql --json "SELECT * FROM nodes"`: the nodes and their liveness (SQL route),
     /// or liveness alone (metadata route).
     #[arg(long, value_name = "FILE")]
@@ -70,7 +87,7 @@ pub struct RestateImportArgs {
     pub dead: Vec<NodeId>,
     /// Read the placement freezes worker-policy's own scripts set (reason `worker-policy plan
     /// ...`) as no freeze, so the policy may move those partitions again and its next script
-    /// freezes them anew; an operator's freezes stay (metadata route).
+    /// freezes them anew; an operator's freezes stay (metadata route and --address).
     #[arg(long)]
     pub own_freezes: bool,
     /// Write the snapshot here (atomically) instead of to stdout.
@@ -83,20 +100,16 @@ fn restate_replication(text: &str) -> Result<Replication, ReplicationError> {
     values::replication(&text.to_ascii_lowercase())
 }
 
-/// The route the options choose.
-enum Route {
-    Sql(SqlRoute),
-    Metadata(MetadataRoute),
-}
-
 /// Runs `import`: the snapshot is written whole or not at all.
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let ImportSource::Restate(args) = &args.source;
-    let imported = match route(args)? {
-        Route::Sql(route) => import::from_sql(&route),
-        Route::Metadata(route) => import::from_metadata(&route),
-    }
-    .context("importing the Restate dumps")?;
+    let imported = match route::route(args)? {
+        Route::Sql(route) => import::from_sql(&route).context("importing the Restate dumps")?,
+        Route::Metadata(route) => {
+            import::from_metadata(&route).context("importing the Restate dumps")?
+        }
+        Route::Live(cluster) => live::import(&cluster)?,
+    };
     let Imported { snapshot, notes } = imported;
     let json = snapshot_to_json(&snapshot);
     match &args.output {
@@ -115,70 +128,4 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The route the given options make up, or what is missing or does not belong.
-fn route(args: &RestateImportArgs) -> Result<Route, CliError> {
-    let metadata = args.nodes_config.is_some() || !args.epochs.is_empty();
-    let refuse = |problem: &str| Err(CliError::Argument(problem.to_string()));
-    if metadata && args.sql_replica_sets.is_some() {
-        return refuse(
-            "--sql-replica-sets belongs to the SQL route; on the metadata route the epoch records give the replica sets (and --sql-partitions the live leaders)",
-        );
-    }
-    match (metadata, args.sql_partitions.is_some()) {
-        (true, _) => {
-            let (Some(nodes_config), Some(partition_table), false) = (
-                args.nodes_config.clone(),
-                args.partition_table.clone(),
-                args.epochs.is_empty(),
-            ) else {
-                return refuse(
-                    "the metadata route needs --nodes-config, --partition-table and --epochs (the pp_epoch_<id> files or their directory)",
-                );
-            };
-            Ok(Route::Metadata(MetadataRoute {
-                nodes_config,
-                partition_table,
-                epochs: args.epochs.clone(),
-                sql_nodes: args.sql_nodes.clone(),
-                sql_partitions: args.sql_partitions.clone(),
-                dead: args.dead.clone(),
-                replication: args.replication,
-                own_freezes: args.own_freezes,
-            }))
-        }
-        (false, true) => {
-            let (Some(nodes), Some(partitions)) =
-                (args.sql_nodes.clone(), args.sql_partitions.clone())
-            else {
-                return refuse("the SQL route needs --sql-nodes and --sql-partitions");
-            };
-            if !args.dead.is_empty() {
-                return refuse(
-                    "--dead belongs to the metadata route; on the SQL route liveness comes from the nodes table's `state`",
-                );
-            }
-            if args.own_freezes {
-                return refuse(
-                    "--own-freezes belongs to the metadata route; the SQL tables show no freezes",
-                );
-            }
-            if args.partition_table.is_some() && args.replication.is_some() {
-                return refuse(
-                    "give the replication property once: --partition-table or --replication, not both",
-                );
-            }
-            Ok(Route::Sql(SqlRoute {
-                nodes,
-                partitions,
-                replica_sets: args.sql_replica_sets.clone(),
-                partition_table: args.partition_table.clone(),
-                replication: args.replication,
-            }))
-        }
-        (false, false) => refuse(
-            "name the dumps of one route: --sql-nodes F --sql-partitions F [--sql-replica-sets F] [--partition-table F | --replication P], or --nodes-config F --partition-table F --epochs DIR [--sql-nodes F] [--dead N3,N7]",
-        ),
-    }
 }
