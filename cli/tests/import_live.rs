@@ -367,3 +367,19 @@ fn a_frozen_next_set_short_of_the_property_is_noted_on_import_and_by_evaluate() 
     let json = evaluate(&["--format", "json"]);
     serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("stdout stays the plan");
 }
+
+#[test]
+fn sql_rows_behind_the_records_are_dumped_again_and_then_refused() {
+    let fake = Fake::new("live-sql-lag");
+    fake.set("table_versions", "4\n");
+    refused(
+        &fake.import(&[]),
+        &[
+            "3 tries: dump 1: the SQL partitions rows are of partition_table version 3, the record is 4 (the admin node had not caught up); dump 2:",
+        ],
+    );
+    assert_eq!(
+        fake.calls().iter().filter(|c| *c == "pp_epoch_0").count(),
+        3
+    );
+}

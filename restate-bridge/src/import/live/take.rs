@@ -1,11 +1,14 @@
 //! A dump of a live cluster of one moment. `restatectl` reads each record on its own, so the
 //! partition table's and the nodes config's versions are read first and again last; when either
-//! moved (a node joined, a state changed, partitions were added) the whole dump is taken again,
-//! at most [`TRIES`] times. Epoch records and the SQL tables are read in between, a few at a
+//! moved (a node joined, a state changed, partitions were added), or the SQL rows come from
+//! other versions of them (the admin node's view had not caught up), the whole dump is taken
+//! again, at most [`TRIES`] times. Epoch records and the SQL tables are read in between, a few at a
 //! time ([`pool`](super::pool)).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::dumps::Dump;
@@ -49,6 +52,23 @@ struct Versioned {
     version: Option<u32>,
 }
 
+/// The versions of the records the SQL rows were made from.
+#[derive(Debug, Default)]
+struct SqlVersions {
+    nodes_config: BTreeSet<u32>,
+    partition_table: BTreeSet<u32>,
+}
+
+#[derive(Deserialize)]
+struct NodeRow {
+    nodes_configuration_version: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct PartitionRow {
+    partition_table_version: Option<u32>,
+}
+
 /// Dumps the cluster into a new directory under `root` until a dump starts and ends at the same
 /// versions.
 pub fn take(
@@ -61,14 +81,21 @@ pub fn take(
     for attempt in 1..=TRIES {
         let dir = try_dir(root, attempt);
         let (first, last, ids) = dump_once(ctl, &dir, parallel, progress)?;
-        if first == last {
-            return Ok(Taken {
-                dir,
-                has_partitions: !ids.is_empty(),
-                changes,
-            });
+        let change = if first == last {
+            lag(last, &sql_versions(&dir)?)
+        } else {
+            Some(moved(first, last))
+        };
+        match change {
+            None => {
+                return Ok(Taken {
+                    dir,
+                    has_partitions: !ids.is_empty(),
+                    changes,
+                })
+            }
+            Some(change) => changes.push(format!("dump {attempt}: {change}")),
         }
-        changes.push(format!("dump {attempt}: {}", moved(first, last)));
     }
     Err(LiveError::KeptChanging {
         tries: TRIES,
@@ -106,6 +133,59 @@ fn moved(first: Versions, last: Versions) -> String {
     .map(|(name, a, b)| format!("{name} version {} -> {}", show(a), show(b)))
     .collect::<Vec<_>>()
     .join(", ")
+}
+
+/// What the SQL rows lag behind the records by, if anything.
+fn lag(records: Versions, sql: &SqlVersions) -> Option<String> {
+    let lags: Vec<String> = [
+        (
+            "nodes",
+            "nodes_config",
+            records.nodes_config,
+            &sql.nodes_config,
+        ),
+        (
+            "partitions",
+            "partition_table",
+            records.partition_table,
+            &sql.partition_table,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(table, record, version, rows)| {
+        let version = version?;
+        rows.iter().any(|&v| v != version).then(|| {
+            let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+            format!(
+                "the SQL {table} rows are of {record} version {}, the record is {version}",
+                rows.join(" and ")
+            )
+        })
+    })
+    .collect();
+    (!lags.is_empty()).then(|| format!("{} (the admin node had not caught up)", lags.join(", ")))
+}
+
+/// The record versions the SQL tables dumped in `dir` were made from.
+fn sql_versions(dir: &Path) -> Result<SqlVersions, LiveError> {
+    let nodes: Vec<NodeRow> = rows(dir, Dump::sql_nodes(), DumpKind::SqlNodes)?;
+    let partitions: Vec<PartitionRow> = rows(dir, Dump::sql_partitions(), DumpKind::SqlPartitions)?;
+    Ok(SqlVersions {
+        nodes_config: nodes
+            .iter()
+            .filter_map(|r| r.nodes_configuration_version)
+            .collect(),
+        partition_table: partitions
+            .iter()
+            .filter_map(|r| r.partition_table_version)
+            .collect(),
+    })
+}
+
+/// The rows of the SQL `dump` in `dir`, as `T`.
+fn rows<T: DeserializeOwned>(dir: &Path, dump: Dump, kind: DumpKind) -> Result<Vec<T>, LiveError> {
+    let path = dir.join(dump.file);
+    Ok(document::parse(&document::read_text(&path)?, &path, kind)?)
 }
 
 /// One dump into `dir`: the versions it started and ended at, and the table's partition ids.
@@ -182,6 +262,16 @@ mod tests {
         assert_eq!(
             moved(at(21, None), at(21, Some(4))),
             "partition_table version none -> 4"
+        );
+        let sql = |n: &[u32], t: &[u32]| SqlVersions {
+            nodes_config: n.iter().copied().collect(),
+            partition_table: t.iter().copied().collect(),
+        };
+        assert_eq!(lag(at(21, Some(3)), &sql(&[21], &[3])), None);
+        assert_eq!(lag(at(21, Some(3)), &sql(&[], &[])), None);
+        assert_eq!(
+            lag(at(22, Some(3)), &sql(&[21, 22], &[3])).unwrap(),
+            "the SQL nodes rows are of nodes_config version 21 and 22, the record is 22 (the admin node had not caught up)"
         );
     }
 }
