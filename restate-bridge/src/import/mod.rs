@@ -11,6 +11,9 @@
 //!   from an SQL `nodes` dump and/or `--dead`, else every node is read as alive (and the notes
 //!   say so).
 //!
+//! [`live::from_cluster`] takes the metadata route's dumps (and SQL's `nodes` and `partitions`)
+//! from a live cluster itself, by running `restatectl`.
+//!
 //! Every refusal is an [`ImportError`] naming the file, the field and the fix; what the
 //! operator should know about an import that succeeds is in [`Imported::notes`].
 

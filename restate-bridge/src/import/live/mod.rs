@@ -5,7 +5,7 @@
 //!
 //! In order: `restatectl --version` must be 1.7.x; a cheap `sql` query must succeed at the
 //! first address (SQL exists only on admin nodes, and `restatectl sql` asks only the first);
-//! then the dump, taken again while the cluster changes under it ([`take`]); then the metadata
+//! then the dump, taken again while the cluster changes under it; then the metadata
 //! route's import of it. Everything goes into a private scratch directory that is removed
 //! afterwards, and every refusal names the `restatectl` command, not a scratch file.
 
