@@ -13,6 +13,10 @@ use super::error::LiveError;
 /// The restatectl versions whose dumps the import reads.
 const VERSION_PREFIX: &str = "1.7.";
 
+/// The longest pause between two looks at a running command: short beside a command's own
+/// 50-100 ms, so a dump of many records loses little to the polling.
+const POLL_CAP: Duration = Duration::from_millis(5);
+
 /// At most this many characters of restatectl's stderr go into a message.
 const MESSAGE_CHARS: usize = 2_000;
 
@@ -35,11 +39,6 @@ impl Restatectl {
         }
     }
 
-    /// The program run.
-    pub fn program(&self) -> &Path {
-        &self.program
-    }
-
     /// The first address, the one `restatectl sql` asks.
     pub fn first_address(&self) -> &str {
         self.addresses.split(',').next().unwrap_or_default()
@@ -51,6 +50,11 @@ impl Restatectl {
         self.run(&["--version".to_string()], &out, &err)?;
         let said = std::fs::read_to_string(&out).unwrap_or_default();
         let said = plain_text(said.lines().next().unwrap_or_default());
+        let said = if said.trim().is_empty() {
+            "(nothing)".to_string()
+        } else {
+            said
+        };
         let version = said.split_whitespace().nth(1).unwrap_or_default();
         if version.starts_with(VERSION_PREFIX) {
             Ok(())
@@ -162,7 +166,7 @@ fn wait_bounded(mut child: Child, timeout: Duration) -> Result<ExitStatus, Waite
             return Err(Waited::TimedOut);
         }
         std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
+        pause = (pause * 2).min(POLL_CAP);
     }
 }
 
