@@ -48,7 +48,7 @@ pub struct RestateImportArgs {
     /// A live cluster: run `restatectl` (read-only) against these addresses, comma-separated,
     /// the first a node with the admin role, and import what it dumps: the metadata records
     /// with SQL liveness and live leaders. Takes no dump files.
-    #[arg(long, value_name = "URL[,URL...]", value_delimiter = ',', num_args = 1..)]
+    #[arg(long, value_name = "URL[,URL...]", value_delimiter = ',')]
     pub address: Vec<String>,
     /// The `restatectl` (1.7.x) that --address runs; by default the one on PATH.
     #[arg(long, value_name = "FILE")]
