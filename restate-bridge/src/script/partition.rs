@@ -101,9 +101,8 @@ impl Writer<'_> {
             self.check_elected(id, &last, plan_leader)?;
         }
         if needed {
-            rest.extend(
-                plan_leader.map(|l| format!("N{l} is last: Restate elects it, the plan's leader.")),
-            );
+            let leading = self.view.partition(id).map_err(refused)?.leader;
+            rest.extend(plan_leader.map(|l| final_note(l, leading)));
             self.write_set(id, &last, &rest)?;
             rest.clear();
             written = true;
@@ -304,6 +303,14 @@ fn to_last(set: &mut Vec<NodeId>, node: NodeId) {
 /// Each step and its reason, one note each.
 fn reasons<'s>(steps: impl Iterator<Item = &'s Step>) -> Vec<String> {
     steps.map(|s| format!("{s}: {}", s.reason)).collect()
+}
+
+/// Why the final set ends with the plan's `leader`, given who `leads` before it.
+fn final_note(leader: NodeId, leads: Option<NodeId>) -> String {
+    match leads == Some(leader) {
+        true => format!("N{leader} is last: it keeps leading, as the plan has it."),
+        false => format!("N{leader} is last: Restate elects it, the plan's leader."),
+    }
 }
 
 /// Why the growing set ends with `keep`.
