@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use worker_policy::error::SnapshotError;
 use worker_policy::ErrorClass;
+use worker_policy_restate_bridge::import::live::LiveError;
 use worker_policy_restate_bridge::import::ImportError;
 
 /// What the command line itself refuses (the library's errors carry their own class).
@@ -29,6 +30,12 @@ pub fn exit_class(error: &anyhow::Error) -> ErrorClass {
         .find_map(|e| {
             if e.is::<CliError>() || e.is::<SnapshotError>() || e.is::<ImportError>() {
                 Some(ErrorClass::BadInput)
+            } else if let Some(live) = e.downcast_ref::<LiveError>() {
+                // The operator can fix all but a scratch directory this machine cannot write.
+                Some(match live.is_bad_input() {
+                    true => ErrorClass::BadInput,
+                    false => ErrorClass::Host,
+                })
             } else {
                 e.downcast_ref::<worker_policy::Error>()
                     .map(worker_policy::Error::class)

@@ -13,8 +13,6 @@ use worker_policy_restate_bridge::import::live::{
 };
 use worker_policy_restate_bridge::import::Imported;
 
-use crate::error::CliError;
-
 /// How many `restatectl` commands run at a time: enough to hide each one's start-up and round
 /// trip, few enough for a small machine and the cluster's metadata servers.
 const PARALLEL: usize = 8;
@@ -71,13 +69,7 @@ pub fn import(cluster: &LiveCluster) -> anyhow::Result<Imported> {
     result.map_err(|e| classify(e, &context))
 }
 
-/// `error` with the class it exits with, and `context` around it.
+/// `error` with `context` around it; its exit class comes from [`crate::error::exit_class`].
 fn classify(error: LiveError, context: &dyn Fn() -> String) -> anyhow::Error {
-    match error {
-        LiveError::Import(e) => anyhow::Error::new(e).context(context()),
-        e if e.is_bad_input() => {
-            anyhow::Error::new(CliError::Argument(e.to_string())).context(context())
-        }
-        e => anyhow::Error::new(e).context(context()),
-    }
+    anyhow::Error::new(error).context(context())
 }
