@@ -65,9 +65,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// A synthetic cluster snapshot from a shape and a seed.
     Generate(generate::GenerateArgs),
-    /// A snapshot from a real cluster's dumps (`import restate`: `restatectl` metadata or SQL
-    /// output), to stdout or `--output`; notes on what was skipped or assumed go to stderr.
-    /// Exit 2 on a bad dump, naming the file, the field and the fix; nothing is written then.
+    /// A snapshot from a real cluster (`import restate`): live with `--address` (restatectl run
+    /// read-only), or from its `restatectl` metadata or SQL dumps; to stdout or `--output`;
+    /// notes on what was skipped or assumed go to stderr. Exit 2 on a bad dump or an unusable
+    /// cluster address, naming the file or command, the field and the fix; nothing is written.
     Import(import::ImportArgs),
     /// Compile one policy component for the process that started this one (internal).
     #[command(hide = true)]

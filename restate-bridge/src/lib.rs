@@ -2,7 +2,8 @@
 //!
 //! - [`import`]: the dumps an operator takes with `restatectl` (`metadata get` of
 //!   `nodes_config`, `partition_table` and every `pp_epoch_<id>`, or `sql --json` of the
-//!   `nodes`, `partitions` and `partition_replica_set` tables) in, one snapshot out;
+//!   `nodes`, `partitions` and `partition_replica_set` tables) in, one snapshot out; or the
+//!   live cluster itself, dumped by running `restatectl` ([`import::live`]);
 //! - [`script`]: a plan out as a shell script of `restatectl` commands, safe at every line, and
 //!   the parser that replays such a script on a snapshot to check it does what the plan does;
 //! - [`dumps`]: a snapshot written as the dumps Restate would print for it, in the shapes of
