@@ -13,7 +13,8 @@ use std::process::{Command, Output, Stdio};
 use common::{example_arg, run, scratch, text};
 
 /// The stand-in: `FAKE_STATE` is its folder; `FAKE_SQL_FAILS` makes `sql` fail as it does
-/// against a node without the admin role; `FAKE_REPLAY` is the replay status it reports.
+/// against a node without the admin role; `FAKE_REPLAY` is the replay status it reports;
+/// `FAKE_WARN` adds a partial-results warning to each query.
 const FAKE_RESTATECTL: &str = r#"#!/usr/bin/env bash
 state="${FAKE_STATE:?}"
 echo "$*" >> "${state}/calls"
@@ -39,6 +40,9 @@ case "$1 $2" in
     else
       echo "unexpected query: $3" >&2
       exit 2
+    fi
+    if [[ -n "${FAKE_WARN:-}" ]]; then
+      echo "WARNING (partial results): node N6 did not answer" >&2
     fi
     echo "1 rows. Query took 1ms" >&2
     ;;
@@ -115,8 +119,12 @@ fn drain_script(test: &str) -> PathBuf {
 #[test]
 fn a_drain_script_runs_to_its_end_each_wait_ending_as_the_replay_says() {
     let dir = drain_script("run-drain");
-    let out = bash(&dir, "bash plan.sh", &[], "");
+    let out = bash(&dir, "bash plan.sh", &[("FAKE_WARN", "1")], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // restatectl's warnings are shown, its row counts are not.
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("WARNING (partial results): node N6 did not answer"));
+    assert!(!stderr.contains("rows. Query took"), "{stderr}");
     let calls = calls(&dir);
     assert_eq!(calls.lines().next(), Some("sql --json SELECT 1"));
     assert_eq!(

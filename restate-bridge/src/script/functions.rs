@@ -38,12 +38,16 @@ pub const END_OF_HELPERS: &str = "# ---- end of helpers ----";
 /// The helpers every script with a command defines, ending with the admin check.
 pub const HELPERS: &str = r#"# ---- helpers: waits that poll restatectl sql, bounded by WAIT_TIMEOUT ----
 # sql_json QUERY: `restatectl sql --json QUERY`, its output (messages included) kept in SQL_OUTPUT;
-# when restatectl fails, its own message is printed and the script stops.
+# its warnings (partial results) are printed; when restatectl fails, its own message is printed
+# and the script stops. Only the row count it prints after each query is not shown.
 sql_json() {
   if ! SQL_OUTPUT="$(restatectl sql --json "$1" 2>&1)"; then
     printf '%s\n' "${SQL_OUTPUT}" >&2
     echo "worker-policy: restatectl sql failed (its message is above). It talks only to the first address in RESTATECTL_ADDRESS / --address: the first address must be a node with the admin role." >&2
     exit 1
+  fi
+  if [[ "${SQL_OUTPUT}" == *WARNING* ]]; then
+    printf '%s\n' "${SQL_OUTPUT}" | grep WARNING >&2 || true
   fi
 }
 # waited DEADLINE WHAT: sleeps WAIT_SLEEP seconds before the next poll; once SECONDS reaches
