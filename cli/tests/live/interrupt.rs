@@ -46,7 +46,11 @@ pub fn probe(root: Option<PathBuf>) -> ExitCode {
     });
     match started {
         Ok((runs, mut cluster)) => {
-            println!("ready {} {}", runs.path().display(), cluster.pid(1).unwrap_or(0));
+            println!(
+                "ready {} {}",
+                runs.path().display(),
+                cluster.pid(1).unwrap_or(0)
+            );
             std::thread::sleep(Duration::from_secs(120));
             ExitCode::FAILURE
         }

@@ -154,12 +154,12 @@ impl Live {
     }
 
     /// Waits until Restate's own scheduler has stopped changing the cluster: the same replica
-    /// sets, `next` sets and leaders in SQL three times in a row, half a second apart.
+    /// sets, `next` sets and leaders in SQL five times in a row, half a second apart.
     pub fn settle(&mut self) {
         let start = Instant::now();
         let mut last = String::new();
         let mut same = 0;
-        wait_for("Restate's scheduler to settle (no partition changes for 1 s)", Duration::from_secs(90), Duration::from_millis(500), || {
+        wait_for("Restate's scheduler to settle (no partition changes for 2 s)", Duration::from_secs(90), Duration::from_millis(500), || {
             let rows = self
                 .cluster
                 .sql("SELECT partition_id, current_replica_set, next_replica_set, leader_plain_node_id FROM partitions ORDER BY partition_id")?;
@@ -167,7 +167,7 @@ impl Live {
             let led = rows.iter().all(|r| r.contains_key("leader_plain_node_id") && !r.contains_key("next_replica_set"));
             same = if now == last && led { same + 1 } else { 0 };
             last = now;
-            Ok(match same >= 2 {
+            Ok(match same >= 4 {
                 true => Poll::Ready(()),
                 false => Poll::Pending(last.clone()),
             })

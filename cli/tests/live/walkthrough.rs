@@ -28,7 +28,10 @@ fn readme_block() -> String {
 }
 
 /// Drains N4 to disabled with the README's commands, then checks the cluster is the plan's.
+/// The walk-through starts from a quiet cluster, as an operator would (a fresh cluster's
+/// leaders move for a few seconds after every partition first has one).
 pub fn drain_n4(live: &mut Live) {
+    live.settle();
     let script = live.path("walkthrough.sh");
     std::fs::write(&script, format!("set -euo pipefail\n{}\n", readme_block())).unwrap();
     live.run_script(&script);
