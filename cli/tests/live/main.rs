@@ -96,6 +96,13 @@ fn main() -> ExitCode {
         ZONE3,
     );
     run_group(
+        "live::node3",
+        &filters,
+        &mut tally,
+        || start_live(&binaries, &runs, node3()),
+        NODE3,
+    );
+    run_group(
         "live::harness",
         &filters,
         &mut tally,
@@ -120,6 +127,16 @@ fn zone2() -> ClusterSpec {
 fn zone3() -> ClusterSpec {
     ClusterSpec::zoned("zone3", 3, 2, 12, "{zone: 3}")
 }
+
+/// Five nodes in one zone, the node-only property `3`: a third shape for Restate's own placement.
+fn node3() -> ClusterSpec {
+    ClusterSpec::zoned("node3", 1, 5, 12, "3")
+}
+
+const NODE3: &[Scenario<Live>] = &[Scenario {
+    name: "restate_policy_places_as_restate",
+    run: restate_policy::places_as_restate,
+}];
 
 const ZONE2: &[Scenario<Live>] = &[
     Scenario {
@@ -169,6 +186,7 @@ fn scenario_names() -> Vec<String> {
     };
     let mut names = group("live::zone2", ZONE2);
     names.extend(group("live::zone3", ZONE3));
+    names.extend(group("live::node3", NODE3));
     names.extend(
         interrupt::SCENARIOS
             .iter()

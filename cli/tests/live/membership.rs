@@ -34,6 +34,7 @@ fn plan_and_apply(live: &mut Live, label: &str) {
 /// onto it, and nothing is placed on it before it is alive.
 pub fn node_joins(live: &mut Live) {
     live.cluster.add_node(NodeSpec::worker(7, "eu.z0")).unwrap();
+    nothing_on_a_joining_node(live, 7);
     live.cluster
         .wait_state(&[7], "alive", Duration::from_secs(60))
         .unwrap();
@@ -54,5 +55,55 @@ pub fn node_dies(live: &mut Live) {
     assert!(
         after.partitions.iter().all(|p| !p.replicas.contains(&6)),
         "a partition still has a replica on the dead N6"
+    );
+}
+
+/// Right after node `id` started, while Restate still reports it dead: the import names it as
+/// a node that looks like it is joining, and the plan places nothing on it. (If it is alive
+/// already by the time of the import, there is nothing to check, and that is said.)
+fn nothing_on_a_joining_node(live: &mut Live, id: u32) {
+    let path = live.path("joining.json").display().to_string();
+    let address = live.cluster.address();
+    let out = live.worker_policy(&[
+        "import",
+        "restate",
+        "--address",
+        &address,
+        "--own-freezes",
+        "--output",
+        &path,
+    ]);
+    assert!(
+        out.status.success(),
+        "import while N{id} joins: {}",
+        out.stderr
+    );
+    let snapshot = crate::live::read_snapshot(std::path::Path::new(&path));
+    let Some(node) = snapshot.node(id).filter(|n| !n.alive) else {
+        println!("    (N{id} was alive or not yet listed at the first import: no joining check)");
+        return;
+    };
+    assert!(
+        out.stderr.contains(&format!("N{id} is active but dead")),
+        "the import does not say N{id} looks like it is joining:\n{}",
+        out.stderr
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&live.ok(&["simulate", "--snapshot", &path, "--format", "json"]))
+            .unwrap();
+    let onto_it = plan["rounds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|round| round["steps"].as_array().into_iter().flatten())
+        .filter(|step| step["node"] == id && step["op"] == "add-replica")
+        .count();
+    assert_eq!(
+        onto_it, 0,
+        "the plan places {onto_it} replica(s) on N{id} while it is {:?} and dead",
+        node.worker_state
+    );
+    println!(
+        "    N{id} imported while joining (active, dead): named in a note, nothing placed on it"
     );
 }
