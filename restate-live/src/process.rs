@@ -220,35 +220,13 @@ pub struct Output {
 /// killed and a [`LiveError::Timeout`] when it takes longer. A non-zero exit is returned, not an
 /// error: see [`Output::success`].
 pub fn run(name: &str, command: &mut Command, bound: Duration) -> Result<Output, LiveError> {
-    use std::io::Read;
     command
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = spawn(name, command)?;
-    let pipe = |reader: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = Vec::new();
-            if let Some(mut reader) = reader {
-                let _ = reader.read_to_end(&mut text);
-            }
-            String::from_utf8_lossy(&text).into_owned()
-        })
-    };
-    let stdout = pipe(
-        child
-            .child
-            .stdout
-            .take()
-            .map(|r| Box::new(r) as Box<dyn Read + Send>),
-    );
-    let stderr = pipe(
-        child
-            .child
-            .stderr
-            .take()
-            .map(|r| Box::new(r) as Box<dyn Read + Send>),
-    );
+    let (_, stdout, stderr) = child.take_stdio();
+    let (stdout, stderr) = (read_all(stdout), read_all(stderr));
     let start = Instant::now();
     while child.is_running() {
         if start.elapsed() >= bound {
@@ -266,6 +244,20 @@ pub fn run(name: &str, command: &mut Command, bound: Duration) -> Result<Output,
         status,
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+/// Reads `reader` to its end on a thread of its own (so a full pipe never blocks the child);
+/// the text, lossily decoded.
+fn read_all(
+    reader: Option<impl std::io::Read + Send + 'static>,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(mut reader) = reader {
+            let _ = reader.read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
     })
 }
 

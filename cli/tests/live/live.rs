@@ -106,25 +106,35 @@ impl Live {
         self.times.push((what.to_string(), took));
     }
 
-    /// Dumps and imports the live cluster into `name` (with `extra` options of `import
-    /// restate`), timed; the snapshot.
-    pub fn import(&mut self, name: &str, extra: &[&str]) -> Snapshot {
+    /// Runs `import restate --address <the cluster> --output <name> EXTRA`, whatever its exit.
+    pub fn import_output(&self, name: &str, extra: &[&str]) -> Output {
         let address = self.cluster.address();
-        let path = self.path(name);
-        let path_arg = path.display().to_string();
+        let path = self.path(name).display().to_string();
         let mut args = vec![
             "import",
             "restate",
             "--address",
             &address,
             "--output",
-            &path_arg,
+            &path,
         ];
         args.extend_from_slice(extra);
+        self.worker_policy(&args)
+    }
+
+    /// Dumps and imports the live cluster into `name` (with `extra` options of `import
+    /// restate`), timed; the snapshot.
+    pub fn import(&mut self, name: &str, extra: &[&str]) -> Snapshot {
         let start = Instant::now();
-        self.ok(&args);
+        let out = self.import_output(name, extra);
+        assert!(
+            out.status.success(),
+            "import restate --address exited {}:\n{}",
+            out.status,
+            out.stderr
+        );
         self.time("dump and import", start.elapsed());
-        read_snapshot(&path)
+        read_snapshot(&self.path(name))
     }
 
     /// Runs the bash script `script` (stdin closed), timed; its stdout. Fails the scenario with
@@ -182,32 +192,26 @@ impl Live {
     pub fn assert_reaches(&mut self, planned: &Path) {
         let planned = read_snapshot(planned);
         let start = Instant::now();
-        let address = self.cluster.address();
-        let now = self.path("now.json").display().to_string();
+        let now = self.path("now.json");
         let mut first_difference: Option<Difference> = None;
         let reached = wait_for(
             "the live cluster to equal the plan",
             Duration::from_secs(30),
             Duration::from_secs(1),
             || {
-                self.ok(&[
-                    "import",
-                    "restate",
-                    "--address",
-                    &address,
-                    "--own-freezes",
-                    "--output",
-                    &now,
-                ]);
-                Ok(
-                    match same_placement(&read_snapshot(Path::new(&now)), &planned) {
-                        Ok(()) => Poll::Ready(()),
-                        Err(difference) => {
-                            first_difference.get_or_insert(difference.clone());
-                            Poll::Pending(difference.to_string())
-                        }
-                    },
-                )
+                let out = self.import_output("now.json", &["--own-freezes"]);
+                assert!(
+                    out.status.success(),
+                    "import restate --address: {}",
+                    out.stderr
+                );
+                Ok(match same_placement(&read_snapshot(&now), &planned) {
+                    Ok(()) => Poll::Ready(()),
+                    Err(difference) => {
+                        first_difference.get_or_insert(difference.clone());
+                        Poll::Pending(difference.to_string())
+                    }
+                })
             },
         );
         if let Err(error) = reached {
@@ -219,7 +223,13 @@ impl Live {
                 start.elapsed().as_secs_f64()
             );
         }
-        let left = self.ok(&["evaluate", "--snapshot", &now, "--format", "json"]);
+        let left = self.ok(&[
+            "evaluate",
+            "--snapshot",
+            &now.display().to_string(),
+            "--format",
+            "json",
+        ]);
         assert_nothing_left(&left);
     }
 }

@@ -63,16 +63,7 @@ pub fn node_dies(live: &mut Live) {
 /// already by the time of the import, there is nothing to check, and that is said.)
 fn nothing_on_a_joining_node(live: &mut Live, id: u32) {
     let path = live.path("joining.json").display().to_string();
-    let address = live.cluster.address();
-    let out = live.worker_policy(&[
-        "import",
-        "restate",
-        "--address",
-        &address,
-        "--own-freezes",
-        "--output",
-        &path,
-    ]);
+    let out = live.import_output("joining.json", &["--own-freezes"]);
     assert!(
         out.status.success(),
         "import while N{id} joins: {}",
