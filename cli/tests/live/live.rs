@@ -242,7 +242,7 @@ pub fn read_snapshot(path: &Path) -> Snapshot {
 }
 
 /// Fails unless `evaluate --format json` planned nothing.
-pub fn assert_nothing_left(json: &str) {
+fn assert_nothing_left(json: &str) {
     let value: Value = serde_json::from_str(json).expect("evaluate prints JSON");
     let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
     assert_eq!(

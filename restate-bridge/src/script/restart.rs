@@ -1,10 +1,11 @@
 //! A rollout's restart point: the script stops, the operator restarts a wave's nodes, and the
-//! script goes on once each is alive with a new generation (`await_restart`). Before writing it,
+//! script goes on once each is alive with a new generation (`await_restart`) and each of its
+//! replicas has caught up again (`wait_caught_up`). Before writing it,
 //! the writer checks on Restate's view at that line that no restarting node leads a partition
 //! (the sets before it moved their leaders off) and that every partition keeps a majority of its
 //! replicas serving while the wave is down.
 
-use worker_policy_model::NodeId;
+use worker_policy_model::{NodeId, PartitionId};
 
 use super::command::Command;
 use super::error::ScriptError;
@@ -38,7 +39,34 @@ impl Writer<'_> {
                 waves,
                 nodes: nodes.to_vec(),
             },
-        )
+        )?;
+        self.wait_restarted_replicas(nodes)
+    }
+
+    /// After a restart, a wait for each replica of the restarted `nodes` to catch up again: a
+    /// restarted node is alive before its partition processors have replayed their logs, and
+    /// the next wave must not take down replicas while these do not serve yet.
+    fn wait_restarted_replicas(&mut self, nodes: &[NodeId]) -> Result<(), ScriptError> {
+        let held: Vec<(PartitionId, NodeId)> = self
+            .view
+            .snapshot()
+            .partitions
+            .iter()
+            .flat_map(|p| {
+                let replicas = &p.replicas;
+                nodes
+                    .iter()
+                    .filter(move |n| replicas.contains(n))
+                    .map(move |&n| (p.id, n))
+            })
+            .collect();
+        let note =
+            "Each replica on the restarted nodes catches up again before the script goes on.";
+        for (i, (partition, node)) in held.into_iter().enumerate() {
+            let notes: &[&str] = if i == 0 { &[note] } else { &[] };
+            self.emit(notes, Command::WaitCaughtUp { partition, node })?;
+        }
+        Ok(())
     }
 
     /// Refuses a restart of `nodes` that would take down a partition's leader or a majority of

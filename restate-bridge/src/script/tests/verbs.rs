@@ -174,6 +174,7 @@ fn a_restart_point_that_restarts_a_leader_or_a_majority_is_refused() {
             "restatectl partitions placement set 0 --replicas 1,5,3 --freeze 'worker-policy plan 0123456789ab'",
             "wait_leader 0 3",
             "await_restart 1/1 1",
+            "wait_caught_up 0 1",
             "restatectl partitions placement set 0 --replicas 3,5,1 --freeze 'worker-policy plan 0123456789ab'",
             "wait_leader 0 1",
         ]
