@@ -1,5 +1,5 @@
 //! A live Restate cluster: its nodes started from their configuration files, provisioned,
-//! waited for, changed one node at a time (stopped, killed, paused, restarted, added), asked
+//! waited for, changed one node at a time (stopped, killed, restarted, added), asked
 //! with `restatectl`, and stopped with everything it wrote removed when it is dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -315,16 +315,6 @@ impl Cluster {
         ]
     }
 
-    /// The installed binaries.
-    pub fn binaries(&self) -> &Binaries {
-        &self.binaries
-    }
-
-    /// The ids of the nodes, started or not.
-    pub fn node_ids(&self) -> Vec<u32> {
-        self.nodes.keys().copied().collect()
-    }
-
     fn restatectl_output(&self, args: &[&str]) -> Result<crate::process::Output, LiveError> {
         let mut command = Command::new(&self.binaries.restatectl);
         command
@@ -447,38 +437,10 @@ impl Cluster {
         Ok(())
     }
 
-    /// Pauses node `id` (SIGSTOP) until [`Cluster::resume_node`].
-    pub fn pause_node(&mut self, id: u32) -> Result<(), LiveError> {
-        self.signal_node(id, libc::SIGSTOP)
-    }
-
-    /// Resumes a paused node (SIGCONT).
-    pub fn resume_node(&mut self, id: u32) -> Result<(), LiveError> {
-        self.signal_node(id, libc::SIGCONT)
-    }
-
-    fn signal_node(&mut self, id: u32, signal: i32) -> Result<(), LiveError> {
-        match self.node_mut(id)?.process.as_mut() {
-            Some(process) => {
-                process.signal(signal);
-                Ok(())
-            }
-            None => Err(LiveError::Usage(format!("N{id} does not run"))),
-        }
-    }
-
     /// Starts node `id` again (stopped or killed before), with its data: a restart.
     pub fn restart_node(&mut self, id: u32) -> Result<(), LiveError> {
         self.spawn_node(id)?;
         self.wait_listening(id)
-    }
-
-    /// Whether node `id`'s process runs.
-    pub fn is_running(&mut self, id: u32) -> bool {
-        self.nodes
-            .get_mut(&id)
-            .and_then(|n| n.process.as_mut())
-            .is_some_and(Child::is_running)
     }
 
     /// The PID of node `id`'s process while it runs.
@@ -488,7 +450,7 @@ impl Cluster {
     }
 
     /// The last `lines` lines of node `id`'s log.
-    pub fn log_tail(&self, id: u32, lines: usize) -> String {
+    fn log_tail(&self, id: u32, lines: usize) -> String {
         let Some(node) = self.nodes.get(&id) else {
             return String::new();
         };

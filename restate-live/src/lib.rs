@@ -3,7 +3,7 @@
 //! - [`install`]: Restate's own binaries (`restate-server`, `restatectl`) from the npm registry,
 //!   the version pinned by `npm/package-lock.json`, installed once into a cache under `target/`;
 //! - [`Cluster`]: nodes with zones, each in a process group of its own, provisioned and waited
-//!   for with bounds; nodes stopped, killed, paused, restarted and added by their PID;
+//!   for with bounds; nodes stopped, killed, restarted and added by their PID;
 //! - [`process`]: what makes "stop exactly what was started" hold when a test fails, panics, is
 //!   interrupted (Ctrl-C, SIGTERM) or is killed: the nodes die with the test process, and the
 //!   data directories of dead runs are removed by the next one.
