@@ -2,6 +2,9 @@
 //! have), how it is compiled, and the sandbox it runs in. The CLI always compiles a policy in a
 //! child process of its own binary (the hidden `compile-worker` verb), under a deadline and a
 //! memory cap, and keeps what it compiled in the user's compilation cache unless told not to.
+//!
+//! In help, the sandbox and the compile and cache options come after the verb's own, each under
+//! its heading, and only in the long help (`--help`): `-h` shows what the verb itself takes.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +19,12 @@ use worker_policy::{Limits, LoadedPolicy, PolicyEngine, PolicySettings};
 
 use crate::error::CliError;
 use crate::values;
+
+/// The heading of the sandbox options in help.
+pub const SANDBOX_HEADING: &str = "Sandbox options";
+
+/// The heading of the compile and cache options in help.
+pub const COMPILE_HEADING: &str = "Compile and cache options";
 
 /// Which policy to load and the sandbox it runs in.
 #[derive(Debug, Args)]
@@ -37,9 +46,9 @@ pub struct PolicyOptions {
     #[arg(long, value_name = "JSON")]
     pub settings_json: Option<String>,
     #[command(flatten)]
-    pub compile: CompileOptions,
-    #[command(flatten)]
     pub sandbox: SandboxOptions,
+    #[command(flatten)]
+    pub compile: CompileOptions,
 }
 
 /// The bounds a policy is compiled under (static limits checked before compiling, and the
@@ -47,33 +56,33 @@ pub struct PolicyOptions {
 #[derive(Debug, Args)]
 pub struct CompileOptions {
     /// Refuse a component (binary or WAT text) larger than this, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = CompileLimits::default().max_component_size)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "BYTES", default_value_t = CompileLimits::default().max_component_size)]
     pub max_component_size: u64,
     /// Refuse a component with more functions than this, over all its core modules.
-    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_functions)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "N", default_value_t = CompileLimits::default().max_functions)]
     pub max_functions: u64,
     /// Refuse a component with a function that declares more locals than this.
-    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_locals)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "N", default_value_t = CompileLimits::default().max_locals)]
     pub max_locals: u64,
     /// Refuse a component with a function body larger than this, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = CompileLimits::default().max_function_size)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "BYTES", default_value_t = CompileLimits::default().max_function_size)]
     pub max_function_size: u64,
     /// Refuse a component with blocks nested deeper than this in one function.
-    #[arg(long, value_name = "N", default_value_t = CompileLimits::default().max_nesting)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "N", default_value_t = CompileLimits::default().max_nesting)]
     pub max_nesting: u64,
     /// Deadline of compiling the policy, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = values::seconds)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "SECONDS", default_value = "60", value_parser = values::seconds)]
     pub compile_timeout: Duration,
     /// Address space the compile worker may use, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(16..=65536))]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(16..=65536))]
     pub compile_memory: u64,
     /// Keep compiled policies in this directory (created 0700; used only while it belongs to
     /// this user and nobody else may write to it) [default: $XDG_CACHE_HOME/worker-policy, else
     /// $HOME/.cache/worker-policy]
-    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
     /// Compile the policy every time: neither read nor write the compilation cache.
-    #[arg(long)]
+    #[arg(long, help_heading = COMPILE_HEADING, hide_short_help = true)]
     pub no_cache: bool,
 }
 
@@ -123,13 +132,13 @@ impl CompileOptions {
 #[derive(Debug, Args)]
 pub struct SandboxOptions {
     /// Deadline of each policy call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = values::seconds)]
+    #[arg(long, help_heading = SANDBOX_HEADING, hide_short_help = true, value_name = "SECONDS", default_value = "5", value_parser = values::seconds)]
     pub timeout: Duration,
     /// Memory cap of each policy instance, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    #[arg(long, help_heading = SANDBOX_HEADING, hide_short_help = true, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub max_memory: u64,
     /// Meter fuel: stop a policy call after this many units (reproducible on any machine).
-    #[arg(long, value_name = "N")]
+    #[arg(long, help_heading = SANDBOX_HEADING, hide_short_help = true, value_name = "N")]
     pub fuel: Option<u64>,
 }
 
