@@ -1,22 +1,24 @@
 //! The command line: the verbs and the option every verb has. Each verb's own options live in
 //! its module; the options several verbs share are flattened from [`crate::policy_options`]
-//! and [`crate::output`].
+//! and [`crate::output`]. The texts made at run time (each verb's examples and exit codes) are
+//! added by [`command`].
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, decommission, diff, evaluate, generate, import, inspect,
-    report, rollout, scenarios, simulate, transition,
+    bench, compile_worker, conformance, decommission, diff, evaluate, exit_codes, generate, import,
+    inspect, report, rollout, scenarios, simulate, transition, verb_help,
 };
+
+/// The command line with its run-time texts: each verb's examples and exit codes, and the exit
+/// codes' summary.
+pub fn command() -> clap::Command {
+    verb_help::decorate(Cli::command()).after_help(exit_codes::summary())
+}
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
 #[derive(Debug, Parser)]
 #[command(name = "worker-policy", version, about, long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 ok; 1 the policy refused (a transition, or a cluster it cannot place); \
-2 bad input (snapshot, arguments, policy file); 3 the policy misbehaved (trap, timeout, memory, fuel, \
-broken invariant, wrong contract, no convergence; for conformance: a safety property fails); 4 host error."
-)]
 pub struct Cli {
     /// Show what the policy logged (to stderr).
     #[arg(short, long, global = true)]
@@ -38,22 +40,18 @@ pub enum Command {
     /// What a policy component is: its info, contract, imports, exports and digest.
     Inspect(inspect::InspectArgs),
     /// Certify a policy: every safety property, with the smallest counterexample of each
-    /// failure, and a quality scorecard. Exit 0 only when every safety property passes, 3 when
-    /// one fails.
+    /// failure, and a quality scorecard.
     Conformance(conformance::ConformanceArgs),
     /// What changes if the policy is swapped: both policies' plans, verdicts and simulations
-    /// on each snapshot, side by side. Exit 0 when every decision is the same, 1 when any
-    /// differs, 3 when either policy misbehaves.
+    /// on each snapshot, side by side.
     Diff(diff::DiffArgs),
     /// Remove nodes in a safe order: refused when the set cannot leave; otherwise waves of
     /// drained nodes, each simulated to convergence and disabled (`--emit restatectl`: as one
-    /// script). Exit 0 done, 1 refused, 2 bad input, 3 the policy misbehaved or the script
-    /// cannot reach the plan.
+    /// script).
     Decommission(decommission::DecommissionArgs),
     /// Plan a rolling restart: waves that never take down more of a partition than the
     /// replication property can spare, leaders moved off each wave first (`--emit restatectl`:
-    /// a script that stops at each wave's restart point). Exit 1 when no safe order exists, 3
-    /// when the script cannot reach the plan (a leader affinity Restate honours first).
+    /// a script that stops at each wave's restart point).
     Rollout(rollout::RolloutArgs),
     /// One self-contained HTML page of a policy's plan (or two side by side with `--against`):
     /// replicas and leaders per node against the fair share, moves, figures and reasons.
@@ -67,8 +65,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// A snapshot from a real cluster (`import restate`): live with `--address` (restatectl run
     /// read-only), or from its `restatectl` metadata or SQL dumps; to stdout or `--output`;
-    /// notes on what was skipped or assumed go to stderr. Exit 2 on a bad dump or an unusable
-    /// cluster address, naming the file or command, the field and the fix; nothing is written.
+    /// notes on what was skipped or assumed go to stderr.
     Import(import::ImportArgs),
     /// Compile one policy component for the process that started this one (internal).
     #[command(hide = true)]

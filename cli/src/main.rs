@@ -11,6 +11,7 @@ mod decommission;
 mod diff;
 mod error;
 mod evaluate;
+mod exit_codes;
 mod generate;
 mod import;
 mod inspect;
@@ -25,17 +26,19 @@ mod script_output;
 mod simulate;
 mod transition;
 mod values;
+mod verb_help;
 mod view;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::args::{Cli, Command};
 use crate::output::emit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = args::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
