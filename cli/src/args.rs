@@ -1,19 +1,53 @@
 //! The command line: the verbs and the option every verb has. Each verb's own options live in
 //! its module; the options several verbs share are flattened from [`crate::policy_options`]
-//! and [`crate::output`]. The texts made at run time (each verb's examples and exit codes) are
-//! added by [`command`].
+//! and [`crate::output`]. The texts made at run time (each verb's examples and exit codes, the
+//! long version) are added by [`command`].
 
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::{
-    bench, compile_worker, conformance, decommission, diff, evaluate, exit_codes, generate, import,
-    inspect, report, rollout, scenarios, simulate, transition, verb_help,
+    bench, compile_worker, completions, conformance, decommission, diff, evaluate, exit_codes,
+    generate, import, inspect, man, report, rollout, scenarios, simulate, transition, verb_help,
+    version,
 };
 
-/// The command line with its run-time texts: each verb's examples and exit codes, and the exit
-/// codes' summary.
+/// The program's name, as completions and the man page call it.
+pub const BIN: &str = "worker-policy";
+
+/// The command line with its run-time texts: each verb's examples and exit codes, the exit
+/// codes' summary, and the long version (`--version`).
 pub fn command() -> clap::Command {
-    verb_help::decorate(Cli::command()).after_help(exit_codes::summary())
+    verb_help::decorate(Cli::command())
+        .after_help(exit_codes::summary())
+        .long_version(version::long())
+}
+
+/// [`command`] without the hidden verbs (`compile-worker`), for completions and the man page:
+/// clap's generators would otherwise offer them.
+pub fn visible_command() -> clap::Command {
+    let full = command();
+    let verbs: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|verb| !verb.is_hide_set())
+        .cloned()
+        .collect();
+    let mut visible = clap::Command::new(BIN)
+        .args(full.get_arguments().cloned())
+        .subcommand_required(true)
+        .subcommands(verbs);
+    if let Some(version) = full.get_version() {
+        visible = visible.version(version.to_owned());
+    }
+    if let Some(version) = full.get_long_version() {
+        visible = visible.long_version(version.to_owned());
+    }
+    if let Some(about) = full.get_about() {
+        visible = visible.about(about.clone());
+    }
+    if let Some(after) = full.get_after_help() {
+        visible = visible.after_help(after.clone());
+    }
+    visible
 }
 
 /// Decide worker-node lifecycle transitions and partition placement with a swappable policy.
@@ -67,6 +101,10 @@ pub enum Command {
     /// read-only), or from its `restatectl` metadata or SQL dumps; to stdout or `--output`;
     /// notes on what was skipped or assumed go to stderr.
     Import(import::ImportArgs),
+    /// The shell's completion script (bash, zsh, fish, elvish, powershell), to stdout.
+    Completions(completions::CompletionsArgs),
+    /// The manual page, in roff: to stdout, or one page per verb with `--out-dir`.
+    Man(man::ManArgs),
     /// Compile one policy component for the process that started this one (internal).
     #[command(hide = true)]
     CompileWorker(compile_worker::CompileWorkerArgs),

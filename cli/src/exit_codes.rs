@@ -151,6 +151,22 @@ pub const VERBS: &[VerbCodes] = &[
             (ErrorClass::Host, HOST),
         ],
     },
+    VerbCodes {
+        verb: "completions",
+        success: "the script was printed",
+        failures: &[
+            (ErrorClass::BadInput, "bad input: a shell it does not know"),
+            (ErrorClass::Host, HOST),
+        ],
+    },
+    VerbCodes {
+        verb: "man",
+        success: "the page (or pages) were written",
+        failures: &[
+            (ErrorClass::BadInput, "bad input: arguments"),
+            (ErrorClass::Host, HOST),
+        ],
+    },
 ];
 
 /// The exit codes of `verb`, if it is in the table.

@@ -6,6 +6,7 @@
 mod args;
 mod bench;
 mod compile_worker;
+mod completions;
 mod conformance;
 mod decommission;
 mod diff;
@@ -16,6 +17,7 @@ mod generate;
 mod import;
 mod inspect;
 mod logs;
+mod man;
 mod output;
 mod plan_input;
 mod policy_options;
@@ -27,6 +29,7 @@ mod simulate;
 mod transition;
 mod values;
 mod verb_help;
+mod version;
 mod view;
 
 use std::process::ExitCode;
@@ -68,6 +71,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man(a) => man::run(&a),
         Command::CompileWorker(a) => Ok(compile_worker::run(&a)),
     }
 }

@@ -64,6 +64,14 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ("A live cluster, read-only", "worker-policy import restate --address http://admin-node:5122/ --output cluster.json"),
         ("From SQL dumps, to stdout", "worker-policy import restate --sql-nodes nodes.json --sql-partitions partitions.json"),
     ]),
+    ("completions", &[
+        ("Bash, for this session", "source <(worker-policy completions bash)"),
+        ("Zsh, installed", "worker-policy completions zsh > ~/.zfunc/_worker-policy"),
+    ]),
+    ("man", &[
+        ("Read it", "worker-policy man | man -l -"),
+        ("One page per verb", "worker-policy man --out-dir /usr/local/share/man/man1"),
+    ]),
 ];
 
 /// The short help's last line.
