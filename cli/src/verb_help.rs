@@ -79,18 +79,32 @@ const SHORT: &str =
     "See `--help` for every option (sandbox, compile and cache), examples and exit codes.";
 
 /// `command` with each visible verb's examples and exit codes in its long help, and the
-/// pointer to them in its short help.
+/// pointer to them in its short help; a verb's own verbs (`import restate`) say the same.
 pub fn decorate(command: Command) -> Command {
-    let verbs: Vec<String> = command
+    visible_names(&command)
+        .iter()
+        .fold(command, |command, verb| {
+            command.mut_subcommand(verb, |sub| with_texts(sub, verb))
+        })
+}
+
+/// `command` (the verb `verb` or one of its own) and its own verbs with `verb`'s texts.
+fn with_texts(command: Command, verb: &str) -> Command {
+    let command = command.after_help(SHORT).after_long_help(long_help(verb));
+    visible_names(&command)
+        .iter()
+        .fold(command, |command, name| {
+            command.mut_subcommand(name, |sub| with_texts(sub, verb))
+        })
+}
+
+/// The names of `command`'s visible verbs.
+fn visible_names(command: &Command) -> Vec<String> {
+    command
         .get_subcommands()
         .filter(|verb| !verb.is_hide_set())
         .map(|verb| verb.get_name().to_owned())
-        .collect();
-    verbs.iter().fold(command, |command, verb| {
-        command.mut_subcommand(verb, |sub| {
-            sub.after_help(SHORT).after_long_help(long_help(verb))
-        })
-    })
+        .collect()
 }
 
 /// The long help's text after the options of `verb`: its examples, then its exit codes.

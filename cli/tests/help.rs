@@ -49,6 +49,11 @@ fn visible_verbs() -> Vec<String> {
 /// The codes and meanings of the `Exit codes:` section of `verb`'s long help.
 fn exit_codes(verb: &str) -> BTreeMap<u8, String> {
     let long = help(&[verb, "--help"]);
+    exit_codes_in(verb, &long)
+}
+
+/// The codes and meanings of the `Exit codes:` section of `long`, the long help of `verb`.
+fn exit_codes_in(verb: &str, long: &str) -> BTreeMap<u8, String> {
     let section = long
         .split("\nExit codes:\n")
         .nth(1)
@@ -126,6 +131,8 @@ fn every_help_line_fits_the_terminal() {
         pages.push(vec![verb.as_str(), "-h"]);
         pages.push(vec![verb.as_str(), "--help"]);
     }
+    pages.push(vec!["import", "restate", "-h"]);
+    pages.push(vec!["import", "restate", "--help"]);
     for args in pages {
         for line in help(&args).lines() {
             let width = line.chars().count();
@@ -158,6 +165,12 @@ fn every_verb_lists_its_exit_codes_with_what_they_mean() {
         }
         assert!(codes.values().all(|meaning| !meaning.trim().is_empty()));
     }
+    // A verb's own verb says what its verb says.
+    let nested = help(&["import", "restate", "--help"]);
+    assert_eq!(
+        exit_codes_in("import restate", &nested),
+        exit_codes("import")
+    );
 }
 
 #[test]
