@@ -1,14 +1,17 @@
 //! `decommission` through the host with the embedded default policy: a set that cannot leave
 //! is refused before any wave, and two nodes of a 3-zone cluster leave in waves that the
-//! test re-checks itself with the host's invariant checker, ending disabled and balanced.
+//! test re-checks itself with the host's invariant checker, ending disabled and balanced; an
+//! already-draining node drains in the first wave, and a refused drain keeps the waves done.
 
 use worker_policy::decommission::{
     decommission, Decommission, DecommissionError, DecommissionRequest,
 };
-use worker_policy::simulate;
+use worker_policy::{simulate, PolicyHooks};
 use worker_policy_model::generate::{generate, ClusterShape};
 use worker_policy_model::invariants::PlanChecker;
-use worker_policy_model::{quality, NodeId, Replication, Scope, Snapshot, WorkerState};
+use worker_policy_model::{
+    quality, NodeId, Replication, Scope, Snapshot, Step, Transition, Verdict, WorkerState,
+};
 use worker_policy_tests::default_policy;
 
 /// `zones` of workers, `partitions` placed by the default policy, `{zone: 3, node: 3}`.
@@ -104,5 +107,72 @@ fn two_nodes_of_a_three_zone_cluster_leave_disabled_and_balanced_in_checked_wave
             assert!(wave.moves() > 0, "each wave moves its nodes' replicas");
             assert_eq!(wave.quality().replicas.outside_band, 0);
         }
+    }
+}
+
+/// The default policy, except that it refuses to drain N7.
+struct RefusesN7(worker_policy::LoadedPolicy);
+
+impl PolicyHooks for RefusesN7 {
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, worker_policy::Error> {
+        if node == 7 && to == WorkerState::Draining {
+            return Ok(Verdict {
+                allowed: false,
+                reason: "N7 stays".into(),
+            });
+        }
+        self.0.validate_transition(snapshot, node, to)
+    }
+
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, worker_policy::Error> {
+        self.0.reconcile(snapshot)
+    }
+
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, worker_policy::Error> {
+        self.0.place(snapshot)
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, worker_policy::Error> {
+        self.0.rebalance(snapshot, max_moves)
+    }
+}
+
+#[test]
+fn a_refused_drain_stops_the_waves_and_keeps_the_ones_done() {
+    let cluster = placed_by_the_policy(vec![4, 4, 4], 64);
+    let done = decommission(&RefusesN7(default_policy()), &cluster, &request(&[2, 7], 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done.waves.len(), 1, "N2's wave is done");
+    recheck(&done);
+    let refused = done.refused.as_ref().expect("N7 is refused");
+    assert_eq!((refused.wave, refused.node), (2, 7));
+    assert!(!done.is_complete());
+    assert_eq!(done.last, done.waves[0].after);
+}
+
+#[test]
+fn an_already_draining_node_drains_in_the_first_wave_whatever_its_place_in_the_order() {
+    let mut cluster = placed_by_the_policy(vec![4, 4, 4], 64);
+    cluster
+        .nodes
+        .iter_mut()
+        .find(|n| n.id == 6)
+        .unwrap()
+        .worker_state = WorkerState::Draining;
+    for order in [[2, 6], [6, 2]] {
+        let done = decommission(&default_policy(), &cluster, &request(&order, 1))
+            .unwrap_or_else(|e| panic!("{order:?}: {e}"));
+        assert!(done.is_complete(), "{order:?}");
+        assert_eq!(done.waves[0].nodes, [6], "{order:?}");
+        recheck(&done);
     }
 }

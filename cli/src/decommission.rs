@@ -56,11 +56,16 @@ pub struct DecommissionArgs {
 pub struct Decommissioned {
     /// Whether every node of the set ended disabled.
     pub complete: bool,
-    /// Per-node counts of the final snapshot (empty when refused).
+    /// Replicas copied over every wave (a replica moved twice counts twice); absent when
+    /// refused before any wave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copied: Option<usize>,
+    /// Per-node counts of the final snapshot (empty when refused before any wave).
     pub nodes: Vec<NodeCounts>,
     /// The policy.
     pub policy: PolicyView,
-    /// Quality of the whole change, first snapshot to last; absent when refused.
+    /// Quality of the whole change, first snapshot to the last wave done; absent when refused
+    /// before any wave.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QualityView>,
     /// Why the decommission is refused; absent when it went ahead.
@@ -68,7 +73,7 @@ pub struct Decommissioned {
     pub refusal: Option<RefusalView>,
     /// The nodes asked to leave, in order.
     pub requested: Vec<NodeId>,
-    /// The waves, in order.
+    /// The waves done, in order.
     pub waves: Vec<WaveView>,
     /// The first snapshot in one line (table only).
     #[serde(skip)]
@@ -207,6 +212,7 @@ fn run(
     crate::logs::print_logs(&policy, verbose);
     let mut out = Decommissioned {
         complete: false,
+        copied: None,
         nodes: Vec::new(),
         policy: PolicyView::new(&policy, args.input.policy.source_name()),
         quality: None,
@@ -224,6 +230,12 @@ fn run(
         }
     };
     out.complete = done.is_complete();
+    out.refusal = done.refused.as_ref().map(|refused| RefusalView {
+        can_leave: None,
+        message: refused.to_string(),
+        node: refused.node,
+        scope: None,
+    });
     if let (Some(path), true) = (&args.output, out.complete) {
         write_atomically(path, file.to_json(&done.last).as_bytes())?;
         out.written = Some(path.clone());
@@ -234,12 +246,14 @@ fn run(
 
 /// The waves, final counts and quality of a decommission that went ahead.
 fn fill(out: &mut Decommissioned, done: &Decommission, first: &Snapshot) {
+    out.copied = Some(done.moves());
     out.nodes = node_counts(&done.last);
     out.quality = Some(QualityView::from(&quality::measure(first, &done.last)));
     out.waves = done.waves.iter().map(WaveView::from).collect();
 }
 
-/// A refusal as a result; any other error as the command's error with its own exit class.
+/// A refusal before any wave as a result; any other error as the command's error with its own
+/// exit class.
 fn refusal(error: DecommissionError) -> anyhow::Result<RefusalView> {
     match error {
         DecommissionError::CannotLeave(c) => Ok(RefusalView {
@@ -247,12 +261,6 @@ fn refusal(error: DecommissionError) -> anyhow::Result<RefusalView> {
             message: c.to_string(),
             node: c.node,
             scope: Some(c.shortfall.scope.name()),
-        }),
-        DecommissionError::DrainRefused { node, .. } => Ok(RefusalView {
-            can_leave: None,
-            message: error.to_string(),
-            node,
-            scope: None,
         }),
         DecommissionError::Policy(error) => Err(error.into()),
         other if other.class() == ErrorClass::BadInput => {
@@ -265,10 +273,12 @@ fn refusal(error: DecommissionError) -> anyhow::Result<RefusalView> {
 impl Render for Decommissioned {
     fn table(&self) -> String {
         let mut out = format!("{}{}", self.policy.line(), self.snapshot);
-        if let Some(refusal) = &self.refusal {
-            out.push_str(&format!("refused   {}\n", refusal.message));
+        let Some(copied) = self.copied else {
+            if let Some(refusal) = &self.refusal {
+                out.push_str(&format!("refused   {}\n", refusal.message));
+            }
             return out;
-        }
+        };
         out.push_str(&format!(
             "decommission {} in {} wave(s)\n",
             labels(&self.requested),
@@ -277,14 +287,21 @@ impl Render for Decommissioned {
         for (i, wave) in self.waves.iter().enumerate() {
             out.push_str(&wave.table(i + 1));
         }
-        out.push_str(&if self.complete {
-            format!("done      {} disabled\n", labels(&self.requested))
-        } else {
-            "NOT done  some drained nodes are left draining (see the waves)\n".to_string()
+        out.push_str(&match &self.refusal {
+            Some(refusal) => format!(
+                "refused   {}; the waves before it are done\n",
+                refusal.message
+            ),
+            None if self.complete => format!("done      {} disabled\n", labels(&self.requested)),
+            None => "NOT done  some drained nodes are left draining (see the waves)\n".to_string(),
         });
         out.push_str(&node_counts_table(&self.nodes));
         if let Some(quality) = &self.quality {
             out.push_str(&quality.table());
+            out.push_str(&format!(
+                "  copied    {copied} replica(s) over every wave (lower bound {})\n",
+                quality.lower_bound.value
+            ));
         }
         if let Some(path) = &self.written {
             out.push_str(&format!("\nwrote     {}\n", path.display()));

@@ -54,6 +54,55 @@ fn decommission_drains_in_waves_and_writes_the_final_snapshot() {
 }
 
 #[test]
+fn decommission_drains_an_already_draining_node_of_the_set_in_any_order() {
+    let snapshot = example("three-zones-draining.json");
+    for nodes in ["N4,N5", "N5,N4"] {
+        let out = run(&["decommission", "--snapshot", &snapshot, "--nodes", nodes]);
+        assert_eq!(out.status.code(), Some(0), "{nodes}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        for words in ["wave 1    N5:", "wave 2    N4:", "N4, N5 disabled"] {
+            let words = words.replace("N4, N5", &nodes.replace(',', ", "));
+            assert!(
+                stdout.contains(&words),
+                "{nodes}: `{words}` missing from:\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn decommission_reports_the_replicas_copied_beside_the_lower_bound() {
+    let snapshot = example("three-zones-draining.json");
+    let out = run(&["decommission", "--snapshot", &snapshot, "--nodes", "N1,N2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let copied: usize = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("wave "))
+        .map(|l| {
+            let moves = l.split(" round(s), ").nth(1).unwrap();
+            moves.split(' ').next().unwrap().parse::<usize>().unwrap()
+        })
+        .sum();
+    assert!(
+        stdout.contains(&format!(
+            "  copied    {copied} replica(s) over every wave (lower bound "
+        )),
+        "{stdout}"
+    );
+    let json = run(&[
+        "decommission",
+        "--snapshot",
+        &snapshot,
+        "--nodes",
+        "N1,N2",
+        "--format",
+        "json",
+    ]);
+    assert!(text(&json.stdout).contains(&format!("\"copied\": {copied},")));
+}
+
+#[test]
 fn decommission_refuses_a_set_that_cannot_leave_and_bad_nodes() {
     let snapshot = example("three-zones-draining.json");
     let out = run(&[

@@ -82,16 +82,6 @@ pub enum DecommissionError {
     /// The set cannot leave.
     #[error("{0}")]
     CannotLeave(Box<CannotLeave>),
-    /// The policy refused to drain a node.
-    #[error("the policy refused to drain {} in wave {wave}: {reason}", NodeLabel(*.node))]
-    DrainRefused {
-        /// The wave, from 1.
-        wave: usize,
-        /// The node.
-        node: NodeId,
-        /// The policy's reason.
-        reason: String,
-    },
     /// The policy failed or misbehaved, or refused to place (see [`Error::class`]).
     #[error(transparent)]
     Policy(#[from] Error),
@@ -99,7 +89,7 @@ pub enum DecommissionError {
 
 impl DecommissionError {
     /// The exit class: bad input for the request's own mistakes, refused when the set cannot
-    /// leave or the policy refuses, and the policy's error's own class otherwise.
+    /// leave, and the policy's error's own class otherwise.
     pub fn class(&self) -> ErrorClass {
         match self {
             DecommissionError::NoNodes
@@ -107,12 +97,22 @@ impl DecommissionError {
             | DecommissionError::UnknownNode(_)
             | DecommissionError::Repeated(_)
             | DecommissionError::NotAWorker(_) => ErrorClass::BadInput,
-            DecommissionError::CannotLeave(_) | DecommissionError::DrainRefused { .. } => {
-                ErrorClass::Refused
-            }
+            DecommissionError::CannotLeave(_) => ErrorClass::Refused,
             DecommissionError::Policy(error) => error.class(),
         }
     }
+}
+
+/// The policy refused to drain a node: the waves stop there, the ones before it done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the policy refused to drain {} in wave {wave}: {reason}", NodeLabel(*.node))]
+pub struct DrainRefused {
+    /// The wave, from 1.
+    pub wave: usize,
+    /// The node.
+    pub node: NodeId,
+    /// The policy's reason.
+    pub reason: String,
 }
 
 /// A drained node the wave could not disable, and why.
@@ -165,24 +165,34 @@ impl Wave {
     }
 }
 
-/// Every wave of a decommission and where it ended.
+/// Every wave of a decommission and where it ended: every wave done, and the policy's refusal
+/// to drain a node when it stopped the waves there.
 #[derive(Debug, Clone)]
 pub struct Decommission {
-    /// The waves, in order.
+    /// The waves done, in order.
     pub waves: Vec<Wave>,
-    /// The snapshot after the last wave.
+    /// The snapshot after the last wave done.
     pub last: Snapshot,
+    /// The refusal that stopped the waves, if any.
+    pub refused: Option<DrainRefused>,
 }
 
 impl Decommission {
-    /// Whether every node of the set ended disabled.
+    /// Whether every node of the set ended disabled: no refusal stopped the waves and every
+    /// wave disabled its nodes.
     pub fn is_complete(&self) -> bool {
-        self.waves.iter().all(|w| w.not_disabled.is_empty())
+        self.refused.is_none() && self.waves.iter().all(|w| w.not_disabled.is_empty())
+    }
+
+    /// Replicas placed on new nodes over every wave: the data the whole change copies.
+    pub fn moves(&self) -> usize {
+        self.waves.iter().map(Wave::moves).sum()
     }
 }
 
 /// Plans and simulates the decommission of `request.nodes` from `snapshot` with `policy`:
-/// refused before any wave when the set cannot leave ([`CannotLeave`]).
+/// refused before any wave when the set cannot leave ([`CannotLeave`]); a drain the policy
+/// refuses stops the waves there, and the result keeps the waves done ([`Decommission::refused`]).
 pub fn decommission(
     policy: &dyn PolicyHooks,
     snapshot: &Snapshot,
@@ -190,23 +200,67 @@ pub fn decommission(
 ) -> Result<Decommission, DecommissionError> {
     check_request(snapshot, request)?;
     check_can_leave(snapshot, &request.nodes)?;
-    let pending: Vec<NodeId> = request
-        .nodes
-        .iter()
-        .copied()
-        .filter(|&id| state_of(snapshot, id) != Some(WorkerState::Disabled))
-        .collect();
     let mut waves = Vec::new();
     let mut current = snapshot.clone();
-    for nodes in pending.chunks(request.max_draining as usize) {
-        let wave = run_wave(policy, current, nodes, waves.len() + 1, request)?;
+    for nodes in wave_order(snapshot, &request.nodes, request.max_draining as usize) {
+        // A node the simulations before its wave already disabled is done.
+        let nodes: Vec<NodeId> = nodes
+            .into_iter()
+            .filter(|&id| state_of(&current, id) != Some(WorkerState::Disabled))
+            .collect();
+        if nodes.is_empty() {
+            continue;
+        }
+        let wave = match run_wave(policy, current.clone(), &nodes, waves.len() + 1, request)? {
+            Ok(wave) => wave,
+            Err(refused) => {
+                return Ok(Decommission {
+                    waves,
+                    last: current,
+                    refused: Some(refused),
+                })
+            }
+        };
         current = wave.after.clone();
         waves.push(wave);
     }
     Ok(Decommission {
         waves,
         last: current,
+        refused: None,
     })
+}
+
+/// The waves of `nodes`, at most `max_draining` each, in the given order, except that the
+/// nodes already draining go first, all in the first wave (they are draining already, and the
+/// first wave's simulation empties them whatever their place in the order); nodes already
+/// disabled are done and in no wave.
+fn wave_order(snapshot: &Snapshot, nodes: &[NodeId], max_draining: usize) -> Vec<Vec<NodeId>> {
+    let of_state = |state| {
+        nodes
+            .iter()
+            .copied()
+            .filter(move |&id| state_of(snapshot, id) == Some(state))
+    };
+    let mut first: Vec<NodeId> = of_state(WorkerState::Draining).collect();
+    let mut rest = nodes
+        .iter()
+        .copied()
+        .filter(|&id| {
+            !matches!(
+                state_of(snapshot, id),
+                Some(WorkerState::Draining | WorkerState::Disabled)
+            )
+        })
+        .peekable();
+    while first.len() < max_draining && rest.peek().is_some() {
+        first.extend(rest.next());
+    }
+    let rest: Vec<NodeId> = rest.collect();
+    std::iter::once(first)
+        .filter(|wave| !wave.is_empty())
+        .chain(rest.chunks(max_draining).map(<[NodeId]>::to_vec))
+        .collect()
 }
 
 /// Refuses a request that names no node, an unknown or repeated node, or a non-worker.
@@ -276,18 +330,22 @@ pub fn check_can_leave(snapshot: &Snapshot, nodes: &[NodeId]) -> Result<(), Deco
     })))
 }
 
-/// One wave: drain `nodes`, simulate to convergence, disable what drained.
+/// One wave: drain `nodes`, simulate to convergence, disable what drained; the policy's
+/// refusal to drain one of them is the inner error.
 fn run_wave(
     policy: &dyn PolicyHooks,
     start: Snapshot,
     nodes: &[NodeId],
     number: usize,
     request: &DecommissionRequest,
-) -> Result<Wave, DecommissionError> {
-    let (drained, drains) = drain(policy, &start, nodes, number)?;
+) -> Result<Result<Wave, DrainRefused>, DecommissionError> {
+    let (drained, drains) = match drain(policy, &start, nodes, number)? {
+        Ok(drained) => drained,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let simulation = simulate(policy, &drained, request.max_moves, request.max_rounds)?;
     let (after, disables, not_disabled) = disable_drained(policy, simulation.last, nodes)?;
-    Ok(Wave {
+    Ok(Ok(Wave {
         nodes: nodes.to_vec(),
         start,
         drains,
@@ -295,17 +353,18 @@ fn run_wave(
         disables,
         not_disabled,
         after,
-    })
+    }))
 }
 
 /// Moves each node that is not draining yet to draining, one after the other, each allowed by
-/// the policy's verdict on the snapshot so far and the host's check of it.
+/// the policy's verdict on the snapshot so far and the host's check of it; the policy's
+/// refusal is the inner error.
 fn drain(
     policy: &dyn PolicyHooks,
     start: &Snapshot,
     nodes: &[NodeId],
     wave: usize,
-) -> Result<(Snapshot, Vec<Transition>), DecommissionError> {
+) -> Result<Result<(Snapshot, Vec<Transition>), DrainRefused>, DecommissionError> {
     let mut checker = PlanChecker::new(start.clone());
     let mut drains = Vec::new();
     for &node in nodes {
@@ -317,11 +376,11 @@ fn drain(
         }
         let transition = match request(policy, &mut checker, node, from, WorkerState::Draining)? {
             Ok(transition) => transition,
-            Err(reason) => return Err(DecommissionError::DrainRefused { wave, node, reason }),
+            Err(reason) => return Ok(Err(DrainRefused { wave, node, reason })),
         };
         drains.push(transition);
     }
-    Ok((checker.into_snapshot(), drains))
+    Ok(Ok((checker.into_snapshot(), drains)))
 }
 
 /// Disables the wave's nodes that the simulation left draining: each is asked of the policy
@@ -441,6 +500,17 @@ mod tests {
             "N5 cannot leave: without it and the nodes before it, 2 zone(s) available, the replication property requires 3 (scope zone); the largest subset that can leave (greedy in the given order) is N1, N3"
         );
         assert!(check_can_leave(&s, &[1, 3]).is_ok());
+    }
+
+    #[test]
+    fn draining_nodes_go_in_the_first_wave_and_disabled_ones_in_none() {
+        let mut s = cluster();
+        s.nodes[2].worker_state = WorkerState::Draining;
+        s.nodes[1].worker_state = WorkerState::Disabled;
+        assert_eq!(wave_order(&s, &[1, 3], 1), [vec![3], vec![1]]);
+        assert_eq!(wave_order(&s, &[4, 2, 1, 3], 2), [vec![3, 4], vec![1]]);
+        assert_eq!(wave_order(&s, &[2], 1), Vec::<Vec<NodeId>>::new());
+        assert_eq!(wave_order(&s, &[1, 4, 5], 2), [vec![1, 4], vec![5]]);
     }
 
     #[test]
