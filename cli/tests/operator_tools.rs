@@ -71,35 +71,35 @@ fn decommission_drains_an_already_draining_node_of_the_set_in_any_order() {
 }
 
 #[test]
-fn decommission_reports_the_replicas_copied_beside_the_lower_bound() {
+fn decommission_copies_each_replica_once_and_reports_the_copies_beside_the_lower_bound() {
     let snapshot = example("three-zones-draining.json");
-    let out = run(&["decommission", "--snapshot", &snapshot, "--nodes", "N1,N2"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    let copied: usize = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("wave "))
-        .map(|l| {
-            let moves = l.split(" round(s), ").nth(1).unwrap();
-            moves.split(' ').next().unwrap().parse::<usize>().unwrap()
-        })
-        .sum();
-    assert!(
-        stdout.contains(&format!(
-            "  copied    {copied} replica(s) over every wave (lower bound "
-        )),
-        "{stdout}"
-    );
-    let json = run(&[
-        "decommission",
-        "--snapshot",
-        &snapshot,
-        "--nodes",
-        "N1,N2",
-        "--format",
-        "json",
-    ]);
-    assert!(text(&json.stdout).contains(&format!("\"copied\": {copied},")));
+    // N1 and N2 share zone a: N2 must not receive N1's replicas before it leaves itself.
+    for (nodes, copied) in [("N1,N2", 18), ("N4,N5", 12)] {
+        let out = run(&["decommission", "--snapshot", &snapshot, "--nodes", nodes]);
+        assert_eq!(out.status.code(), Some(0), "{nodes}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let line =
+            format!("  copied    {copied} replica(s) over every wave (lower bound {copied})\n");
+        assert!(
+            stdout.contains(&line),
+            "{nodes}: `{line}` missing from:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("  moves     {copied} (lower bound {copied}:")),
+            "{stdout}"
+        );
+        let json = run(&[
+            "decommission",
+            "--snapshot",
+            &snapshot,
+            "--nodes",
+            nodes,
+            "--format",
+            "json",
+        ]);
+        let json = text(&json.stdout);
+        assert!(json.contains(&format!("\"copied\": {copied},")), "{json}");
+    }
 }
 
 #[test]

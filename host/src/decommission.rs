@@ -4,6 +4,8 @@
 //! by the host's [`check_verdict`]), simulated to convergence with every answer checked by the
 //! invariant checker ([`simulate`]), and ended with the drained nodes disabled, by the policy's
 //! `reconcile` or, when it leaves them draining, by an operator's request the policy allows.
+//! Each wave is planned on a [`crate::planning_view`] where the nodes of later waves receive
+//! nothing: a replica moves once, to a node that stays.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -17,6 +19,7 @@ use worker_policy_model::{NodeId, Plan, Roles, Snapshot, StepOp, Transition, Wor
 use crate::error::{Error, ErrorClass, PolicyFault};
 use crate::evaluate::simulate;
 use crate::hooks::PolicyHooks;
+use crate::planning_view::{bring_back, without_candidates};
 use crate::verdict_check::{apply_request, check_verdict};
 
 /// What to decommission and how.
@@ -129,6 +132,8 @@ pub struct NotDisabled {
 pub struct Wave {
     /// The nodes of the wave, in the given order.
     pub nodes: Vec<NodeId>,
+    /// The nodes of later waves, which the wave's plan gave nothing and emptied.
+    pub queued: Vec<NodeId>,
     /// The snapshot before the wave.
     pub start: Snapshot,
     /// The operator's transitions to draining, each allowed by the policy and the host.
@@ -159,9 +164,10 @@ impl Wave {
             .count()
     }
 
-    /// The quality of the wave's change, its start to its end.
+    /// The quality of the wave's change, its start to its end, with the nodes of later waves
+    /// counted as leaving (they are empty, and no placement candidates in the wave's plan).
     pub fn quality(&self) -> Quality {
-        quality::measure(&self.start, &self.after)
+        quality::measure(&self.start, &without_candidates(&self.after, &self.queued))
     }
 }
 
@@ -202,16 +208,20 @@ pub fn decommission(
     check_can_leave(snapshot, &request.nodes)?;
     let mut waves = Vec::new();
     let mut current = snapshot.clone();
-    for nodes in wave_order(snapshot, &request.nodes, request.max_draining as usize) {
+    let order = wave_order(snapshot, &request.nodes, request.max_draining as usize);
+    for (i, nodes) in order.iter().enumerate() {
+        let queued: Vec<NodeId> = order[i + 1..].concat();
         // A node the simulations before its wave already disabled is done.
         let nodes: Vec<NodeId> = nodes
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&id| state_of(&current, id) != Some(WorkerState::Disabled))
             .collect();
         if nodes.is_empty() {
             continue;
         }
-        let wave = match run_wave(policy, current.clone(), &nodes, waves.len() + 1, request)? {
+        let number = waves.len() + 1;
+        let wave = match run_wave(policy, current.clone(), &nodes, &queued, number, request)? {
             Ok(wave) => wave,
             Err(refused) => {
                 return Ok(Decommission {
@@ -330,12 +340,14 @@ pub fn check_can_leave(snapshot: &Snapshot, nodes: &[NodeId]) -> Result<(), Deco
     })))
 }
 
-/// One wave: drain `nodes`, simulate to convergence, disable what drained; the policy's
-/// refusal to drain one of them is the inner error.
+/// One wave: drain `nodes`, simulate to convergence on a view where the `queued` nodes (of
+/// later waves) are no placement candidates, bring the rounds back to the real snapshot,
+/// disable what drained; the policy's refusal to drain one of `nodes` is the inner error.
 fn run_wave(
     policy: &dyn PolicyHooks,
     start: Snapshot,
     nodes: &[NodeId],
+    queued: &[NodeId],
     number: usize,
     request: &DecommissionRequest,
 ) -> Result<Result<Wave, DrainRefused>, DecommissionError> {
@@ -343,13 +355,16 @@ fn run_wave(
         Ok(drained) => drained,
         Err(refused) => return Ok(Err(refused)),
     };
-    let simulation = simulate(policy, &drained, request.max_moves, request.max_rounds)?;
-    let (after, disables, not_disabled) = disable_drained(policy, simulation.last, nodes)?;
+    let view = without_candidates(&drained, queued);
+    let simulation = simulate(policy, &view, request.max_moves, request.max_rounds)?;
+    let (rounds, converged) = bring_back(&drained, &simulation.rounds, queued)?;
+    let (after, disables, not_disabled) = disable_drained(policy, converged, nodes)?;
     Ok(Ok(Wave {
         nodes: nodes.to_vec(),
+        queued: queued.to_vec(),
         start,
         drains,
-        rounds: simulation.rounds,
+        rounds,
         disables,
         not_disabled,
         after,

@@ -12,7 +12,8 @@
 //! - [`verdict_check`] refuses an allowed verdict that breaks a rule no policy may break;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
 //! - [`compare`] sets two policies' decisions on the same snapshots side by side;
-//! - [`decommission`] plans nodes leaving in safe waves, and [`rollout`] a rolling restart;
+//! - [`decommission`] plans nodes leaving in safe waves, each on a [`planning_view`] where the
+//!   nodes of later waves receive nothing, and [`rollout`] a rolling restart;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
 //!
@@ -60,6 +61,7 @@ pub mod engine;
 pub mod error;
 pub mod evaluate;
 pub mod hooks;
+pub mod planning_view;
 pub mod policy;
 pub mod rollout;
 pub mod sandbox;
