@@ -3,7 +3,8 @@
 //! `--max-draining` nodes, each drained, simulated to convergence and disabled by the host
 //! library's planner ([`worker_policy::decommission`]), with the moves, leader changes, rounds
 //! and quality of each wave. `--emit restatectl` prints the waves as one script, ending with
-//! the nodes disabled, when every node of the set ends disabled.
+//! the nodes disabled, when every node of the set ends disabled. Where the last snapshot leaves
+//! no headroom is named.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ use crate::output::{write_stderr_line, Render};
 use crate::plan_input::PlanInput;
 use crate::script_output::{emit_parts, quality_lines, PlanOutputOptions, ScriptSource};
 use crate::values;
+use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::{PlanView, TransitionView};
 use crate::view::policy::PolicyView;
@@ -60,6 +62,9 @@ pub struct Decommissioned {
     /// refused before any wave.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copied: Option<usize>,
+    /// Where the last snapshot leaves no headroom (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<HeadroomView>,
     /// Per-node counts of the final snapshot (empty when refused before any wave).
     pub nodes: Vec<NodeCounts>,
     /// The policy.
@@ -213,6 +218,7 @@ fn run(
     let mut out = Decommissioned {
         complete: false,
         copied: None,
+        headroom: Vec::new(),
         nodes: Vec::new(),
         policy: PolicyView::new(&policy, args.input.policy.source_name()),
         quality: None,
@@ -247,6 +253,7 @@ fn run(
 /// The waves, final counts and quality of a decommission that went ahead.
 fn fill(out: &mut Decommissioned, done: &Decommission, first: &Snapshot) {
     out.copied = Some(done.moves());
+    out.headroom = headroom_of(&done.last);
     out.nodes = node_counts(&done.last);
     out.quality = Some(QualityView::from(&quality::measure(first, &done.last)));
     out.waves = done.waves.iter().map(WaveView::from).collect();
@@ -296,6 +303,9 @@ impl Render for Decommissioned {
             None => "NOT done  some drained nodes are left draining (see the waves)\n".to_string(),
         });
         out.push_str(&node_counts_table(&self.nodes));
+        if !self.headroom.is_empty() {
+            out.push_str(&format!("\n{}", headroom_table(&self.headroom)));
+        }
         if let Some(quality) = &self.quality {
             out.push_str(&quality.table());
             out.push_str(&format!(

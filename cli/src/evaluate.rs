@@ -1,6 +1,8 @@
 //! `worker-policy evaluate`: the plan the policy decides for a snapshot. What the plan cannot
 //! change but the operator should know (a frozen partition Restate will leave short of the
-//! replication property) goes to stderr as notes; stdout is the plan alone.
+//! replication property) goes to stderr as notes; stdout is the plan alone. With `--drain`
+//! ([`crate::drain_first`]), the policy's verdicts on draining the nodes come first, the plan is
+//! for the snapshot with them draining, and where that change leaves no headroom is named.
 
 use std::process::ExitCode;
 
@@ -8,14 +10,17 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{Evaluation, LoadedPolicy};
+use worker_policy::{ErrorClass, Evaluation, LoadedPolicy};
 use worker_policy_model::quality;
 use worker_policy_restate_bridge::import::frozen_next_notes;
 
-use crate::output::{write_stderr_line, Render};
+use crate::drain_first::{drain_first, verdict_lines, DrainOptions, DrainRefused, Drained};
+use crate::output::{write_stderr_line, Format, Render};
 use crate::plan_input::PlanInput;
 use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
+use crate::transition::Verdict;
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
+use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
@@ -25,6 +30,8 @@ use crate::view::quality::QualityView;
 pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: PlanInput,
+    #[command(flatten)]
+    pub drain: DrainOptions,
     #[command(flatten)]
     pub render: PlanOutputOptions,
 }
@@ -42,27 +49,53 @@ pub struct Evaluated {
     /// Draining nodes that frozen partitions still hold after the plan (left out when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<BlockedView>,
+    /// With `--drain`: where the drains and the plan leave no headroom (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<HeadroomView>,
+    /// With `--drain`: the policy's verdicts on the drains, checked by the host (left out
+    /// without `--drain`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<Verdict>,
     /// The snapshot in one line (table only).
     #[serde(skip)]
     pub snapshot: String,
 }
 
-/// Runs `evaluate` and prints its result in the format asked for.
+/// Runs `evaluate` and prints its result in the format asked for; with `--drain`, a refused
+/// drain prints the verdicts (to stderr with `--emit restatectl`) and exits as `transition`.
 pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let (file, policy) = args.input.load()?;
+    let source = args.input.policy.source_name();
+    let snapshot_line = args.input.snapshot_line(&file);
+    let drained = drain_first(&args.drain, &policy, &source, &file);
+    let (verdicts, file) = match drained {
+        Ok(Drained::Allowed(verdicts, file)) => (verdicts, *file),
+        Ok(Drained::Refused(verdicts)) => {
+            crate::logs::print_logs(&policy, verbose);
+            let refused = DrainRefused {
+                policy: PolicyView::new(&policy, source),
+                verdicts,
+                snapshot: snapshot_line,
+            };
+            return emit_refused(&refused, args.render.format.shared());
+        }
+        Err(error) => {
+            crate::logs::print_logs(&policy, verbose);
+            return Err(error);
+        }
+    };
     for note in frozen_next_notes(&file.snapshot) {
         write_stderr_line(&format!("note: {note}"));
     }
-    let result = Evaluated::with_evaluation(
-        &policy,
-        args.input.policy.source_name(),
-        &file,
-        args.input.max_moves,
-        args.input.snapshot_line(&file),
-    );
+    let result =
+        Evaluated::with_evaluation(&policy, source, &file, args.input.max_moves, snapshot_line);
     crate::logs::print_logs(&policy, verbose);
-    let (evaluated, evaluation) =
+    let (mut evaluated, evaluation) =
         result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))?;
+    if !verdicts.is_empty() {
+        evaluated.headroom = headroom_of(&evaluation.after);
+        evaluated.verdicts = verdicts;
+    }
     match args.render.format.shared() {
         Some(format) => crate::output::emit(&evaluated, format),
         None => emit_script(&ScriptInput {
@@ -74,6 +107,19 @@ pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
             after: &evaluation.after,
         }),
     }
+}
+
+/// A refused drain: the verdicts in the format asked for, or on stderr instead of a script.
+fn emit_refused(refused: &DrainRefused, format: Option<Format>) -> anyhow::Result<ExitCode> {
+    if let Some(format) = format {
+        return crate::output::emit(refused, format);
+    }
+    for line in verdict_lines(&refused.verdicts).lines() {
+        write_stderr_line(&format!("error: {line}"));
+    }
+    write_stderr_line("error: a drain is refused; no restatectl script is printed");
+    let class = refused.failure().unwrap_or(ErrorClass::Refused);
+    Ok(ExitCode::from(class.exit_code()))
 }
 
 impl Evaluated {
@@ -103,6 +149,8 @@ impl Evaluated {
             quality: QualityView::from(&quality::measure(&file.snapshot, &evaluation.after)),
             plan: PlanView::from(&evaluation.plan),
             blocked: blocked_drains(&evaluation.after),
+            headroom: Vec::new(),
+            verdicts: Vec::new(),
             snapshot,
         };
         Ok((evaluated, evaluation))
@@ -112,12 +160,14 @@ impl Evaluated {
 impl Render for Evaluated {
     fn table(&self) -> String {
         format!(
-            "{}{}{}\nsummary   {}\n{}{}",
+            "{}{}{}{}\nsummary   {}\n{}{}{}",
             self.policy.line(),
             self.snapshot,
+            verdict_lines(&self.verdicts),
             self.plan.table(),
             self.plan.summary(),
             blocked_table(&self.blocked),
+            headroom_table(&self.headroom),
             self.quality.table()
         )
     }

@@ -10,6 +10,7 @@ mod completions;
 mod conformance;
 mod decommission;
 mod diff;
+mod drain_first;
 mod error;
 mod evaluate;
 mod exit_codes;

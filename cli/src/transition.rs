@@ -1,7 +1,9 @@
 //! `worker-policy transition`: the policy's verdict on an operator's request to change a node's
 //! worker state, checked by the host, and, when allowed and asked for, the snapshot with the
-//! change written back. The host refuses a verdict the policy allowed when it breaks a rule no
-//! policy may break (`worker_policy::verdict_check`); `--force` overrides the safety check.
+//! change written back, with where the change leaves no headroom. The host refuses a verdict the
+//! policy allowed when it breaks a rule no policy may break (`worker_policy::verdict_check`);
+//! `--force` overrides the safety check. `evaluate --drain` asks the same question through
+//! [`decide`].
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::verdict_check::{apply_request, check_verdict, UnsafeVerdict};
-use worker_policy::{Error, ErrorClass};
+use worker_policy::{Error, ErrorClass, LoadedPolicy};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{NodeId, Snapshot, Transition, WorkerState};
@@ -20,6 +22,7 @@ use crate::error::CliError;
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
 use crate::values;
+use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::names;
 use crate::view::policy::PolicyView;
 
@@ -58,6 +61,9 @@ pub struct Verdict {
     /// The node's state now.
     #[serde(serialize_with = "names::state")]
     pub from: WorkerState,
+    /// Where the change leaves no headroom (left out when none, and when refused).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<HeadroomView>,
     /// The host's objection to a change the policy allowed; absent when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_check: Option<HostCheck>,
@@ -105,43 +111,88 @@ impl HostCheck {
 /// refuses what the policy allowed), and nothing is written then.
 pub fn run(args: &TransitionArgs, verbose: bool) -> anyhow::Result<Verdict> {
     let file = SnapshotFile::read(&args.snapshot)?;
-    let from = current_state(&file.snapshot, args.node, &args.snapshot)?;
+    let from = current_state(&file.snapshot, args.node, "--node", &args.snapshot)?;
     let policy = args.policy.load()?;
-    let result = policy.validate_transition(&file.snapshot, args.node, args.to);
+    let request = Request {
+        node: args.node,
+        from,
+        to: args.to,
+        force: args.force,
+    };
+    let result = decide(&policy, args.policy.source_name(), &file.snapshot, &request);
     crate::logs::print_logs(&policy, verbose);
-    let verdict = result.context("asking the policy")?;
-    let host_check = check_verdict(&file.snapshot, args.node, args.to, &verdict)
-        .err()
-        .map(|unsafe_verdict| HostCheck::new(&unsafe_verdict, args.force));
-    let allowed = verdict.allowed && host_check.as_ref().is_none_or(|c| c.forced);
-    let mut written = None;
-    if allowed {
-        let transition = Transition {
-            node: args.node,
-            from,
-            to: args.to,
-            reason: verdict.reason.clone(),
-        };
-        let after = checked_apply(&file.snapshot, &transition)?;
+    let (mut verdict, after) = result?;
+    if let Some(after) = after {
+        verdict.headroom = headroom_of(&after);
         if let Some(path) = &args.write {
             write_atomically(path, file.to_json(&after).as_bytes())?;
-            written = Some(path.clone());
+            verdict.written = Some(path.clone());
         }
     }
-    Ok(Verdict {
-        allowed,
-        from,
-        host_check,
-        node: args.node,
-        policy: PolicyView::new(&policy, args.policy.source_name()),
-        reason: verdict.reason,
-        to: args.to,
-        written,
-    })
+    Ok(verdict)
 }
 
-/// The state of `node`, which `--node` named; a node the snapshot lacks is an argument error.
-fn current_state(snapshot: &Snapshot, node: NodeId, file: &Path) -> Result<WorkerState, CliError> {
+/// An operator's request: move `node` from `from` (its state now) to `to`; `force` overrides
+/// the host's safety check.
+pub struct Request {
+    /// The node.
+    pub node: NodeId,
+    /// Its state now.
+    pub from: WorkerState,
+    /// The state asked for.
+    pub to: WorkerState,
+    /// Whether `--force` overrides the host's safety check.
+    pub force: bool,
+}
+
+/// The policy's verdict on `request` for `snapshot`, checked by the host, and the snapshot with
+/// the change applied through the invariant checker when it goes ahead (no headroom, nothing
+/// written: the caller's to add).
+pub fn decide(
+    policy: &LoadedPolicy,
+    source: String,
+    snapshot: &Snapshot,
+    request: &Request,
+) -> anyhow::Result<(Verdict, Option<Snapshot>)> {
+    let verdict = policy
+        .validate_transition(snapshot, request.node, request.to)
+        .context("asking the policy")?;
+    let host_check = check_verdict(snapshot, request.node, request.to, &verdict)
+        .err()
+        .map(|unsafe_verdict| HostCheck::new(&unsafe_verdict, request.force));
+    let allowed = verdict.allowed && host_check.as_ref().is_none_or(|c| c.forced);
+    let after = if allowed {
+        let transition = Transition {
+            node: request.node,
+            from: request.from,
+            to: request.to,
+            reason: verdict.reason.clone(),
+        };
+        Some(checked_apply(snapshot, &transition)?)
+    } else {
+        None
+    };
+    let verdict = Verdict {
+        allowed,
+        from: request.from,
+        headroom: Vec::new(),
+        host_check,
+        node: request.node,
+        policy: PolicyView::new(policy, source),
+        reason: verdict.reason,
+        to: request.to,
+        written: None,
+    };
+    Ok((verdict, after))
+}
+
+/// The state of `node`, which `flag` named; a node the snapshot lacks is an argument error.
+pub fn current_state(
+    snapshot: &Snapshot,
+    node: NodeId,
+    flag: &str,
+    file: &Path,
+) -> Result<WorkerState, CliError> {
     snapshot.node(node).map(|n| n.worker_state).ok_or_else(|| {
         let mut ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
         ids.sort_unstable();
@@ -163,7 +214,7 @@ fn current_state(snapshot: &Snapshot, node: NodeId, file: &Path) -> Result<Worke
             ),
         };
         CliError::Argument(format!(
-            "--node {}: no such node in {}; {listed}",
+            "{flag} {}: no such node in {}; {listed}",
             node_label(node),
             file.display()
         ))
@@ -180,15 +231,25 @@ fn checked_apply(snapshot: &Snapshot, transition: &Transition) -> Result<Snapsho
     Ok(checker.into_snapshot())
 }
 
-impl Render for Verdict {
-    fn table(&self) -> String {
+impl Verdict {
+    /// The verdict's lines, without the policy's: the outcome and the reason, the host's
+    /// objection when it has one, and where the change leaves no headroom.
+    pub fn lines(&self) -> String {
         let word = if self.allowed { "allowed" } else { "refused" };
         let request = format!("{} {} -> {}", node_label(self.node), self.from, self.to);
+        let mut out = match &self.host_check {
+            None => format!("{word}   {request}: {}\n", self.reason),
+            Some(check) => check.table(word, &request, &self.reason),
+        };
+        out.push_str(&headroom_table(&self.headroom));
+        out
+    }
+}
+
+impl Render for Verdict {
+    fn table(&self) -> String {
         let mut out = self.policy.line();
-        match &self.host_check {
-            None => out.push_str(&format!("{word}   {request}: {}\n", self.reason)),
-            Some(check) => out.push_str(&check.table(word, &request, &self.reason)),
-        }
+        out.push_str(&self.lines());
         if let Some(path) = &self.written {
             out.push_str(&format!("wrote     {}\n", path.display()));
         }
@@ -239,6 +300,7 @@ mod tests {
         Verdict {
             allowed,
             from: WorkerState::Active,
+            headroom: Vec::new(),
             host_check,
             node: 2,
             policy: PolicyView {

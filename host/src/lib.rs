@@ -14,6 +14,7 @@
 //! - [`compare`] sets two policies' decisions on the same snapshots side by side;
 //! - [`decommission`] plans nodes leaving in safe waves, each on a [`planning_view`] where the
 //!   nodes of later waves receive nothing, and [`rollout`] a rolling restart;
+//! - [`headroom`] names where a change leaves one node loss from an unsatisfiable property;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
 //!
@@ -60,6 +61,7 @@ pub mod embedded;
 pub mod engine;
 pub mod error;
 pub mod evaluate;
+pub mod headroom;
 pub mod hooks;
 pub mod planning_view;
 pub mod policy;
