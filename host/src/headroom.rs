@@ -1,7 +1,8 @@
 //! Headroom after a change: the failure domains where one more node loss would leave the
 //! replication property unsatisfiable (a zone or region down to the workers it cannot spare, or
 //! a cluster down to the node count the property needs), and the nodes that hold more than
-//! twice the mean replica count of the eligible workers. A pure function of a snapshot, for the
+//! twice the mean replica count of the eligible workers (weighted: twice their share, where
+//! nodes have weights). A pure function of a snapshot, for the
 //! operator tools to print after the change they plan.
 
 use std::collections::BTreeMap;
@@ -33,13 +34,14 @@ pub enum Headroom {
         shortfall: Shortfall,
     },
     /// A node holds more than [`OVERLOAD_FACTOR`] times the mean replica count of the eligible
-    /// workers.
+    /// workers, scaled by its weight (the mean itself at the standard weight).
     Overloaded {
         /// The node.
         node: NodeId,
         /// Replicas it holds.
         replicas: u32,
-        /// The mean replica count of the eligible workers.
+        /// The mean replica count of the eligible workers, times the node's weight over their
+        /// mean weight.
         mean: f64,
     },
 }
@@ -136,13 +138,14 @@ pub fn headroom(snapshot: &Snapshot) -> Vec<Headroom> {
         .collect();
     let total: u32 = eligible.iter().map(|n| held(n.id)).sum();
     if total > 0 {
-        let mean = f64::from(total) / eligible.len() as f64;
-        let mut ids: Vec<NodeId> = eligible.iter().map(|n| n.id).collect();
-        ids.sort_unstable();
-        out.extend(ids.into_iter().filter_map(|node| {
-            let replicas = held(node);
+        let weights: f64 = eligible.iter().map(|n| n.weight.value()).sum();
+        let mut by_id = eligible.clone();
+        by_id.sort_unstable_by_key(|n| n.id);
+        out.extend(by_id.into_iter().filter_map(|node| {
+            let replicas = held(node.id);
+            let mean = f64::from(total) * node.weight.value() / weights;
             (f64::from(replicas) > OVERLOAD_FACTOR * mean).then_some(Headroom::Overloaded {
-                node,
+                node: node.id,
                 replicas,
                 mean,
             })
@@ -214,6 +217,13 @@ mod tests {
             named[0].starts_with("N1 holds 4 replica(s), 2.29 times the mean of 1.75"),
             "{named:?}"
         );
+        // A node weighted to hold more is measured against its weighted share.
+        s.nodes[0].weight = crate::model::Weight::new(2.0).unwrap();
+        let found = headroom(&s);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(!found
+            .iter()
+            .any(|h| matches!(h, Headroom::Overloaded { node: 1, .. })));
     }
 
     #[test]
