@@ -49,9 +49,17 @@ impl SnapshotFile {
             field: String::new(),
             problem,
         };
-        let size = std::fs::metadata(path)
-            .map_err(|e| whole(format!("cannot be read: {e}; check the path")))?
-            .len();
+        let metadata = std::fs::metadata(path)
+            .map_err(|e| whole(format!("cannot be read: {e}; check the path")))?;
+        if metadata.is_dir() {
+            return Err(whole(
+                "is a directory, not a snapshot file (JSON); a directory of Restate dumps becomes \
+                 a snapshot with `worker-policy import restate` (`--epochs DIR`), or import the \
+                 live cluster with `worker-policy import restate --address URL`"
+                    .into(),
+            ));
+        }
+        let size = metadata.len();
         if size > MAX_FILE_BYTES {
             return Err(whole(format!(
                 "is {size} bytes, more than the {MAX_FILE_BYTES} bytes a snapshot may have"
@@ -78,11 +86,16 @@ impl SnapshotFile {
         if !text.trim_start().starts_with('{') {
             return Err(error(
                 String::new(),
-                "expected a JSON object ({ \"replication\": ..., \"nodes\": [...], \"partitions\": [...] }) at the top".into(),
+                crate::not_a_snapshot::recognise(text).unwrap_or_else(|| {
+                    "expected a JSON object ({ \"replication\": ..., \"nodes\": [...], \"partitions\": [...] }) at the top".into()
+                }),
             ));
         }
         let mut json = serde_json::Deserializer::from_str(text);
         let doc: SnapshotDoc = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            if let Some(instead) = crate::not_a_snapshot::recognise(text) {
+                return error(String::new(), instead);
+            }
             let field = e.path().to_string();
             let inner = e.into_inner();
             let problem = if inner.is_eof() {
@@ -687,9 +700,8 @@ mod tests {
         assert!(field_of(r#"{"replication": 3, "nodes": [{"id": 1"#)
             .1
             .contains("truncated"));
-        assert!(field_of("replication: 3")
-            .1
-            .contains("expected a JSON object"));
+        assert!(field_of("replication: 3").1.contains("looks like YAML"));
+        assert!(field_of("<cluster/>").1.contains("expected a JSON object"));
         assert!(field_of("[1, 2]").1.contains("expected a JSON object"));
         assert!(field_of(r#"{"nodes": []}"#)
             .1
