@@ -93,23 +93,107 @@ impl LowerBound {
     }
 }
 
-/// Measures the change from `before` to `after` (see the module docs for every definition).
-pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
-    let eligible: Vec<&Node> = after
+/// One eligible node of a snapshot against its fair shares, counted as [`measure`] counts the
+/// placement a change ends with (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeBalance {
+    /// Placed partitions it holds that count towards the replica balance.
+    pub replicas: u32,
+    /// Its replica fair share t(n).
+    pub replica_share: f64,
+    /// Placed partitions without a leader affinity that it leads.
+    pub leaders: u32,
+    /// Its leader fair share.
+    pub leader_share: f64,
+}
+
+impl NodeBalance {
+    /// How far its replicas are outside its band: 0 inside, below 0 under the floor, above 0
+    /// over the ceil.
+    pub fn replicas_off(&self) -> i64 {
+        off_band(self.replicas, self.replica_share)
+    }
+
+    /// How far its leaderships are outside its band, as [`NodeBalance::replicas_off`].
+    pub fn leaders_off(&self) -> i64 {
+        off_band(self.leaders, self.leader_share)
+    }
+}
+
+/// `count` minus the nearest end of the band of `share`; 0 inside the band.
+fn off_band(count: u32, share: f64) -> i64 {
+    let band = Band::of(share);
+    if count < band.floor {
+        i64::from(count) - i64::from(band.floor)
+    } else {
+        i64::from(count.saturating_sub(band.ceil))
+    }
+}
+
+/// Whether `p` is a frozen partition a node outside `eligible` still holds: its replica set
+/// cannot reach the eligible nodes, so it is left out of the replica balance.
+fn held_off_eligible(p: &Partition, eligible: &BTreeSet<NodeId>) -> bool {
+    p.is_frozen() && p.holders().iter().any(|n| !eligible.contains(n))
+}
+
+/// Every eligible node of `snapshot` (worker role, active, alive) against its fair shares,
+/// by node id.
+pub fn node_balances(snapshot: &Snapshot) -> BTreeMap<NodeId, NodeBalance> {
+    let eligible: Vec<&Node> = snapshot
         .nodes
         .iter()
         .filter(|n| n.is_placement_candidate())
         .collect();
     let eligible_ids: BTreeSet<NodeId> = eligible.iter().map(|n| n.id).collect();
+    let placed: Vec<&Partition> = (snapshot.partitions.iter())
+        .filter(|p| !p.is_unplaced())
+        .collect();
+    let mut held: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
+    let mut led = held.clone();
+    let mut balanced = 0u32;
+    for p in placed
+        .iter()
+        .filter(|p| !held_off_eligible(p, &eligible_ids))
+    {
+        balanced += 1;
+        for n in p.holders() {
+            if let Some(c) = held.get_mut(&n) {
+                *c += 1;
+            }
+        }
+    }
+    let mut balanced_leaders = 0u32;
+    for p in placed.iter().filter(|p| p.leads_by_balance()) {
+        balanced_leaders += 1;
+        if let Some(c) = p.leader.and_then(|l| led.get_mut(&l)) {
+            *c += 1;
+        }
+    }
+    let shares = fair_share::replica_shares(&snapshot.replication, &eligible, balanced);
+    let leader_shares = fair_share::leader_shares(&eligible, balanced_leaders);
+    eligible_ids
+        .iter()
+        .map(|n| {
+            let balance = NodeBalance {
+                replicas: held[n],
+                replica_share: shares.get(n).copied().unwrap_or(0.0),
+                leaders: led[n],
+                leader_share: leader_shares.get(n).copied().unwrap_or(0.0),
+            };
+            (*n, balance)
+        })
+        .collect()
+}
+
+/// Measures the change from `before` to `after` (see the module docs for every definition).
+pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
+    let balances = node_balances(after);
+    let eligible_ids: BTreeSet<NodeId> = balances.keys().copied().collect();
     let placed: Vec<_> = after
         .partitions
         .iter()
         .filter(|p| !p.is_unplaced())
         .collect();
-    // Frozen partitions a node outside E still holds: their replica sets cannot reach E.
-    let held_off_e =
-        |p: &Partition| p.is_frozen() && p.holders().iter().any(|n| !eligible_ids.contains(n));
-    let count = placed.iter().filter(|p| !held_off_e(p)).count() as u32;
     let old_holders: BTreeMap<PartitionId, BTreeSet<NodeId>> = before
         .partitions
         .iter()
@@ -121,34 +205,19 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         .collect();
     let none = BTreeSet::new();
 
-    let mut held_after: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
-    let mut held_before = held_after.clone();
-    let mut led: BTreeMap<NodeId, u32> = held_after.clone();
+    let mut held_before: BTreeMap<NodeId, u32> = eligible_ids.iter().map(|&n| (n, 0)).collect();
     let (mut moves, mut forced, mut spare) = (0u64, 0u64, 0u64);
     let factor = after.replication.factor();
     for p in &placed {
         let old = old_holders.get(&p.id).unwrap_or(&none);
-        let new = p.holders();
-        moves += new.difference(old).count() as u64;
+        moves += p.holders().difference(old).count() as u64;
         let kept = old.iter().filter(|n| eligible_ids.contains(n)).count() as u32;
         if !frozen.contains(&p.id) {
             forced += u64::from(factor.saturating_sub(kept));
         }
         spare += u64::from(kept.saturating_sub(factor));
-        if let Some(c) = p
-            .leader
-            .filter(|_| p.leads_by_balance())
-            .and_then(|l| led.get_mut(&l))
-        {
-            *c += 1;
-        }
-        if held_off_e(p) {
+        if held_off_eligible(p, &eligible_ids) {
             continue;
-        }
-        for n in &new {
-            if let Some(c) = held_after.get_mut(n) {
-                *c += 1;
-            }
         }
         for n in old {
             if let Some(c) = held_before.get_mut(n) {
@@ -157,23 +226,20 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
         }
     }
 
-    let shares = fair_share::replica_shares(&after.replication, &eligible, count);
-    let balanced_leaders = placed.iter().filter(|p| p.leads_by_balance()).count() as u32;
-    let leader_shares = fair_share::leader_shares(&eligible, balanced_leaders);
     let held = |n: &NodeId| held_before.get(n).copied().unwrap_or(0);
-    let deficit = shares
+    let deficit = balances
         .iter()
-        .map(|(n, &t)| u64::from(Band::of(t).floor.saturating_sub(held(n))))
+        .map(|(n, b)| u64::from(Band::of(b.replica_share).floor.saturating_sub(held(n))))
         .sum();
-    let over: u64 = shares
+    let over: u64 = balances
         .iter()
-        .map(|(n, &t)| u64::from(held(n).saturating_sub(Band::of(t).ceil)))
+        .map(|(n, b)| u64::from(held(n).saturating_sub(Band::of(b.replica_share).ceil)))
         .sum();
     Quality {
-        eligible_nodes: eligible.len() as u32,
+        eligible_nodes: balances.len() as u32,
         placed_partitions: placed.len() as u32,
-        replicas: balance(&held_after, &shares),
-        leaders: balance(&led, &leader_shares),
+        replicas: balance(balances.values().map(|b| (b.replicas, b.replica_share))),
+        leaders: balance(balances.values().map(|b| (b.leaders, b.leader_share))),
         moves,
         lower_bound: LowerBound {
             forced,
@@ -183,15 +249,16 @@ pub fn measure(before: &Snapshot, after: &Snapshot) -> Quality {
     }
 }
 
-/// The spread of `counts` against `shares`, both keyed by the eligible nodes.
-fn balance(counts: &BTreeMap<NodeId, u32>, shares: &BTreeMap<NodeId, f64>) -> Balance {
-    let min = counts.values().copied().min().unwrap_or(0);
-    let max = counts.values().copied().max().unwrap_or(0);
-    let fair_min = shares.values().copied().reduce(f64::min).unwrap_or(0.0);
-    let fair_max = shares.values().copied().reduce(f64::max).unwrap_or(0.0);
-    let outside_band = counts
-        .iter()
-        .filter(|(n, &c)| !Band::of(shares.get(n).copied().unwrap_or(0.0)).contains(c))
+/// The spread of the eligible nodes' counts against their shares, `(count, share)` per node.
+fn balance(nodes: impl Iterator<Item = (u32, f64)> + Clone) -> Balance {
+    let counts = nodes.clone().map(|(count, _)| count);
+    let shares = nodes.clone().map(|(_, share)| share);
+    let min = counts.clone().min().unwrap_or(0);
+    let max = counts.max().unwrap_or(0);
+    let fair_min = shares.clone().reduce(f64::min).unwrap_or(0.0);
+    let fair_max = shares.reduce(f64::max).unwrap_or(0.0);
+    let outside_band = nodes
+        .filter(|&(count, share)| !Band::of(share).contains(count))
         .count() as u32;
     Balance {
         min,
@@ -233,6 +300,27 @@ mod tests {
         );
         assert_eq!(q.moves, 0);
         assert_eq!(q.lower_bound.value(), 0);
+    }
+
+    #[test]
+    fn each_eligible_node_is_measured_against_its_own_band() {
+        let mut s = placed();
+        s.nodes[0].worker_state = WorkerState::Draining;
+        let balances = node_balances(&s);
+        assert_eq!(
+            balances.keys().copied().collect::<Vec<_>>(),
+            [2, 3, 4, 5, 6]
+        );
+        let second = balances[&2];
+        assert_eq!((second.replicas, second.leaders), (3, 1));
+        assert!((second.replica_share - 3.6).abs() < 1e-9);
+        assert!((second.leader_share - 1.2).abs() < 1e-9);
+        assert_eq!((second.replicas_off(), second.leaders_off()), (0, 0));
+        assert_eq!(
+            (off_band(2, 3.6), off_band(4, 3.6), off_band(6, 3.6)),
+            (-1, 0, 2)
+        );
+        assert_eq!((off_band(0, 0.0), off_band(1, 0.0)), (0, 1));
     }
 
     #[test]
