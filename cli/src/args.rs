@@ -5,6 +5,7 @@
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::cluster_views::{nodes, partitions};
 use crate::{
     bench, compile_worker, completions, conformance, decommission, diff, evaluate, exit_codes,
     generate, import, inspect, man, report, rollout, scenarios, simulate, transition, verb_help,
@@ -95,6 +96,12 @@ pub enum Command {
     Scenarios(scenarios::ScenariosArgs),
     /// Planning speed of the default policy inside its component against native, side by side.
     Bench(bench::BenchArgs),
+    /// The nodes of a snapshot, as `restatectl nodes list` shows them: state, location, replicas
+    /// and leaders against the fair share, and what stands out.
+    Nodes(nodes::NodesArgs),
+    /// The partitions of a snapshot, as `restatectl partitions list` shows them: replica set,
+    /// leader, `next`, freeze and affinity, the replication property, and what stands out.
+    Partitions(partitions::PartitionsArgs),
     /// A synthetic cluster snapshot from a shape and a seed.
     Generate(generate::GenerateArgs),
     /// A snapshot from a real cluster (`import restate`): live with `--address` (restatectl run

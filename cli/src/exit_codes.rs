@@ -136,6 +136,22 @@ pub const VERBS: &[VerbCodes] = &[
         ],
     },
     VerbCodes {
+        verb: "nodes",
+        success: "the nodes were printed",
+        failures: &[
+            (ErrorClass::BadInput, "bad input: arguments, a snapshot that cannot be read or trusted"),
+            (ErrorClass::Host, HOST),
+        ],
+    },
+    VerbCodes {
+        verb: "partitions",
+        success: "the partitions were printed",
+        failures: &[
+            (ErrorClass::BadInput, "bad input: arguments, a snapshot that cannot be read or trusted, a --node not in it"),
+            (ErrorClass::Host, HOST),
+        ],
+    },
+    VerbCodes {
         verb: "generate",
         success: "the snapshot was written",
         failures: &[

@@ -5,6 +5,7 @@
 
 mod args;
 mod bench;
+mod cluster_views;
 mod compile_worker;
 mod completions;
 mod conformance;
@@ -70,6 +71,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
         Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
         Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
+        Command::Nodes(a) => emit(&cluster_views::nodes::run(&a)?, a.render.format),
+        Command::Partitions(a) => emit(&cluster_views::partitions::run(&a)?, a.render.format),
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Completions(a) => completions::run(&a),

@@ -56,6 +56,14 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ("The default size", "worker-policy bench"),
         ("Restate's own scheduler, as JSON", "worker-policy bench --policy restate --format json"),
     ]),
+    ("nodes", &[
+        ("Every node, or only those that stand out in a long table", "worker-policy nodes cluster.json"),
+        ("A snapshot on stdin, as JSON", "worker-policy generate --zones 4,4,4 --placed | worker-policy nodes - --format json"),
+    ]),
+    ("partitions", &[
+        ("The partitions N4 holds", "worker-policy partitions cluster.json --node N4"),
+        ("Every partition, even in a long table", "worker-policy partitions --snapshot cluster.json --all"),
+    ]),
     ("generate", &[
         ("Three zones of four hosts", "worker-policy generate --zones 4,4,4 --partitions 1000 --output cluster.json"),
         ("Placed, with one node draining", "worker-policy generate --zones 4,4,4 --partitions 1000 --placed --draining 1"),
