@@ -2,14 +2,18 @@
 //! showing a policy's plan for a snapshot, or two policies' side by side: replicas and leaders
 //! per node before and after against each node's fair-share band, moves from node to node,
 //! the quality figures and the plan with its reasons. More than [`layout::MAX_NODES_DRAWN`]
-//! nodes are drawn per zone.
+//! nodes are drawn per zone, except the nodes that stand out ([`standouts`]: not eligible, or
+//! changed by the plan), which keep columns of their own.
 
 mod chart;
 mod counts;
+mod labels;
 mod layout;
 mod moves;
+mod natural;
 mod page;
 mod render;
+mod standouts;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -152,7 +152,7 @@ mod tests {
         let before = generate(&shape);
         let mut after = before.clone();
         after.nodes[0].worker_state = WorkerState::Draining;
-        let layout = Layout::of(&after);
+        let layout = Layout::of(&after, &[]);
         let m = Measures::of(&layout, &before, &after);
         let first = &m.replicas[0];
         assert_eq!((first.before.sum, first.after.sum), (3, 3));

@@ -1,23 +1,28 @@
-//! Which columns the charts and tables draw: one per node, grouped by region and zone, or one
-//! per zone when there are more nodes than can be drawn one by one.
+//! Which columns the charts and tables draw: one per node, grouped by region and zone, or, when
+//! there are more nodes than can be drawn one by one, one per zone for the zone's ordinary nodes
+//! beside one per standout node ([`Standouts`]: not eligible, or changed by a plan). Regions and
+//! zones are in natural order (`z2` before `z10`), nodes by id.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{NodeId, Snapshot};
+use worker_policy_model::{Node, NodeId, Snapshot};
 
-/// More nodes than this are drawn one column per zone.
+use super::natural::natural_cmp;
+use super::standouts::Standouts;
+
+/// More nodes than this are drawn one column per zone (and per standout node).
 pub const MAX_NODES_DRAWN: usize = 60;
-
-/// Labels longer than this are cut (the full text stays in the tooltip and the tables).
-const MAX_LABEL_CHARS: usize = 14;
 
 /// One column: a node, or a zone's nodes.
 #[derive(Debug, Clone)]
 pub struct Slot {
-    /// What the axis shows (cut to a readable length).
+    /// What the axis shows: the node's label (`N417 draining` for a standout), or the number
+    /// of nodes a zone's column stands for.
     pub label: String,
-    /// The node's label and name, or the zone's name, in full.
+    /// The node's label and name, or the zone's name (`(rest)` after it when some of its nodes
+    /// have columns of their own), in full.
     pub title: String,
     /// The zone (the node's whole location).
     pub zone: String,
@@ -25,53 +30,82 @@ pub struct Slot {
     pub region: String,
     /// The nodes it stands for.
     pub members: Vec<NodeId>,
+    /// Whether it stands for a zone's nodes (drawn as their mean) rather than one node.
+    pub aggregated: bool,
 }
 
 /// The columns, in region, zone and node order.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// Whether a column is a zone rather than a node.
+    /// Whether the zones are aggregated rather than every node drawn.
     pub by_zone: bool,
     /// The columns.
     pub slots: Vec<Slot>,
+    /// Nodes that would stand out but did not fit: they are in their zone's column.
+    pub standouts_left_out: usize,
 }
 
 impl Layout {
-    /// The columns for `snapshot`'s nodes: per node up to [`MAX_NODES_DRAWN`], else per zone.
-    pub fn of(snapshot: &Snapshot) -> Layout {
-        let mut nodes: Vec<_> = snapshot.nodes.iter().collect();
-        nodes.sort_by(|a, b| (a.region(), a.zone(), a.id).cmp(&(b.region(), b.zone(), b.id)));
-        let by_zone = nodes.len() > MAX_NODES_DRAWN;
-        let slots = if by_zone {
-            let mut zones: BTreeMap<(&str, &str), Vec<NodeId>> = BTreeMap::new();
-            for n in &nodes {
-                zones.entry((n.region(), n.zone())).or_default().push(n.id);
-            }
-            zones
-                .into_iter()
-                .map(|((region, zone), members)| Slot {
-                    label: cut(&zone_name(zone)),
-                    title: zone_name(zone),
-                    zone: zone_name(zone),
-                    region: zone_name(region),
-                    members,
-                })
-                .collect()
-        } else {
-            nodes
+    /// The columns for `before`'s nodes and the plans leading to `afters`: per node up to
+    /// [`MAX_NODES_DRAWN`], else per zone with the standout nodes in columns of their own.
+    pub fn of(before: &Snapshot, afters: &[&Snapshot]) -> Layout {
+        let mut nodes: Vec<&Node> = before.nodes.iter().collect();
+        nodes.sort_by(|a, b| location_order(a, b).then(a.id.cmp(&b.id)));
+        if nodes.len() <= MAX_NODES_DRAWN {
+            let slots = nodes
                 .iter()
-                .map(|n| Slot {
-                    label: cut(&display_name(n.id, &n.name)),
-                    title: display_name(n.id, &n.name),
-                    zone: zone_name(n.zone()),
-                    region: zone_name(n.region()),
-                    members: vec![n.id],
-                })
-                .collect()
-        };
-        Layout { by_zone, slots }
+                .map(|n| node_slot(n, display_name(n.id, &n.name)))
+                .collect();
+            return Layout {
+                by_zone: false,
+                slots,
+                standouts_left_out: 0,
+            };
+        }
+        let standouts = Standouts::pick(before, afters);
+        let mut slots = Vec::new();
+        for zone in nodes.chunk_by(|a, b| location_order(a, b) == Ordering::Equal) {
+            let rest: Vec<NodeId> = (zone.iter())
+                .filter(|n| !standouts.nodes.contains_key(&n.id))
+                .map(|n| n.id)
+                .collect();
+            let split = rest.len() < zone.len();
+            if !rest.is_empty() {
+                let name = zone_name(zone[0].zone());
+                slots.push(Slot {
+                    label: format!(
+                        "{} node{}",
+                        rest.len(),
+                        if rest.len() == 1 { "" } else { "s" }
+                    ),
+                    title: if split {
+                        format!("{name} (rest)")
+                    } else {
+                        name.clone()
+                    },
+                    zone: name,
+                    region: zone_name(zone[0].region()),
+                    members: rest,
+                    aggregated: true,
+                });
+            }
+            for n in zone {
+                if let Some(note) = standouts.nodes.get(&n.id) {
+                    let label = if note.is_empty() {
+                        display_name(n.id, &n.name)
+                    } else {
+                        format!("{} {note}", node_label(n.id))
+                    };
+                    slots.push(node_slot(n, label));
+                }
+            }
+        }
+        Layout {
+            by_zone: true,
+            slots,
+            standouts_left_out: standouts.left_out,
+        }
     }
-
     /// The column of every node.
     pub fn slot_of(&self) -> BTreeMap<NodeId, usize> {
         self.slots
@@ -112,31 +146,38 @@ pub fn zone_name(location: &str) -> String {
     }
 }
 
-/// `text` cut to [`MAX_LABEL_CHARS`] characters, with an ellipsis when cut.
-fn cut(text: &str) -> String {
-    if text.chars().count() <= MAX_LABEL_CHARS {
-        return text.into();
+/// `a` against `b` by region, then zone, in natural order.
+fn location_order(a: &Node, b: &Node) -> Ordering {
+    natural_cmp(a.region(), b.region()).then_with(|| natural_cmp(a.zone(), b.zone()))
+}
+
+/// The column of node `n`, labelled `label`.
+fn node_slot(n: &Node, label: String) -> Slot {
+    Slot {
+        label,
+        title: display_name(n.id, &n.name),
+        zone: zone_name(n.zone()),
+        region: zone_name(n.region()),
+        members: vec![n.id],
+        aggregated: false,
     }
-    let mut out: String = text.chars().take(MAX_LABEL_CHARS - 1).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use worker_policy_model::generate::{generate, ClusterShape};
-    use worker_policy_model::Replication;
+    use worker_policy_model::{Replication, WorkerState};
 
-    fn cluster(zones: Vec<u32>) -> Snapshot {
+    fn cluster(zones: Vec<u32>, regions: u32) -> Snapshot {
         let mut shape = ClusterShape::new(zones, 6, Replication::parse("3").unwrap());
-        shape.regions = 2;
+        shape.regions = regions;
         generate(&shape)
     }
 
     #[test]
     fn few_nodes_get_a_column_each_in_region_and_zone_order() {
-        let layout = Layout::of(&cluster(vec![2, 2, 2]));
+        let layout = Layout::of(&cluster(vec![2, 2, 2], 2), &[]);
         assert!(!layout.by_zone);
         let zones: Vec<_> = layout.slots.iter().map(|s| s.zone.as_str()).collect();
         assert_eq!(
@@ -149,12 +190,39 @@ mod tests {
     }
 
     #[test]
-    fn many_nodes_get_a_column_per_zone() {
-        let layout = Layout::of(&cluster(vec![30, 30, 30]));
+    fn many_nodes_get_a_column_per_zone_in_natural_order() {
+        let layout = Layout::of(&cluster(vec![6; 12], 1), &[]);
         assert!(layout.by_zone);
-        assert_eq!(layout.slots.len(), 3);
-        assert_eq!(layout.slots[0].members.len(), 30);
+        let zones: Vec<_> = layout.slots.iter().map(|s| s.title.as_str()).collect();
+        let natural: Vec<String> = (1..=12).map(|z| format!("r1.z{z}")).collect();
+        assert_eq!(zones, natural);
+        assert!(layout
+            .slots
+            .iter()
+            .all(|s| s.aggregated && s.members.len() == 6));
+        assert_eq!(layout.slots[0].label, "6 nodes");
+        assert_eq!(layout.slot_of().len(), 72);
+    }
+
+    #[test]
+    fn a_draining_node_gets_its_own_column_beside_the_rest_of_its_zone() {
+        let mut before = cluster(vec![30, 30, 30], 1);
+        before.nodes[4].worker_state = WorkerState::Draining;
+        let zone = before.nodes[4].location.clone();
+        let layout = Layout::of(&before, &[&before]);
+        let own: Vec<_> = (layout.slots.iter())
+            .filter(|s| !s.aggregated)
+            .map(|s| (s.label.as_str(), s.title.as_str(), s.zone.as_str()))
+            .collect();
+        assert_eq!(own, [("N5 draining", "N5 n5", zone.as_str())]);
+        let rest = layout
+            .slots
+            .iter()
+            .find(|s| s.zone == zone && s.aggregated)
+            .unwrap();
+        assert_eq!((rest.members.len(), rest.label.as_str()), (29, "29 nodes"));
+        assert_eq!(rest.title, format!("{zone} (rest)"));
         assert_eq!(layout.slot_of().len(), 90);
-        assert_eq!(cut("a-very-long-node-name"), "a-very-long-n…");
+        assert_eq!(layout.runs(|s| &s.zone).len(), 3);
     }
 }

@@ -123,7 +123,7 @@ mod tests {
         after
             .partitions
             .push(Partition::placed(9, &[1, 2], Some(1)));
-        let matrix = MoveMatrix::of(&Layout::of(&after), &before, &after);
+        let matrix = MoveMatrix::of(&Layout::of(&after, &[]), &before, &after);
         assert_eq!(matrix.total, 3);
         let moved = matrix
             .rows

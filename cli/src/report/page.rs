@@ -1,15 +1,18 @@
 //! The page's view model: everything the template draws, computed here (figures, geometry,
 //! rows); the template only lays it out and escapes every string.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use worker_policy::Evaluation;
 use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{quality, Plan, Snapshot};
+use worker_policy_model::{quality, NodeId, Plan, Snapshot};
 
 use super::chart::BarChart;
 use super::counts::{Measure, Measures};
 use super::layout::{display_name, Layout, MAX_NODES_DRAWN};
 use super::moves::MoveMatrix;
+use super::standouts::MAX_STANDOUTS;
 use crate::view::nodes::node_counts;
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
@@ -29,6 +32,12 @@ pub struct Page {
     pub by_zone: bool,
     /// Nodes above which they do.
     pub max_nodes_drawn: usize,
+    /// When by zone: the nodes drawn one by one all the same (not eligible, or changed).
+    pub standouts: usize,
+    /// When by zone: the nodes that would have been, past the most that are.
+    pub standouts_left_out: usize,
+    /// The most nodes drawn one by one when by zone.
+    pub max_standouts: usize,
     /// One per policy: the current one, then the candidate.
     pub sides: Vec<Side>,
     /// Per node (or zone): state and counts before and after each side's plan.
@@ -87,13 +96,13 @@ pub struct PlanRow {
 /// One row of the node (or zone) table.
 #[derive(Debug, Serialize)]
 pub struct TableRow {
-    /// The node or zone.
-    pub name: String,
+    /// The node, or how many of the zone's nodes the row stands for.
+    pub node: String,
     /// Its zone.
     pub zone: String,
     /// Its region.
     pub region: String,
-    /// Worker state and liveness before the plan, or the zone's node count.
+    /// Worker state and liveness before the plan; for a zone's nodes, how many are in each.
     pub state: String,
     /// Replicas before, then after each side's plan.
     pub replicas: Vec<u32>,
@@ -104,7 +113,8 @@ pub struct TableRow {
 impl Page {
     /// The page for `before` (described by `snapshot`) and each policy's evaluation of it.
     pub fn new(snapshot: String, before: &Snapshot, sides: Vec<(PolicyView, Evaluation)>) -> Page {
-        let layout = Layout::of(before);
+        let afters: Vec<&Snapshot> = sides.iter().map(|(_, e)| &e.after).collect();
+        let layout = Layout::of(before, &afters);
         let roles: &[&'static str] = if sides.len() > 1 {
             &["current", "candidate"]
         } else {
@@ -140,6 +150,13 @@ impl Page {
             nodes: before.nodes.len(),
             by_zone: layout.by_zone,
             max_nodes_drawn: MAX_NODES_DRAWN,
+            standouts: if layout.by_zone {
+                layout.slots.iter().filter(|s| !s.aggregated).count()
+            } else {
+                0
+            },
+            standouts_left_out: layout.standouts_left_out,
+            max_standouts: MAX_STANDOUTS,
             table: table(&layout, before, &sides),
             sides,
         }
@@ -267,26 +284,49 @@ fn plan_rows(plan: &Plan, before: &Snapshot) -> (Vec<PlanRow>, usize) {
 fn table(layout: &Layout, before: &Snapshot, sides: &[Side]) -> Vec<TableRow> {
     (layout.slots.iter().enumerate())
         .map(|(i, slot)| {
-            let state = match (layout.by_zone, before.node(slot.members[0])) {
-                (false, Some(n)) => {
-                    format!("{}{}", n.worker_state, if n.alive { "" } else { ", dead" })
-                }
-                _ => format!("{} node(s)", slot.members.len()),
-            };
             let counts = |pick: fn(&Measures) -> &[Measure]| {
                 let first = sides.first().map_or(0, |s| pick(&s.measures)[i].before.sum);
                 std::iter::once(first)
                     .chain(sides.iter().map(|s| pick(&s.measures)[i].after.sum))
                     .collect()
             };
+            let node = if !slot.aggregated {
+                slot.title.clone()
+            } else if slot.title == slot.zone {
+                format!("{} node(s)", slot.members.len())
+            } else {
+                format!("{} other node(s)", slot.members.len())
+            };
             TableRow {
-                name: slot.title.clone(),
+                node,
                 zone: slot.zone.clone(),
                 region: slot.region.clone(),
-                state,
+                state: states(before, &slot.members),
                 replicas: counts(|m| &m.replicas),
                 leaders: counts(|m| &m.leaders),
             }
         })
         .collect()
+}
+
+/// The state before the plan of `members`: a node's own (`draining`, `active, dead`), or for
+/// several how many are in each (`83 active, 1 provisioning`), by name.
+fn states(before: &Snapshot, members: &[NodeId]) -> String {
+    let state = |id: NodeId| {
+        before.node(id).map_or_else(
+            || "unknown".to_string(),
+            |n| format!("{}{}", n.worker_state, if n.alive { "" } else { ", dead" }),
+        )
+    };
+    if let [one] = members {
+        return state(*one);
+    }
+    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
+    for &id in members {
+        *tally.entry(state(id)).or_default() += 1;
+    }
+    (tally.into_iter())
+        .map(|(state, count)| format!("{count} {state}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -103,6 +103,10 @@ mod tests {
         assert!(html.contains("aggregated by zone"));
         assert!(html.len() < 2 << 20, "{} bytes", html.len());
         assert!(!html.contains("N1000"), "a node drawn one by one");
+        assert!(
+            html.contains(">N1 to draining</text>"),
+            "the drained node's column"
+        );
         for zone in ["r1.z1", "r1.z2", "r1.z3"] {
             assert!(html.contains(zone), "{zone} missing");
         }
