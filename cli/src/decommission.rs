@@ -21,9 +21,11 @@ use worker_policy_model::{NodeId, Snapshot, StepOp, Transition};
 use worker_policy_restate_bridge::script::{decommission_parts, DecommissionWave};
 
 use crate::error::CliError;
-use crate::output::{write_stderr_line, Render};
+use crate::output::{check_writable_path, Render};
 use crate::plan_input::PlanInput;
-use crate::script_output::{emit_parts, quality_lines, PlanOutputOptions, ScriptSource};
+use crate::script_output::{
+    emit_parts, quality_lines, refuse_script, PlanOutputOptions, ScriptSource,
+};
 use crate::values;
 use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
@@ -48,7 +50,7 @@ pub struct DecommissionArgs {
     /// Write the final snapshot here, in the input's format (atomically), when every node of
     /// the set ends disabled.
     #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub write: Option<PathBuf>,
     #[command(flatten)]
     pub render: PlanOutputOptions,
 }
@@ -169,17 +171,21 @@ fn transition_view(t: &Transition) -> TransitionView {
 /// Runs `decommission` and prints its result in the format asked for: the script only when
 /// every node of the set ends disabled (else exit 1, saying why, and no script).
 pub fn emit(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let destination = args.render.file.destination()?;
+    if let Some(path) = &args.write {
+        check_writable_path("--write", path)?;
+    }
     let (out, done, first) = run(args, verbose)?;
     if let Some(format) = args.render.format.shared() {
-        return crate::output::emit(&out, format);
+        return crate::output::emit(&out, format, &destination);
     }
     let Some(done) = done.filter(|_| out.failure().is_none()) else {
         let why = match &out.refusal {
             Some(refusal) => format!("the decommission is refused: {}", refusal.message),
             None => "some drained nodes are left draining (see --format table)".to_string(),
         };
-        write_stderr_line(&format!("error: {why}; no restatectl script is printed"));
-        return Ok(ExitCode::from(ErrorClass::Refused.exit_code()));
+        let why = format!("{why}; no restatectl script is printed");
+        return refuse_script(&[why], ErrorClass::Refused, &destination);
     };
     let waves: Vec<DecommissionWave> = done
         .waves
@@ -194,9 +200,15 @@ pub fn emit(args: &DecommissionArgs, verbose: bool) -> anyhow::Result<ExitCode> 
     let source = ScriptSource {
         policy: Some(&out.policy),
         summary: out.quality.as_ref().map(quality_lines).unwrap_or_default(),
-        path: &args.input.snapshot,
+        path: args.input.snapshot.path(),
     };
-    emit_parts(&source, &first, &decommission_parts(&waves), &done.last)
+    emit_parts(
+        &source,
+        &first,
+        &decommission_parts(&waves),
+        &done.last,
+        &destination,
+    )
 }
 
 /// Runs `decommission`: a refusal is a result (exit 1); bad node names exit 2; a policy that
@@ -242,7 +254,7 @@ fn run(
         node: refused.node,
         scope: None,
     });
-    if let (Some(path), true) = (&args.output, out.complete) {
+    if let (Some(path), true) = (&args.write, out.complete) {
         write_atomically(path, file.to_json(&done.last).as_bytes())?;
         out.written = Some(path.clone());
     }

@@ -15,6 +15,7 @@ use worker_policy::ErrorClass;
 use crate::error::CliError;
 use crate::output::{OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
+use crate::snapshot_input::read_snapshot;
 use crate::view::comparison::ComparisonView;
 use crate::view::policy::PolicyView;
 use crate::view::snapshot::snapshot_line;
@@ -92,7 +93,7 @@ pub fn run(args: DiffArgs, verbose: bool) -> anyhow::Result<Diffed> {
     let files = snapshot_files(&args.snapshots, args.dir.as_deref())?;
     let read: Vec<SnapshotFile> = files
         .iter()
-        .map(|path| SnapshotFile::read(path))
+        .map(|path| read_snapshot(path))
         .collect::<Result<_, _>>()?;
     let current = args.policy.load()?;
     let current_name = args.policy.source_name();

@@ -15,9 +15,10 @@ use worker_policy_model::quality;
 use worker_policy_restate_bridge::import::frozen_next_notes;
 
 use crate::drain_first::{drain_first, verdict_lines, DrainOptions, DrainRefused, Drained};
-use crate::output::{write_stderr_line, Format, Render};
+use crate::output::{write_stderr_line, Destination, Format, Render};
 use crate::plan_input::PlanInput;
-use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
+use crate::script_output::{emit_script, refuse_script, PlanOutputOptions, ScriptInput};
+use crate::snapshot_input::display_name;
 use crate::transition::Verdict;
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
@@ -64,6 +65,7 @@ pub struct Evaluated {
 /// Runs `evaluate` and prints its result in the format asked for; with `--drain`, a refused
 /// drain prints the verdicts (to stderr with `--emit restatectl`) and exits as `transition`.
 pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let destination = args.render.file.destination()?;
     let (file, policy) = args.input.load()?;
     let source = args.input.policy.source_name();
     let snapshot_line = args.input.snapshot_line(&file);
@@ -77,7 +79,7 @@ pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
                 verdicts,
                 snapshot: snapshot_line,
             };
-            return emit_refused(&refused, args.render.format.shared());
+            return emit_refused(&refused, args.render.format.shared(), &destination);
         }
         Err(error) => {
             crate::logs::print_logs(&policy, verbose);
@@ -90,36 +92,45 @@ pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let result =
         Evaluated::with_evaluation(&policy, source, &file, args.input.max_moves, snapshot_line);
     crate::logs::print_logs(&policy, verbose);
-    let (mut evaluated, evaluation) =
-        result.with_context(|| format!("evaluating {}", args.input.snapshot.display()))?;
+    let (mut evaluated, evaluation) = result
+        .with_context(|| format!("evaluating {}", display_name(args.input.snapshot.path())))?;
     if !verdicts.is_empty() {
         evaluated.headroom = headroom_of(&evaluation.after);
         evaluated.verdicts = verdicts;
     }
     match args.render.format.shared() {
-        Some(format) => crate::output::emit(&evaluated, format),
-        None => emit_script(&ScriptInput {
-            policy: &evaluated.policy,
-            quality: &evaluated.quality,
-            path: &args.input.snapshot,
-            snapshot: &file.snapshot,
-            rounds: std::slice::from_ref(&evaluation.plan),
-            after: &evaluation.after,
-        }),
+        Some(format) => crate::output::emit(&evaluated, format, &destination),
+        None => emit_script(
+            &ScriptInput {
+                policy: &evaluated.policy,
+                quality: &evaluated.quality,
+                path: args.input.snapshot.path(),
+                snapshot: &file.snapshot,
+                rounds: std::slice::from_ref(&evaluation.plan),
+                after: &evaluation.after,
+            },
+            &destination,
+        ),
     }
 }
 
-/// A refused drain: the verdicts in the format asked for, or on stderr instead of a script.
-fn emit_refused(refused: &DrainRefused, format: Option<Format>) -> anyhow::Result<ExitCode> {
+/// A refused drain: the verdicts in the format asked for, or on stderr with a script that fails
+/// instead of the plan's.
+fn emit_refused(
+    refused: &DrainRefused,
+    format: Option<Format>,
+    destination: &Destination,
+) -> anyhow::Result<ExitCode> {
     if let Some(format) = format {
-        return crate::output::emit(refused, format);
+        return crate::output::emit(refused, format, destination);
     }
-    for line in verdict_lines(&refused.verdicts).lines() {
-        write_stderr_line(&format!("error: {line}"));
-    }
-    write_stderr_line("error: a drain is refused; no restatectl script is printed");
+    let mut lines: Vec<String> = verdict_lines(&refused.verdicts)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.push("a drain is refused; no restatectl script is printed".into());
     let class = refused.failure().unwrap_or(ErrorClass::Refused);
-    Ok(ExitCode::from(class.exit_code()))
+    refuse_script(&lines, class, destination)
 }
 
 impl Evaluated {

@@ -9,14 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use worker_policy::atomic_file::write_atomically;
 use worker_policy::snapshot_file::snapshot_to_json;
 use worker_policy_model::generate::{generate, ClusterShape};
 use worker_policy_model::{Replication, Snapshot};
 use worker_policy_restate_bridge::dumps::{metadata_dumps, sql_dumps, Cluster, RestateVersion};
 
 use crate::error::CliError;
-use crate::output::write_stdout;
+use crate::output::Destination;
 use crate::values::{self, ZoneSizes, MAX_NODES};
 
 /// The most partitions `generate` writes.
@@ -52,8 +51,8 @@ pub struct GenerateArgs {
     /// Picks which nodes are draining, provisioning and dead.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
-    /// Write the snapshot here (atomically) instead of to stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the snapshot here (atomically) instead of to stdout; `-` is stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write the cluster into DIR as the dumps a Restate 1.7.6 cluster prints: the
     /// `restatectl metadata get` outputs `nodes_config.json`, `partition_table.json` and
@@ -72,6 +71,7 @@ fn node_count() -> clap::builder::RangedI64ValueParser<u32> {
 
 /// Runs `generate`: the snapshot goes to `--output`, or to stdout.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    let destination = Destination::checked("--output", args.output.as_deref())?;
     // Each is at most MAX_NODES, so the sum fits.
     let special = args.draining + args.provisioning + args.dead;
     if special > args.zones.nodes {
@@ -95,10 +95,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         write_restate_dumps(&snapshot, dir)?;
     }
     let json = snapshot_to_json(&snapshot);
-    match (&args.output, &args.restate_dumps) {
-        (Some(path), _) => write_atomically(path, json.as_bytes())?,
-        (None, None) => write_stdout(&json)?,
-        (None, Some(_)) => {}
+    if args.output.is_some() || args.restate_dumps.is_none() {
+        destination.write(&json)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ mod drain_first;
 mod error;
 mod evaluate;
 mod exit_codes;
+mod failure_output;
 mod generate;
 mod import;
 mod inspect;
@@ -28,6 +29,7 @@ mod rollout;
 mod scenarios;
 mod script_output;
 mod simulate;
+mod snapshot_input;
 mod transition;
 mod values;
 mod verb_help;
@@ -39,16 +41,22 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use crate::args::{Cli, Command};
+use crate::failure_output::FailureOutput;
 use crate::output::emit;
 
 fn main() -> ExitCode {
     let matches = args::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let on_failure = FailureOutput::of(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
             output::write_stderr_line(&format!("error: {error:#}"));
-            ExitCode::from(error::exit_class(&error).exit_code())
+            let class = error::exit_class(&error);
+            if let Err(unprinted) = on_failure.print(&error, class) {
+                output::write_stderr_line(&format!("error: {unprinted:#}"));
+            }
+            ExitCode::from(class.exit_code())
         }
     }
 }
@@ -58,21 +66,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let verbose = cli.verbose;
     match cli.command {
         Command::Evaluate(a) => evaluate::emit(&a, verbose),
-        Command::Transition(a) => emit(&transition::run(&a, verbose)?, a.render.format),
+        Command::Transition(a) => {
+            let to = a.render.file.destination()?;
+            emit(&transition::run(&a, verbose)?, a.render.format, &to)
+        }
         Command::Simulate(a) => simulate::emit(&a, verbose),
-        Command::Inspect(a) => emit(&inspect::run(&a)?, a.render.format),
+        Command::Inspect(a) => {
+            let to = a.render.file.destination()?;
+            emit(&inspect::run(&a)?, a.render.format, &to)
+        }
         Command::Diff(a) => {
-            let format = a.render.format;
-            emit(&diff::run(a, verbose)?, format)
+            let (format, to) = (a.render.format, a.render.file.destination()?);
+            emit(&diff::run(a, verbose)?, format, &to)
         }
         Command::Decommission(a) => decommission::emit(&a, verbose),
         Command::Rollout(a) => rollout::emit(&a),
         Command::Report(a) => report::run(a, verbose),
-        Command::Conformance(a) => emit(&conformance::run(&a, verbose)?, a.render.format),
-        Command::Scenarios(a) => emit(&scenarios::run(&a, verbose)?, a.render.format),
-        Command::Bench(a) => emit(&bench::run(&a)?, a.render.format),
-        Command::Nodes(a) => emit(&cluster_views::nodes::run(&a)?, a.render.format),
-        Command::Partitions(a) => emit(&cluster_views::partitions::run(&a)?, a.render.format),
+        Command::Conformance(a) => {
+            let to = a.render.file.destination()?;
+            emit(&conformance::run(&a, verbose)?, a.render.format, &to)
+        }
+        Command::Scenarios(a) => {
+            let to = a.render.file.destination()?;
+            emit(&scenarios::run(&a, verbose)?, a.render.format, &to)
+        }
+        Command::Bench(a) => {
+            let to = a.render.file.destination()?;
+            emit(&bench::run(&a)?, a.render.format, &to)
+        }
+        Command::Nodes(a) => {
+            let to = a.render.file.destination()?;
+            emit(&cluster_views::nodes::run(&a)?, a.render.format, &to)
+        }
+        Command::Partitions(a) => {
+            let to = a.render.file.destination()?;
+            emit(&cluster_views::partitions::run(&a)?, a.render.format, &to)
+        }
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Completions(a) => completions::run(&a),

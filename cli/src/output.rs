@@ -3,7 +3,10 @@
 //! end of the output, not as an error.
 //!
 //! A new format is one more [`Format`] variant and one more arm in [`Format::render`] (with a
-//! method on [`Render`] when it needs the verb's help, like [`Render::table`]).
+//! method on [`Render`] when it needs the verb's help, like [`Render::table`]). Where a result
+//! goes (`-o/--output`) is [`destination`]'s.
+
+mod destination;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -11,6 +14,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use worker_policy::ErrorClass;
+
+pub use destination::{check_writable_path, is_stdio, Destination, OutputFile};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -27,6 +32,8 @@ pub struct OutputOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub file: OutputFile,
 }
 
 /// A verb's result. JSON is its `Serialize` form, with the keys of every object sorted (the
@@ -43,14 +50,22 @@ pub trait Render: Serialize {
     }
 }
 
+/// The version of every verb's JSON output, at its top level as `format_version`: raised when a
+/// key is removed or changes meaning (new keys do not raise it).
+pub const FORMAT_VERSION: u32 = 1;
+
 impl Format {
-    /// `value` in this format.
+    /// `value` in this format; JSON with [`FORMAT_VERSION`] at its top level.
     pub fn render<R: Render>(self, value: &R) -> serde_json::Result<String> {
         match self {
             Format::Table => Ok(value.table()),
             Format::Json => {
                 // A `Value`'s objects are sorted maps: this sorts every object's keys.
-                let mut text = serde_json::to_string_pretty(&serde_json::to_value(value)?)?;
+                let mut json = serde_json::to_value(value)?;
+                if let serde_json::Value::Object(top) = &mut json {
+                    top.insert("format_version".into(), FORMAT_VERSION.into());
+                }
+                let mut text = serde_json::to_string_pretty(&json)?;
                 text.push('\n');
                 Ok(text)
             }
@@ -58,13 +73,25 @@ impl Format {
     }
 }
 
-/// Renders `value` in `format` to stdout; the exit code is the result's own (a closed stdout
-/// does not change it).
-pub fn emit<R: Render>(value: &R, format: Format) -> anyhow::Result<ExitCode> {
-    write_stdout(&format.render(value)?)?;
-    Ok(value
-        .failure()
-        .map_or(ExitCode::SUCCESS, |class| ExitCode::from(class.exit_code())))
+/// Renders `value` in `format` to `destination`, or to stdout when the result is a failure (a
+/// refusal never creates or replaces a file); the exit code is the result's own (a closed
+/// stdout does not change it).
+pub fn emit<R: Render>(
+    value: &R,
+    format: Format,
+    destination: &Destination,
+) -> anyhow::Result<ExitCode> {
+    let text = format.render(value)?;
+    match value.failure() {
+        None => {
+            destination.write(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(class) => {
+            write_stdout(&text)?;
+            Ok(ExitCode::from(class.exit_code()))
+        }
+    }
 }
 
 /// Writes `text` to stdout. A reader that has gone away (a broken pipe) is not an error: the

@@ -1,21 +1,19 @@
 //! What the verbs that plan (`evaluate`, `simulate`) start from: a snapshot, the policy that
 //! plans, and the move budget of each round; declared once and flattened into each verb.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::LoadedPolicy;
 
 use crate::policy_options::PolicyOptions;
+use crate::snapshot_input::{display_name, read_snapshot, SnapshotArg};
 use crate::view::snapshot::snapshot_line;
 
 /// The snapshot, the policy and the move budget.
 #[derive(Debug, Args)]
 pub struct PlanInput {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     #[command(flatten)]
     pub policy: PolicyOptions,
     /// At most this many replicas added by the rebalance of each round; later rounds finish
@@ -27,12 +25,12 @@ pub struct PlanInput {
 impl PlanInput {
     /// Reads the snapshot, then loads the policy.
     pub fn load(&self) -> anyhow::Result<(SnapshotFile, LoadedPolicy)> {
-        let file = SnapshotFile::read(&self.snapshot)?;
+        let file = read_snapshot(self.snapshot.path())?;
         Ok((file, self.policy.load()?))
     }
 
     /// The line that describes the snapshot read from `file`.
     pub fn snapshot_line(&self, file: &SnapshotFile) -> String {
-        snapshot_line(&self.snapshot.display().to_string(), &file.snapshot)
+        snapshot_line(&display_name(self.snapshot.path()), &file.snapshot)
     }
 }

@@ -20,10 +20,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use worker_policy::atomic_file::write_atomically;
 use worker_policy::snapshot_file::SnapshotFile;
 
+use crate::output::Destination;
 use crate::policy_options::PolicyOptions;
+use crate::snapshot_input::{display_name, read_snapshot, SnapshotArg};
 use crate::view::policy::PolicyView;
 use crate::view::snapshot::snapshot_line;
 
@@ -32,9 +33,8 @@ use page::Page;
 /// Options of `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     /// The policy (`--policy`, default: the embedded default) and the sandbox both policies
     /// run in; `--policy-sha256` pins it.
     #[command(flatten)]
@@ -45,15 +45,16 @@ pub struct ReportArgs {
     /// At most this many replicas added by each plan's rebalance.
     #[arg(long, value_name = "N")]
     pub max_moves: Option<u32>,
-    /// Where to write the page (atomically).
+    /// Where to write the page (atomically); `-` is stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
 }
 
 /// Runs `report`: evaluates the snapshot with each policy, writes the page, and says so.
 pub fn run(args: ReportArgs, verbose: bool) -> anyhow::Result<ExitCode> {
-    let file = SnapshotFile::read(&args.snapshot)?;
-    let label = args.snapshot.display().to_string();
+    let destination = Destination::checked("--output", Some(&args.output))?;
+    let file = read_snapshot(args.snapshot.path())?;
+    let label = display_name(args.snapshot.path());
     let mut sides = vec![evaluate(
         &args.policy,
         &file,
@@ -73,7 +74,10 @@ pub fn run(args: ReportArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     }
     let page = Page::new(snapshot_line(&label, &file.snapshot), &file.snapshot, sides);
     let html = render::render(&page).context("rendering the report")?;
-    write_atomically(&args.output, html.as_bytes())?;
+    destination.write(&html)?;
+    if destination.is_stdout() {
+        return Ok(ExitCode::SUCCESS);
+    }
     crate::output::write_stdout(&format!(
         "report    {} ({} bytes, {} polic{})\n",
         args.output.display(),

@@ -6,31 +6,29 @@
 //! reordered sets, a restart point where the operator restarts the wave's nodes, and the
 //! leaders moved back.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
 use worker_policy::decommission::labels;
 use worker_policy::rollout::{rollout, Rollout, RolloutError, RolloutRequest};
-use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::ErrorClass;
 use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{NodeId, PartitionId, Replication, Scope, Snapshot};
 use worker_policy_restate_bridge::script::{rollout_parts, RolloutWave as ScriptWave};
 
 use crate::error::CliError;
-use crate::output::{write_stderr_line, Render};
-use crate::script_output::{emit_parts, PlanOutputOptions, ScriptSource};
+use crate::output::Render;
+use crate::script_output::{emit_parts, refuse_script, PlanOutputOptions, ScriptSource};
+use crate::snapshot_input::{display_name, read_snapshot, SnapshotArg};
 use crate::values;
 use crate::view::snapshot::snapshot_line;
 
 /// Options of `rollout`.
 #[derive(Debug, Args)]
 pub struct RolloutArgs {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     /// The nodes to restart: `N3,N4` [default: every alive worker that is not disabled].
     #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = values::node_id)]
     pub nodes: Vec<NodeId>,
@@ -98,16 +96,15 @@ pub struct LeaderMoveView {
 /// Runs `rollout` and prints its result in the format asked for; no script when no safe order
 /// exists (exit 1, saying why).
 pub fn emit(args: &RolloutArgs) -> anyhow::Result<ExitCode> {
+    let destination = args.render.file.destination()?;
     let (view, plan, first) = run(args)?;
     if let Some(format) = args.render.format.shared() {
-        return crate::output::emit(&view, format);
+        return crate::output::emit(&view, format, &destination);
     }
     let Some(plan) = plan else {
         let why = view.refusal.as_ref().map_or("", |r| r.message.as_str());
-        write_stderr_line(&format!(
-            "error: the rollout is refused: {why}; no restatectl script is printed"
-        ));
-        return Ok(ExitCode::from(ErrorClass::Refused.exit_code()));
+        let why = format!("the rollout is refused: {why}; no restatectl script is printed");
+        return refuse_script(&[why], ErrorClass::Refused, &destination);
     };
     let waves: Vec<ScriptWave> = plan
         .waves
@@ -128,15 +125,21 @@ pub fn emit(args: &RolloutArgs) -> anyhow::Result<ExitCode> {
                 view.max_unavailable
             ),
         ],
-        path: &args.snapshot,
+        path: args.snapshot.path(),
     };
-    emit_parts(&source, &first, &rollout_parts(&waves), &plan.last)
+    emit_parts(
+        &source,
+        &first,
+        &rollout_parts(&waves),
+        &plan.last,
+        &destination,
+    )
 }
 
 /// Runs `rollout`: no safe order is a result (exit 1); bad node names exit 2. Returns the
 /// result, the rollout it shows (none when refused) and the snapshot.
 fn run(args: &RolloutArgs) -> anyhow::Result<(RolloutView, Option<Rollout>, Snapshot)> {
-    let file = SnapshotFile::read(&args.snapshot)?;
+    let file = read_snapshot(args.snapshot.path())?;
     let request = RolloutRequest {
         nodes: (!args.nodes.is_empty()).then(|| args.nodes.clone()),
         max_unavailable: args.max_unavailable,
@@ -148,7 +151,7 @@ fn run(args: &RolloutArgs) -> anyhow::Result<(RolloutView, Option<Rollout>, Snap
         rule: rule(&replication),
         spare: replication.factor().saturating_sub(1) / 2,
         waves: Vec::new(),
-        snapshot: snapshot_line(&args.snapshot.display().to_string(), &file.snapshot),
+        snapshot: snapshot_line(&display_name(args.snapshot.path()), &file.snapshot),
     };
     let plan = match rollout(&file.snapshot, &request) {
         Ok(plan) => {

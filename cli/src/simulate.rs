@@ -17,9 +17,9 @@ use worker_policy::{Error, ErrorClass};
 use worker_policy_model::settled::count_by_kind;
 use worker_policy_model::{quality, Snapshot};
 
-use crate::output::{write_stderr_line, Render};
+use crate::output::{check_writable_path, Render};
 use crate::plan_input::PlanInput;
-use crate::script_output::{emit_script, PlanOutputOptions, ScriptInput};
+use crate::script_output::{emit_script, refuse_script, PlanOutputOptions, ScriptInput};
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
@@ -34,9 +34,10 @@ pub struct SimulateArgs {
     /// Give up after this many rounds.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rounds: u32,
-    /// Write the final snapshot here, in the input's format (atomically).
+    /// Write the final snapshot here, in the input's format (atomically; only when the
+    /// simulation converged).
     #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub write: Option<PathBuf>,
     #[command(flatten)]
     pub render: PlanOutputOptions,
 }
@@ -118,25 +119,32 @@ impl From<&StoppedUnsettled> for LeftView {
 /// Runs `simulate` and prints its result in the format asked for; a script only when the
 /// simulation converged (else exit 3 and no script).
 pub fn emit(args: &SimulateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
+    let destination = args.render.file.destination()?;
+    if let Some(path) = &args.write {
+        check_writable_path("--write", path)?;
+    }
     let (simulated, simulation, first) = run(args, verbose)?;
     if let Some(format) = args.render.format.shared() {
-        return crate::output::emit(&simulated, format);
+        return crate::output::emit(&simulated, format, &destination);
     }
     if let Some(class) = simulated.failure() {
-        write_stderr_line(&format!(
-            "error: the simulation did not converge after {} round(s), so there is no restatectl script; see --format table for what is left",
+        let why = format!(
+            "the simulation did not converge after {} round(s), so there is no restatectl script; see --format table for what is left",
             simulated.rounds.len()
-        ));
-        return Ok(ExitCode::from(class.exit_code()));
+        );
+        return refuse_script(&[why], class, &destination);
     }
-    emit_script(&ScriptInput {
-        policy: &simulated.policy,
-        quality: &simulated.quality,
-        path: &args.input.snapshot,
-        snapshot: &first,
-        rounds: &simulation.rounds,
-        after: &simulation.last,
-    })
+    emit_script(
+        &ScriptInput {
+            policy: &simulated.policy,
+            quality: &simulated.quality,
+            path: args.input.snapshot.path(),
+            snapshot: &first,
+            rounds: &simulation.rounds,
+            after: &simulation.last,
+        },
+        &destination,
+    )
 }
 
 /// Runs `simulate`: the result, the simulation it shows and the first snapshot; the final
@@ -158,7 +166,7 @@ fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<(Simulated, Simulat
         }
         Err(error) => return Err(error.into()),
     };
-    let written = match (&args.output, &left) {
+    let written = match (&args.write, &left) {
         (Some(path), None) => {
             write_atomically(path, file.to_json(&simulation.last).as_bytes())?;
             Some(path.clone())

@@ -11,7 +11,6 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use worker_policy::atomic_file::write_atomically;
-use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy::verdict_check::{apply_request, check_verdict, UnsafeVerdict};
 use worker_policy::{Error, ErrorClass, LoadedPolicy};
 use worker_policy_model::invariants::PlanChecker;
@@ -19,8 +18,9 @@ use worker_policy_model::snapshot::node_label;
 use worker_policy_model::{NodeId, Snapshot, Transition, WorkerState};
 
 use crate::error::CliError;
-use crate::output::{OutputOptions, Render};
+use crate::output::{check_writable_path, OutputOptions, Render};
 use crate::policy_options::PolicyOptions;
+use crate::snapshot_input::{read_snapshot, SnapshotArg};
 use crate::values;
 use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::names;
@@ -29,9 +29,8 @@ use crate::view::policy::PolicyView;
 /// Options of `transition`.
 #[derive(Debug, Args)]
 pub struct TransitionArgs {
-    /// The cluster snapshot (JSON).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     /// The node, as `N3` or `3`.
     #[arg(long, value_name = "ID", value_parser = values::node_id)]
     pub node: NodeId,
@@ -110,8 +109,11 @@ impl HostCheck {
 /// Runs `transition`: a refusal is a result (exit 1 when the policy refuses, 3 when the host
 /// refuses what the policy allowed), and nothing is written then.
 pub fn run(args: &TransitionArgs, verbose: bool) -> anyhow::Result<Verdict> {
-    let file = SnapshotFile::read(&args.snapshot)?;
-    let from = current_state(&file.snapshot, args.node, "--node", &args.snapshot)?;
+    if let Some(path) = &args.write {
+        check_writable_path("--write", path)?;
+    }
+    let file = read_snapshot(args.snapshot.path())?;
+    let from = current_state(&file.snapshot, args.node, "--node", &file.path)?;
     let policy = args.policy.load()?;
     let request = Request {
         node: args.node,

@@ -21,7 +21,7 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ("simulate", &[
         ("Round after round until the cluster is settled", "worker-policy simulate --snapshot examples/new-cluster.json"),
         ("Every round as one restatectl script", "worker-policy simulate --snapshot cluster.json --max-moves 10 --emit restatectl > plan.sh"),
-        ("Keep the final snapshot", "worker-policy simulate --snapshot cluster.json --output final.json"),
+        ("Keep the final snapshot", "worker-policy simulate --snapshot cluster.json --write final.json"),
     ]),
     ("inspect", &[
         ("The embedded default policy", "worker-policy inspect"),

@@ -381,7 +381,7 @@ fn simulate_converges_and_writes_the_final_snapshot() {
         "simulate",
         "--snapshot",
         snapshot.to_str().unwrap(),
-        "--output",
+        "--write",
         out_file.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -97,7 +97,11 @@ fn evaluate_drain_refused_prints_the_verdicts_and_exits_as_transition() {
         "restatectl",
     ]);
     assert_eq!(script.status.code(), Some(1));
-    assert!(script.stdout.is_empty());
+    let stdout = text(&script.stdout);
+    assert!(
+        stdout.ends_with("exit 1\n") && !stdout.contains("\nrestatectl "),
+        "no plan, a script that fails: {stdout}"
+    );
     assert!(text(&script.stderr).contains("refused   N6 active -> draining"));
 
     let unknown = run(&["evaluate", "--snapshot", &snapshot, "--drain", "N12"]);

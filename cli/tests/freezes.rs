@@ -1,6 +1,6 @@
 //! Freezes, leader affinity and weights through the command line: a frozen partition on a
 //! draining node is left where it is and the node is reported blocked, by `evaluate` and
-//! `simulate`, in the table and in JSON; the new fields round-trip through `--output`.
+//! `simulate`, in the table and in JSON; the new fields round-trip through `--write`.
 
 mod common;
 
@@ -63,7 +63,7 @@ fn simulate_converges_with_the_drain_blocked_and_the_node_still_draining() {
         &snapshot,
         "--format",
         "json",
-        "--output",
+        "--write",
         &output.display().to_string(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

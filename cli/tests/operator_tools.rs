@@ -16,7 +16,7 @@ fn decommission_drains_in_waves_and_writes_the_final_snapshot() {
         &snapshot,
         "--nodes",
         "N3,N6",
-        "--output",
+        "--write",
         output.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -111,15 +111,10 @@ fn emit_and_format_are_one_option_and_the_other_formats_are_unchanged() {
 }
 
 #[test]
-fn simulate_with_output_writes_the_final_snapshot_and_prints_the_script() {
+fn simulate_with_write_writes_the_final_snapshot_and_prints_the_script() {
     let dir = common::scratch("restatectl-output");
     let output = dir.join("after.json").display().to_string();
-    let script = planned(
-        "simulate",
-        EXAMPLES[0],
-        "restatectl",
-        &["--output", &output],
-    );
+    let script = planned("simulate", EXAMPLES[0], "restatectl", &["--write", &output]);
     let after = SnapshotFile::read(std::path::Path::new(&output))
         .unwrap()
         .snapshot;
@@ -128,11 +123,21 @@ fn simulate_with_output_writes_the_final_snapshot_and_prints_the_script() {
 }
 
 #[test]
-fn a_refused_simulation_prints_no_script_and_exits_as_refused() {
+fn a_refused_simulation_prints_a_script_that_only_fails_and_exits_as_refused() {
     let snapshot = example_arg("unsatisfiable-zones.json");
     let out = run(&["simulate", "--snapshot", &snapshot, "--emit", "restatectl"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert_only_fails(&out.stdout);
+}
+
+/// Fails unless `stdout` is the script printed in place of a refused plan: no command of the
+/// plan, and `exit 1` at its end.
+fn assert_only_fails(stdout: &[u8]) {
+    let script = text(stdout);
+    assert!(
+        script.ends_with("exit 1\n") && !script.contains("\nrestatectl "),
+        "{script}"
+    );
 }
 
 /// Example `name` with `edit` applied, written to a scratch folder for `test`.
@@ -158,7 +163,7 @@ fn a_decommission_script_replays_to_the_final_snapshot_with_the_nodes_disabled()
         "N3,N6",
         "--emit",
         "restatectl",
-        "--output",
+        "--write",
         &output,
     ];
     let out = run(&args);
@@ -202,7 +207,7 @@ fn a_decommission_script_replays_to_the_final_snapshot_with_the_nodes_disabled()
         "restatectl",
     ]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
-    assert!(refused.stdout.is_empty());
+    assert_only_fails(&refused.stdout);
     assert!(text(&refused.stderr).contains("no restatectl script is printed"));
 }
 
@@ -287,7 +292,7 @@ fn a_script_that_cannot_reach_the_plans_leader_exits_3_naming_the_partition_and_
     });
     let out = run(&["rollout", "--snapshot", &pinned, "--emit", "restatectl"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert_only_fails(&out.stdout);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("partition 0: the plan's leader is N9, but Restate would elect N1"),

@@ -13,13 +13,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use worker_policy::atomic_file::write_atomically;
 use worker_policy::snapshot_file::snapshot_to_json;
 use worker_policy_model::replication::ReplicationError;
 use worker_policy_model::{NodeId, Replication};
 use worker_policy_restate_bridge::import::{self, Imported};
 
-use crate::output::{write_stderr_line, write_stdout};
+use crate::output::{write_stderr_line, Destination};
 use crate::values;
 use route::Route;
 
@@ -90,8 +89,8 @@ pub struct RestateImportArgs {
     /// freezes them anew; an operator's freezes stay (metadata route and --address).
     #[arg(long)]
     pub own_freezes: bool,
-    /// Write the snapshot here (atomically) instead of to stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the snapshot here (atomically) instead of to stdout; `-` is stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
@@ -103,6 +102,7 @@ fn restate_replication(text: &str) -> Result<Replication, ReplicationError> {
 /// Runs `import`: the snapshot is written whole or not at all.
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let ImportSource::Restate(args) = &args.source;
+    let destination = Destination::checked("--output", args.output.as_deref())?;
     let imported = match route::route(args)? {
         Route::Sql(route) => import::from_sql(&route).context("importing the Restate dumps")?,
         Route::Metadata(route) => {
@@ -112,14 +112,11 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let Imported { snapshot, notes } = imported;
     let json = snapshot_to_json(&snapshot);
-    match &args.output {
-        Some(path) => write_atomically(path, json.as_bytes())?,
-        None => write_stdout(&json)?,
-    }
+    destination.write(&json)?;
     for note in &notes {
         write_stderr_line(&format!("note: {note}"));
     }
-    if let Some(path) = &args.output {
+    if let Destination::File(path) = &destination {
         write_stderr_line(&format!(
             "wrote {} ({} nodes, {} partitions)",
             path.display(),
