@@ -58,6 +58,9 @@ pub struct Cli {
     /// Show what the policy logged (to stderr).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Leave out notes, progress and other informational lines on stderr (errors stay).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// The verb.
     #[command(subcommand)]
     pub command: Command,

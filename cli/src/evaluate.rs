@@ -15,7 +15,7 @@ use worker_policy_model::quality;
 use worker_policy_restate_bridge::import::frozen_next_notes;
 
 use crate::drain_first::{drain_first, verdict_lines, DrainOptions, DrainRefused, Drained};
-use crate::output::{write_stderr_line, Destination, Format, Render};
+use crate::output::{write_note_line, Destination, Format, Render};
 use crate::plan_input::PlanInput;
 use crate::script_output::{emit_script, refuse_script, PlanOutputOptions, ScriptInput};
 use crate::snapshot_input::display_name;
@@ -87,7 +87,7 @@ pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
         }
     };
     for note in frozen_next_notes(&file.snapshot) {
-        write_stderr_line(&format!("note: {note}"));
+        write_note_line(&format!("note: {note}"));
     }
     let result =
         Evaluated::with_evaluation(&policy, source, &file, args.input.max_moves, snapshot_line);

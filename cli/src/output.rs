@@ -10,6 +10,7 @@ mod destination;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -104,6 +105,26 @@ pub fn write_stdout(text: &str) -> Result<(), worker_policy::Error> {
             source: error,
         }),
         _ => Ok(()),
+    }
+}
+
+/// Whether `--quiet` was given: informational lines are dropped.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Sets `--quiet` for the rest of the run.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether informational lines and progress are shown (no `--quiet`).
+pub fn informs() -> bool {
+    !QUIET.load(Ordering::Relaxed)
+}
+
+/// Writes an informational line (a note, what was written) to stderr, unless `--quiet`.
+pub fn write_note_line(line: &str) {
+    if informs() {
+        write_stderr_line(line);
     }
 }
 

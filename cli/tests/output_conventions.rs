@@ -430,3 +430,32 @@ fn every_json_output_has_a_format_version_and_errors_are_json_too() {
     let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
     assert_eq!(json["error"]["class"], "bad-input");
 }
+
+#[test]
+fn quiet_leaves_out_notes_but_not_errors() {
+    let dir = scratch("oc-quiet");
+    let mut doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(common::example("three-zones-draining.json")).unwrap(),
+    )
+    .unwrap();
+    // Partition 0 (on N1, N5, N9) frozen while moving to N2: evaluate notes it.
+    doc["partitions"][0]["freeze"] = "maintenance".into();
+    doc["partitions"][0]["next"] = serde_json::json!([2]);
+    let frozen = dir.join("frozen.json");
+    std::fs::write(&frozen, doc.to_string()).unwrap();
+    let frozen = frozen.to_str().unwrap();
+    let noted = run(&["evaluate", frozen]);
+    assert!(
+        text(&noted.stderr).contains("note: partition 0 is frozen"),
+        "{}",
+        text(&noted.stderr)
+    );
+    for args in [["-q", "evaluate", frozen], ["evaluate", "--quiet", frozen]] {
+        let quiet = run(&args);
+        assert_eq!(quiet.status.code(), Some(0));
+        assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+        assert_eq!(quiet.stdout, noted.stdout);
+    }
+    let failed = run(&["evaluate", "-q", &example_arg("unsatisfiable-zones.json")]);
+    assert!(text(&failed.stderr).starts_with("error: "));
+}

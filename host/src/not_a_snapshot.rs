@@ -60,6 +60,7 @@ fn object(doc: &serde_json::Map<String, Value>) -> Option<String> {
         ));
     }
     let output = [
+        "format_version",
         "steps",
         "transitions",
         "waves",
@@ -69,7 +70,7 @@ fn object(doc: &serde_json::Map<String, Value>) -> Option<String> {
     ];
     (!has("nodes") && output.iter().any(|k| has(k))).then(|| {
         "this looks like worker-policy's own output (a plan or a verb's JSON), not a snapshot: \
-         `simulate --output FILE` and `decommission --output FILE` write the snapshot a plan \
+         `simulate --write FILE` and `decommission --write FILE` write the snapshot a plan \
          leads to, and `transition --write FILE` the one after a transition"
             .to_string()
     })

@@ -48,7 +48,7 @@ pub fn import(cluster: &LiveCluster) -> anyhow::Result<Imported> {
         replication: cluster.replication,
         own_freezes: cluster.own_freezes,
     };
-    let terminal = std::io::stderr().is_terminal();
+    let terminal = std::io::stderr().is_terminal() && crate::output::informs();
     let shown = AtomicBool::new(false);
     let progress = |p: Progress| {
         if terminal {

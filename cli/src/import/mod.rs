@@ -18,7 +18,7 @@ use worker_policy_model::replication::ReplicationError;
 use worker_policy_model::{NodeId, Replication};
 use worker_policy_restate_bridge::import::{self, Imported};
 
-use crate::output::{write_stderr_line, Destination};
+use crate::output::{write_note_line, Destination};
 use crate::values;
 use route::Route;
 
@@ -114,10 +114,10 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let json = snapshot_to_json(&snapshot);
     destination.write(&json)?;
     for note in &notes {
-        write_stderr_line(&format!("note: {note}"));
+        write_note_line(&format!("note: {note}"));
     }
     if let Destination::File(path) = &destination {
-        write_stderr_line(&format!(
+        write_note_line(&format!(
             "wrote {} ({} nodes, {} partitions)",
             path.display(),
             snapshot.nodes.len(),
