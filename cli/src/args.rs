@@ -6,6 +6,7 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cluster_views::{nodes, partitions};
+use crate::output::ColorChoice;
 use crate::{
     bench, compile_worker, completions, conformance, decommission, diff, evaluate, exit_codes,
     generate, import, inspect, man, report, rollout, scenarios, simulate, transition, verb_help,
@@ -61,6 +62,10 @@ pub struct Cli {
     /// Leave out notes, progress and other informational lines on stderr (errors stay).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Colour verdicts, PASS/FAIL and errors: auto (stdout or stderr is a terminal and NO_COLOR
+    /// is unset or empty), always or never. Never JSON, scripts or files.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// The verb.
     #[command(subcommand)]
     pub command: Command,

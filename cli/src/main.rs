@@ -64,7 +64,7 @@ fn main() -> ExitCode {
 /// Runs the verb and prints its result.
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let verbose = cli.verbose;
-    output::set_quiet(cli.quiet);
+    output::init(cli.color, cli.quiet);
     match cli.command {
         Command::Evaluate(a) => evaluate::emit(&a, verbose),
         Command::Transition(a) => {

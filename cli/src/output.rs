@@ -6,6 +6,7 @@
 //! method on [`Render`] when it needs the verb's help, like [`Render::table`]). Where a result
 //! goes (`-o/--output`) is [`destination`]'s.
 
+mod colour;
 mod destination;
 
 use std::io::{self, Write};
@@ -16,6 +17,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use worker_policy::ErrorClass;
 
+pub use colour::ColorChoice;
 pub use destination::{check_writable_path, is_stdio, Destination, OutputFile};
 
 /// How results are printed.
@@ -83,13 +85,21 @@ pub fn emit<R: Render>(
     destination: &Destination,
 ) -> anyhow::Result<ExitCode> {
     let text = format.render(value)?;
+    let painted = || match format {
+        Format::Table => colour::paint_table(&text),
+        Format::Json => text.clone(),
+    };
     match value.failure() {
-        None => {
+        None if !destination.is_stdout() => {
             destination.write(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        None => {
+            write_stdout(&painted())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(class) => {
-            write_stdout(&text)?;
+            write_stdout(&painted())?;
             Ok(ExitCode::from(class.exit_code()))
         }
     }
@@ -111,8 +121,9 @@ pub fn write_stdout(text: &str) -> Result<(), worker_policy::Error> {
 /// Whether `--quiet` was given: informational lines are dropped.
 static QUIET: AtomicBool = AtomicBool::new(false);
 
-/// Sets `--quiet` for the rest of the run.
-pub fn set_quiet(quiet: bool) {
+/// Sets the global options of the output for the rest of the run: `--color` and `--quiet`.
+pub fn init(color: ColorChoice, quiet: bool) {
+    colour::init(color);
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
@@ -131,7 +142,7 @@ pub fn write_note_line(line: &str) {
 /// Writes a line to stderr. When stderr is gone too there is nowhere left to say anything, so
 /// a failure is dropped.
 pub fn write_stderr_line(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", colour::paint_stderr_line(line));
 }
 
 #[cfg(test)]

@@ -459,3 +459,38 @@ fn quiet_leaves_out_notes_but_not_errors() {
     let failed = run(&["evaluate", "-q", &example_arg("unsatisfiable-zones.json")]);
     assert!(text(&failed.stderr).starts_with("error: "));
 }
+
+#[test]
+fn color_paints_verdicts_in_tables_only() {
+    let dir = scratch("oc-color");
+    let snapshot = example_arg("three-zones-draining.json");
+    let refused = ["transition", &snapshot, "--node", "N5", "--to", "disabled"];
+    let with = |extra: &[&str]| run(&[&refused[..], extra].concat());
+    let always = with(&["--color", "always"]);
+    assert!(
+        text(&always.stdout).contains("\u{1b}[1;31mrefused\u{1b}[0m   N5"),
+        "{}",
+        text(&always.stdout)
+    );
+    // Not a terminal (a pipe here): auto is plain, as are never, JSON and files.
+    let plain = with(&[]);
+    assert!(!plain.stdout.contains(&0x1b));
+    assert!(text(&plain.stdout).contains("refused   N5"));
+    assert_eq!(with(&["--color", "never"]).stdout, plain.stdout);
+    assert!(!with(&["--color", "always", "--format", "json"])
+        .stdout
+        .contains(&0x1b));
+    let file = dir.join("plan.txt");
+    let written = run(&[
+        "evaluate",
+        &snapshot,
+        "--color",
+        "always",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    assert!(!std::fs::read(&file).unwrap().contains(&0x1b));
+    let error = run(&["evaluate", "missing.json", "--color", "always"]);
+    assert!(text(&error.stderr).starts_with("\u{1b}[1;31merror:\u{1b}[0m "));
+}
