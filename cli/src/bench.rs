@@ -341,6 +341,7 @@ struct Scratch {
 impl Scratch {
     fn new() -> anyhow::Result<Scratch> {
         let path = std::env::temp_dir().join(format!("worker-policy-bench-{}", std::process::id()));
+        crate::interrupt::remove_on_interrupt(path.clone());
         std::fs::create_dir_all(&path)
             .with_context(|| format!("cannot make {}", path.display()))?;
         Ok(Scratch { path })

@@ -19,6 +19,7 @@ mod failure_output;
 mod generate;
 mod import;
 mod inspect;
+mod interrupt;
 mod logs;
 mod man;
 mod output;
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
     let matches = args::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let on_failure = FailureOutput::of(&cli.command);
+    if let Err(error) = interrupt::install() {
+        output::write_stderr_line(&format!("error: {error:#}"));
+        return ExitCode::from(worker_policy::ErrorClass::Host.exit_code());
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

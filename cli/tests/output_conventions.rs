@@ -494,3 +494,35 @@ fn color_paints_verdicts_in_tables_only() {
     let error = run(&["evaluate", "missing.json", "--color", "always"]);
     assert!(text(&error.stderr).starts_with("\u{1b}[1;31merror:\u{1b}[0m "));
 }
+
+#[test]
+fn ctrl_c_removes_what_bench_would_leave_behind_and_exits_130() {
+    let dir = scratch("oc-interrupt");
+    let mut bench = worker_policy()
+        .env("TMPDIR", &dir)
+        .args(["bench", "--runs", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let scratch_dir = dir.join(format!("worker-policy-bench-{}", bench.id()));
+    // Wait for bench to make its scratch directory (it takes minutes at 1000 runs); give up
+    // only if it never comes.
+    let mut waited = 0;
+    while !scratch_dir.exists() {
+        assert!(waited < 6000, "bench made no scratch directory");
+        assert!(bench.try_wait().unwrap().is_none(), "bench ended early");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    let pid = libc::pid_t::try_from(bench.id()).unwrap();
+    // SAFETY: kill(2) on the child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = bench.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        files_in(&dir).is_empty(),
+        "left behind: {:?}",
+        files_in(&dir)
+    );
+}

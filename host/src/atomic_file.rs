@@ -3,13 +3,13 @@
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
-/// Replaces `path` with `contents` atomically; on failure the old file is left as it was.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let io = |context: String| move |source| Error::Io { context, source };
+/// The temporary file [`write_atomically`] writes beside `path` in this process:
+/// `.NAME.<pid>.tmp`.
+pub fn temp_path(path: &Path) -> PathBuf {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -18,7 +18,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Replaces `path` with `contents` atomically; on failure the old file is left as it was.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let io = |context: String| move |source| Error::Io { context, source };
+    let temp = temp_path(path);
     let result = File::create(&temp)
         .and_then(|mut file| {
             file.write_all(contents)?;

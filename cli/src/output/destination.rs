@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use worker_policy::atomic_file::write_atomically;
+use worker_policy::atomic_file::{temp_path, write_atomically};
 
 use crate::error::CliError;
 use crate::output::write_stdout;
@@ -70,7 +70,8 @@ pub fn is_stdio(path: &Path) -> bool {
 }
 
 /// Refuses a path `option` names that cannot become a file: one whose directory does not exist
-/// (or is not a directory), or that is a directory itself.
+/// (or is not a directory), or that is a directory itself. A path that can is one this run may
+/// write, so an interrupt removes its temporary file ([`crate::interrupt`]).
 pub fn check_writable_path(option: &str, path: &Path) -> Result<(), CliError> {
     let refuse = |why: String| CliError::Argument(format!("{option} {}: {why}", path.display()));
     if path.is_dir() {
@@ -83,7 +84,10 @@ pub fn check_writable_path(option: &str, path: &Path) -> Result<(), CliError> {
         _ => Path::new("."),
     };
     match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.is_dir() => {
+            crate::interrupt::remove_on_interrupt(temp_path(path));
+            Ok(())
+        }
         Ok(_) => Err(refuse(format!(
             "{} is not a directory; name a file in an existing directory",
             dir.display()
