@@ -22,7 +22,7 @@ fn plan_and_apply(live: &mut Live, label: &str) {
         &snapshot.display().to_string(),
         "--emit",
         "restatectl",
-        "--output",
+        "--write",
         &planned.display().to_string(),
     ]);
     std::fs::write(&script, text).unwrap();

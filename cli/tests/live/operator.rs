@@ -99,7 +99,7 @@ pub fn freeze_and_pin(live: &mut Live) {
         &draining.display().to_string(),
         "--emit",
         "restatectl",
-        "--output",
+        "--write",
         &planned.display().to_string(),
     ]);
     assert!(

@@ -19,7 +19,7 @@ pub fn decommission(live: &mut Live) {
         "N4,N5",
         "--emit",
         "restatectl",
-        "--output",
+        "--write",
         &planned.display().to_string(),
     ]);
     let script = live.path("decommission.sh");
