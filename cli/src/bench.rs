@@ -341,7 +341,7 @@ struct Scratch {
 impl Scratch {
     fn new() -> anyhow::Result<Scratch> {
         let path = std::env::temp_dir().join(format!("worker-policy-bench-{}", std::process::id()));
-        crate::interrupt::remove_on_interrupt(path.clone());
+        worker_policy::leftovers::register(&path);
         std::fs::create_dir_all(&path)
             .with_context(|| format!("cannot make {}", path.display()))?;
         Ok(Scratch { path })
@@ -358,6 +358,7 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+        worker_policy::leftovers::forget(&self.path);
     }
 }
 

@@ -55,6 +55,10 @@ fn main() -> ExitCode {
     }
     match run(cli) {
         Ok(code) => code,
+        Err(_) if interrupt::ending() => loop {
+            // The interrupt handler is removing what the run made, and exits with 130.
+            std::thread::park();
+        },
         Err(error) => {
             output::write_stderr_line(&format!("error: {error:#}"));
             let class = error::exit_class(&error);

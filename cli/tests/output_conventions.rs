@@ -497,10 +497,14 @@ fn color_paints_verdicts_in_tables_only() {
 
 #[test]
 fn ctrl_c_removes_what_bench_would_leave_behind_and_exits_130() {
+    use std::os::unix::process::CommandExt;
     let dir = scratch("oc-interrupt");
+    // In a process group of its own, as a shell runs a command: Ctrl-C signals the whole group
+    // (bench and the worker-policy processes it starts).
     let mut bench = worker_policy()
         .env("TMPDIR", &dir)
         .args(["bench", "--runs", "1000"])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -515,11 +519,22 @@ fn ctrl_c_removes_what_bench_would_leave_behind_and_exits_130() {
         std::thread::sleep(std::time::Duration::from_millis(10));
         waited += 1;
     }
-    let pid = libc::pid_t::try_from(bench.id()).unwrap();
-    // SAFETY: kill(2) on the child this test started and has not reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let group = libc::pid_t::try_from(bench.id()).unwrap();
+    // SAFETY: kill(2) on the process group of the child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(-group, libc::SIGINT) }, 0);
     let out = bench.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    // The group's other processes end on the same signal; wait for them (bounded).
+    let mut waited = 0;
+    // SAFETY: signal 0 only asks whether a process of the group is left.
+    while unsafe { libc::kill(-group, 0) } == 0 {
+        assert!(
+            waited < 3000,
+            "processes of bench's group still run 30 s after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
     assert!(
         files_in(&dir).is_empty(),
         "left behind: {:?}",

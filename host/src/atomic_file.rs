@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// The temporary file [`write_atomically`] writes beside `path` in this process:
 /// `.NAME.<pid>.tmp`.
-pub fn temp_path(path: &Path) -> PathBuf {
+fn temp_path(path: &Path) -> PathBuf {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -25,6 +25,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     let io = |context: String| move |source| Error::Io { context, source };
     let temp = temp_path(path);
+    crate::leftovers::register(&temp);
     let result = File::create(&temp)
         .and_then(|mut file| {
             file.write_all(contents)?;
@@ -34,5 +35,6 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
+    crate::leftovers::forget(&temp);
     result.map_err(io(format!("cannot write {}", path.display())))
 }

@@ -63,6 +63,7 @@ pub mod error;
 pub mod evaluate;
 pub mod headroom;
 pub mod hooks;
+pub mod leftovers;
 mod not_a_snapshot;
 pub mod planning_view;
 pub mod policy;

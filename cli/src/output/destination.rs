@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use worker_policy::atomic_file::{temp_path, write_atomically};
+use worker_policy::atomic_file::write_atomically;
 
 use crate::error::CliError;
 use crate::output::write_stdout;
@@ -84,10 +84,7 @@ pub fn check_writable_path(option: &str, path: &Path) -> Result<(), CliError> {
         _ => Path::new("."),
     };
     match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => {
-            crate::interrupt::remove_on_interrupt(temp_path(path));
-            Ok(())
-        }
+        Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(refuse(format!(
             "{} is not a directory; name a file in an existing directory",
             dir.display()

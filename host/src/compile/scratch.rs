@@ -1,5 +1,6 @@
 //! A private scratch directory (mode 0700 on unix) that is removed with everything in it when
-//! dropped: where the compile worker reads its input and writes its artifact.
+//! dropped (or by the interrupt handler, through [`crate::leftovers`]): where the compile
+//! worker reads its input and writes its artifact.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +28,11 @@ impl ScratchDir {
             );
             let path = std::env::temp_dir().join(name);
             match private_dir_builder().create(&path) {
-                Ok(()) => return Ok(ScratchDir { path }),
+                Ok(()) => {
+                    // Registered once made: one that existed is somebody else's.
+                    crate::leftovers::register(&path);
+                    return Ok(ScratchDir { path });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
                     attempt += 1;
                 }
@@ -46,6 +51,7 @@ impl Drop for ScratchDir {
     fn drop(&mut self) {
         // Best effort: a leftover directory is private and harmless.
         let _ = std::fs::remove_dir_all(&self.path);
+        crate::leftovers::forget(&self.path);
     }
 }
 
