@@ -363,4 +363,8 @@ impl Render for Certified {
     fn failure(&self) -> Option<ErrorClass> {
         (!self.passed).then_some(ErrorClass::PolicyFault)
     }
+
+    fn kept_when_failed(&self) -> bool {
+        true
+    }
 }

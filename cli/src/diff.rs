@@ -228,6 +228,10 @@ impl Render for Diffed {
             Finding::Misbehaves => Some(ErrorClass::PolicyFault),
         }
     }
+
+    fn kept_when_failed(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,13 @@ pub trait Render: Serialize {
     fn failure(&self) -> Option<ErrorClass> {
         None
     }
+
+    /// Whether a result that is not a success is still a whole report worth keeping (a failed
+    /// certification, policies that differ), so `-o FILE` writes it; a refusal is not one: it
+    /// goes to stdout and leaves the file alone.
+    fn kept_when_failed(&self) -> bool {
+        false
+    }
 }
 
 /// The version of every verb's JSON output, at its top level as `format_version`: raised when a
@@ -89,20 +96,15 @@ pub fn emit<R: Render>(
         Format::Table => colour::paint_table(&text),
         Format::Json => text.clone(),
     };
-    match value.failure() {
-        None if !destination.is_stdout() => {
-            destination.write(&text)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            write_stdout(&painted())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(class) => {
-            write_stdout(&painted())?;
-            Ok(ExitCode::from(class.exit_code()))
-        }
+    let code = value
+        .failure()
+        .map_or(ExitCode::SUCCESS, |class| ExitCode::from(class.exit_code()));
+    let written = value.failure().is_none() || value.kept_when_failed();
+    match written && !destination.is_stdout() {
+        true => destination.write(&text)?,
+        false => write_stdout(&painted())?,
     }
+    Ok(code)
 }
 
 /// Writes `text` to stdout. A reader that has gone away (a broken pipe) is not an error: the

@@ -141,6 +141,29 @@ fn a_refusal_creates_or_replaces_no_output_file_and_is_printed_instead() {
 }
 
 #[test]
+fn a_whole_report_that_is_not_a_success_is_still_written() {
+    // Policies that differ (exit 1) are a complete result: `-o` keeps it, unlike a refusal.
+    let dir = scratch("oc-kept-report");
+    let report = dir.join("diff.txt");
+    let out = run(&[
+        "diff",
+        "--against",
+        "restate",
+        "--snapshot",
+        &example_arg("three-zones-draining.json"),
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        written.contains("candidate worker-policy-restate"),
+        "{written}"
+    );
+}
+
+#[test]
 fn a_missing_output_directory_fails_before_any_work() {
     let dir = scratch("oc-nodir");
     let missing_dir = dir.join("nodir");
