@@ -394,6 +394,38 @@ fn the_host_refuses_a_drain_the_policy_allowed_when_the_property_cannot_do_witho
 }
 
 #[test]
+fn a_false_insufficient_nodes_answer_is_the_policys_fault_not_a_refusal() {
+    use worker_policy::error::PolicyFault;
+    use worker_policy::{Error, ErrorClass};
+    use worker_policy_tests::broken::refuses_satisfiable as bug;
+
+    // Satisfiable (eligible workers in each of the three zones) and draining a node: the
+    // broken module claims insufficient nodes.
+    let snapshot = example("three-zones-draining.json");
+    assert!(snapshot.shortfall_without(None).is_none());
+    let error = evaluate(&load(bug::COMPONENT), &snapshot, None).unwrap_err();
+    assert_eq!(error.class(), ErrorClass::PolicyFault, "{error}");
+    let Error::Fault(PolicyFault::FalseInsufficient { hook, .. }) = &error else {
+        panic!("{error}");
+    };
+    assert_eq!(*hook, "place");
+    assert!(
+        error.to_string().contains(
+            "the eligible workers can satisfy the replication property {zone: 3, node: 3}"
+        ),
+        "{error}"
+    );
+    // Where the workers cannot satisfy it, the same answer is a refusal the host passes on.
+    let mut short = snapshot.clone();
+    for node in short.nodes.iter_mut().filter(|n| n.location == "eu-west.a") {
+        node.alive = false;
+    }
+    assert!(short.shortfall_without(None).is_some());
+    let refused = evaluate(&load(bug::COMPONENT), &short, None).unwrap_err();
+    assert_eq!(refused.class(), ErrorClass::Refused, "{refused}");
+}
+
+#[test]
 fn simulate_does_not_call_a_cluster_with_work_left_converged() {
     use worker_policy::error::PolicyFault;
     use worker_policy::model::settled::UnsettledKind;

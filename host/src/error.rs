@@ -313,6 +313,19 @@ pub enum PolicyFault {
     /// an eligible replica, or a draining node is still in use.
     #[error("{0}")]
     StoppedUnsettled(Box<crate::evaluate::StoppedUnsettled>),
+    /// The policy answered insufficient nodes on a snapshot whose eligible workers satisfy the
+    /// replication property: a false refusal, the policy's fault.
+    #[error("the policy answered `{hook}` with insufficient nodes ({claimed}), but the eligible workers can satisfy the replication property {replication}: they span {available} {}(s) where {} are required; the policy is wrong, not the cluster", .claimed.scope, .claimed.required)]
+    FalseInsufficient {
+        /// The hook.
+        hook: Hook,
+        /// What the policy claimed.
+        claimed: worker_policy_model::replication::Shortfall,
+        /// The snapshot's replication property.
+        replication: String,
+        /// The domains of the claimed scope the eligible workers span, as the host counts them.
+        available: u32,
+    },
     /// The plans did not become empty within the round limit.
     #[error("the plan was still not empty after {rounds} rounds; raise --max-rounds if the cluster needs more")]
     NoConvergence {

@@ -9,9 +9,9 @@ use std::hash::{Hash, Hasher};
 
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::settled::{count_by_kind, Unsettled};
-use worker_policy_model::{Plan, Snapshot};
+use worker_policy_model::{Plan, PolicyError, Snapshot};
 
-use crate::error::{Error, PolicyFault};
+use crate::error::{Error, Hook, PolicyFault};
 use crate::hooks::PolicyHooks;
 
 /// The plan a policy decided for a snapshot, and the snapshot with the plan applied.
@@ -34,14 +34,20 @@ pub fn evaluate(
     let mut checker = PlanChecker::new(snapshot.clone());
     let broken = |hook, violation| Error::Fault(PolicyFault::Violation { hook, violation });
 
-    let transitions = policy.reconcile(checker.snapshot())?;
+    let transitions = policy
+        .reconcile(checker.snapshot())
+        .map_err(|e| claim_checked("reconcile", checker.snapshot(), e))?;
     for t in &transitions {
         checker.transition(t).map_err(|v| broken("reconcile", v))?;
     }
     checker.begin_answer();
-    let mut steps = policy.place(checker.snapshot())?;
+    let mut steps = policy
+        .place(checker.snapshot())
+        .map_err(|e| claim_checked("place", checker.snapshot(), e))?;
     checker.steps(&steps).map_err(|v| broken("place", v))?;
-    let rebalanced = policy.rebalance(checker.snapshot(), max_moves)?;
+    let rebalanced = policy
+        .rebalance(checker.snapshot(), max_moves)
+        .map_err(|e| claim_checked("rebalance", checker.snapshot(), e))?;
     if let Some(max) = max_moves {
         checker
             .check_budget(&rebalanced, max)
@@ -56,6 +62,33 @@ pub fn evaluate(
         plan: Plan { transitions, steps },
         after: checker.into_snapshot(),
     })
+}
+
+/// `error` as the host judges it: a policy's insufficient-nodes answer on a snapshot (`given`,
+/// the one the hook saw) whose eligible workers satisfy the replication property is not a
+/// refusal to pass on but the policy's fault ([`PolicyFault::FalseInsufficient`]).
+fn claim_checked(hook: Hook, given: &Snapshot, error: Error) -> Error {
+    match error {
+        Error::Refused(PolicyError::InsufficientNodes(claimed))
+            if given.shortfall_without(None).is_none() =>
+        {
+            let available = given
+                .nodes
+                .iter()
+                .filter(|n| n.is_placement_candidate())
+                .map(|n| n.domain(claimed.scope))
+                .collect::<HashSet<_>>()
+                .len() as u32;
+            PolicyFault::FalseInsufficient {
+                hook,
+                claimed,
+                replication: given.replication.to_string(),
+                available,
+            }
+            .into()
+        }
+        other => other,
+    }
 }
 
 /// Every round of a simulation and where it ended.

@@ -236,14 +236,6 @@ fn converge(policy: &dyn PolicyHooks, start: &Snapshot, max_moves: Option<u32>) 
             {
                 return None;
             }
-            Err(error @ Error::Refused(PolicyError::InsufficientNodes(_))) => {
-                return Some(finding(
-                    Property::Convergence,
-                    error.to_string(),
-                    "the eligible workers can satisfy the replication property, yet the policy answers insufficient nodes".into(),
-                    &current,
-                ));
-            }
             Err(error) => {
                 let (property, why) = attribute(&error, Property::Convergence);
                 return Some(finding(property, error.to_string(), why, &current));

@@ -172,6 +172,10 @@ pub(crate) fn attribute(error: &Error, checking: Property) -> (Property, String)
             Property::Stability,
             "the plans lead back to a cluster state seen before: the policy flaps".into(),
         ),
+        Error::Fault(PolicyFault::FalseInsufficient { .. }) => (
+            Property::Convergence,
+            "the eligible workers can satisfy the replication property, yet the policy answers insufficient nodes".into(),
+        ),
         Error::Fault(PolicyFault::NoConvergence { .. }) => {
             (Property::Convergence, "the plan never becomes empty".into())
         }
