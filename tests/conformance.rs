@@ -326,6 +326,7 @@ caught! {
     ignores_draining => Convergence,
     keeps_next_sets => Convergence,
     refuses_satisfiable => Convergence,
+    places_frozen_short => Convergence,
     leader_off_replica => LeaderPlacement,
     order_dependent => Determinism,
     flaps => Stability,

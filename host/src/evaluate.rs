@@ -45,6 +45,7 @@ pub fn evaluate(
         .place(checker.snapshot())
         .map_err(|e| claim_checked("place", checker.snapshot(), e))?;
     checker.steps(&steps).map_err(|v| broken("place", v))?;
+    checker.end_answer().map_err(|v| broken("place", v))?;
     let rebalanced = policy
         .rebalance(checker.snapshot(), max_moves)
         .map_err(|e| claim_checked("rebalance", checker.snapshot(), e))?;
@@ -57,6 +58,7 @@ pub fn evaluate(
     checker
         .steps(&rebalanced)
         .map_err(|v| broken("rebalance", v))?;
+    checker.end_answer().map_err(|v| broken("rebalance", v))?;
     steps.extend(rebalanced);
     Ok(Evaluation {
         plan: Plan { transitions, steps },

@@ -13,10 +13,12 @@ use crate::snapshot::{NodeLabel, NodeUsage, Snapshot, WorkerState};
 mod answer_log;
 mod freezes;
 mod node_usage;
+mod placements;
 mod positions;
 
 use answer_log::AnswerLog;
 use freezes::Freezes;
+use placements::Placements;
 use positions::Positions;
 
 /// A rule a plan must not break.
@@ -52,11 +54,14 @@ pub enum Invariant {
     /// step: its replica set and pending `next` stay as they are (its leader may still move to
     /// one of its replicas, and an unplaced frozen partition may be placed).
     FrozenReplicaSet,
+    /// A partition an answer places (unplaced when the answer began) ends the answer with the
+    /// factor's count of replicas spanning the property's domains, frozen or not.
+    PlacedInFull,
 }
 
 impl Invariant {
     /// Every invariant, in the order they are documented.
-    pub const ALL: [Invariant; 13] = [
+    pub const ALL: [Invariant; 14] = [
         Invariant::KnownNode,
         Invariant::KnownPartition,
         Invariant::TransitionFromCurrent,
@@ -70,6 +75,7 @@ impl Invariant {
         Invariant::NoContradictorySteps,
         Invariant::MoveBudget,
         Invariant::FrozenReplicaSet,
+        Invariant::PlacedInFull,
     ];
 
     /// The invariant's short name, as error messages print it.
@@ -88,6 +94,7 @@ impl Invariant {
             Invariant::NoContradictorySteps => "no-contradictory-steps",
             Invariant::MoveBudget => "move-budget",
             Invariant::FrozenReplicaSet => "frozen-replica-set",
+            Invariant::PlacedInFull => "placed-in-full",
         }
     }
 
@@ -124,6 +131,9 @@ impl Invariant {
             Invariant::MoveBudget => "a capped plan adds at most --max-moves replicas",
             Invariant::FrozenReplicaSet => {
                 "a frozen partition's replica set does not change: no replica is added to or removed from a placed partition with a placement freeze"
+            }
+            Invariant::PlacedInFull => {
+                "a partition an answer places ends it with the factor's count of replicas spanning the property's domains, frozen or not (a freeze holds what a cluster has, not what a policy just did); where the workers cannot, the answer is insufficient nodes"
             }
         }
     }
@@ -195,6 +205,8 @@ pub struct PlanChecker {
     answer: AnswerLog,
     /// The partitions a placement freeze holds in the answer being checked.
     freezes: Freezes,
+    /// The partitions the answer being checked places.
+    placements: Placements,
     /// By node position: what each node holds and leads, counted when a transition to
     /// disabled first asks and forgotten when a step changes it.
     usage: Option<Vec<NodeUsage>>,
@@ -226,6 +238,7 @@ impl PlanChecker {
             transitioned: vec![false; snapshot.nodes.len()],
             answer: AnswerLog::new(snapshot.partitions.len()),
             freezes: Freezes::new(&snapshot),
+            placements: Placements::new(&snapshot),
             usage: None,
             snapshot,
             node_index,
@@ -250,6 +263,7 @@ impl PlanChecker {
     pub fn apply_steps(snapshot: Snapshot, steps: &[Step]) -> Result<Snapshot, Violation> {
         let mut checker = PlanChecker::new(snapshot);
         checker.steps(steps)?;
+        checker.end_answer()?;
         Ok(checker.into_snapshot())
     }
 
@@ -272,6 +286,22 @@ impl PlanChecker {
     pub fn begin_answer(&mut self) {
         self.answer.begin_answer();
         self.freezes = Freezes::new(&self.snapshot);
+        self.placements = Placements::new(&self.snapshot);
+    }
+
+    /// Checks what only a whole answer shows, once its last step is applied: every partition it
+    /// placed is placed in full ([`Invariant::PlacedInFull`]).
+    pub fn end_answer(&self) -> Result<(), Violation> {
+        match self.placements.first_short(&self.snapshot) {
+            None => Ok(()),
+            Some((partition, step, why)) => Err(Violation {
+                invariant: Invariant::PlacedInFull,
+                at: Location::Step(step),
+                detail: format!(
+                    "partition {partition} is placed short: {why}; place it in full or answer insufficient nodes"
+                ),
+            }),
+        }
     }
 
     /// Checks and applies a transition the policy makes by itself (`reconcile`'s): every
@@ -406,6 +436,7 @@ impl PlanChecker {
         };
         self.check_repeats(s, pi)?;
         self.check_freeze(s, pi)?;
+        self.placements.record(pi, self.steps - 1);
         match s.op {
             StepOp::AddReplica => self.check_add(s, ni, pi)?,
             StepOp::RemoveReplica => self.check_remove(s, pi)?,

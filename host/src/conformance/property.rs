@@ -125,6 +125,7 @@ impl Property {
             | Invariant::NoContradictorySteps
             | Invariant::MoveBudget => Property::ContractHygiene,
             Invariant::FrozenReplicaSet => Property::Freezes,
+            Invariant::PlacedInFull => Property::Convergence,
         }
     }
 }

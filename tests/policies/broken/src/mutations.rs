@@ -8,8 +8,8 @@ use worker_policy_default as default;
 use worker_policy_model::invariants::{Invariant, PlanChecker};
 use worker_policy_model::replication::Shortfall;
 use worker_policy_model::{
-    LeaderAffinity, NodeId, Partition, PolicyError, Replication, Roles, Scope, Snapshot, Step,
-    StepOp, Transition, Verdict, WorkerState,
+    LeaderAffinity, NodeId, Partition, PartitionId, PolicyError, Replication, Roles, Scope,
+    Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
 };
 
 /// How a bug changes the default policy's answers; every method leaves them as they are unless
@@ -75,7 +75,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 23] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 24] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -99,6 +99,7 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 23] = [
     mutation!("ignores-freezes", IgnoresFreezes),
     mutation!("ignores-leader-affinity", IgnoresLeaderAffinity),
     mutation!("faults-on-settings", FaultsOnSettings),
+    mutation!("places-frozen-short", PlacesFrozenShort),
 ];
 
 /// No bug: the default policy.
@@ -643,5 +644,39 @@ struct FaultsOnSettings;
 impl Mutation for FaultsOnSettings {
     fn check_settings(&self) -> Result<(), String> {
         panic!("the settings check was never written")
+    }
+}
+
+/// Property 4 (the host's `placed-in-full`): `place` gives an unplaced partition with a
+/// placement freeze one replica, its leader, as if the freeze excused the rest.
+struct PlacesFrozenShort;
+impl Mutation for PlacesFrozenShort {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        let frozen_unplaced = |id| {
+            snapshot
+                .partitions
+                .iter()
+                .any(|p| p.id == id && p.freeze.is_some() && p.is_unplaced())
+        };
+        let mut first: Vec<(PartitionId, NodeId)> = Vec::new();
+        let mut steps = Vec::new();
+        for mut step in default::place(snapshot)? {
+            if !frozen_unplaced(step.partition) {
+                steps.push(step);
+                continue;
+            }
+            let kept = first
+                .iter()
+                .find(|(p, _)| *p == step.partition)
+                .map(|&(_, n)| n);
+            match (step.op, kept) {
+                (StepOp::AddReplica, None) => first.push((step.partition, step.node)),
+                (StepOp::AddReplica, Some(_)) => continue,
+                (StepOp::SetLeader, Some(node)) => step.node = node,
+                _ => {}
+            }
+            steps.push(step);
+        }
+        Ok(steps)
     }
 }
