@@ -154,6 +154,20 @@ pub fn simulate(
     max_moves: Option<u32>,
     max_rounds: u32,
 ) -> Result<Simulation, Error> {
+    simulate_each(policy, snapshot, max_moves, max_rounds, &mut |_, _| {})
+}
+
+/// [`simulate`], handing each round to `on_round` (its number, from 1, and its plan) as soon as
+/// it is computed and checked, before the next one starts: for output that shows the rounds as
+/// they come. A round that leads back to a snapshot seen before, or the last one allowed, is
+/// handed over before the simulation fails.
+pub fn simulate_each(
+    policy: &dyn PolicyHooks,
+    snapshot: &Snapshot,
+    max_moves: Option<u32>,
+    max_rounds: u32,
+    on_round: &mut dyn FnMut(u32, &Plan),
+) -> Result<Simulation, Error> {
     let mut seen = HashSet::from([fingerprint(snapshot)]);
     let mut current = snapshot.clone();
     let mut rounds = Vec::new();
@@ -165,9 +179,10 @@ pub fn simulate(
                 last: current,
             });
         }
+        let round = rounds.len() as u32 + 1;
+        on_round(round, &evaluation.plan);
         rounds.push(evaluation.plan);
         current = evaluation.after;
-        let round = rounds.len() as u32;
         if !seen.insert(fingerprint(&current)) {
             return Err(PolicyFault::Loops { round }.into());
         }

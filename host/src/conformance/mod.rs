@@ -206,6 +206,17 @@ impl Report {
 /// Runs the suite on `policy`: a loaded component (load it with [`Options::limits`] to meter
 /// fuel), or native logic through [`NativePolicy`](crate::NativePolicy).
 pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
+    run_observed(policy, options, &mut |_, _| {})
+}
+
+/// [`run`], telling `on_scenario` after each scenario's checks how many scenarios are done and
+/// how many there are (fixed and generated): for a progress line. The settings probes and the
+/// quality scorecard follow the last one.
+pub fn run_observed(
+    policy: &dyn PolicyHooks,
+    options: &Options,
+    on_scenario: &mut dyn FnMut(usize, usize),
+) -> Report {
     let fuel_before = policy.fuel_used();
     let controls = options.has_controls();
     let mut scenarios = scenarios::fixed(controls);
@@ -247,6 +258,7 @@ pub fn run(policy: &dyn PolicyHooks, options: &Options) -> Report {
                 ..finding.example
             });
         }
+        on_scenario(i + 1, scenarios.len());
     }
     if let Some(first) = scenarios.first() {
         let (finding, asked) = settings::check(policy, &first.snapshot);
