@@ -32,7 +32,7 @@ use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{NodeId, Replication, Snapshot, Step, WorkerState};
 
 use crate::evaluate::Evaluated;
-use crate::output::{Format, OutputOptions, Render};
+use crate::output::{Format, OutputOptions, Progress, Render};
 use crate::values::MAX_NODES;
 
 /// The most partitions `bench` plans.
@@ -167,7 +167,7 @@ impl Row {
     }
 }
 
-/// Runs `bench`.
+/// Runs `bench`, each measurement named on stderr while it runs ([`Progress`]).
 pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let native = args.policy.native();
     let policy = LoadedPolicy::load(
@@ -190,7 +190,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let active = placed.nodes[(victim + 1) % placed.nodes.len()].id;
 
     let scratch = Scratch::new()?;
-    let mut rows = vec![start(args, &scratch)?];
     let cases = [
         ("place (nothing placed)", &empty, Hook::Place),
         ("rebalance (drain one)", &draining, Hook::Rebalance),
@@ -202,13 +201,24 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
             Hook::Validate(active),
         ),
     ];
+    // Start-up, each hook, end to end, and the imports.
+    let progress = Progress::bar("bench: measurements", Some(cases.len() as u64 + 3));
+    progress.say("start: `evaluate` as a process");
+    let mut rows = vec![start(args, &scratch)?];
     for (name, snapshot, hook) in cases {
+        progress.advance();
+        progress.say(name);
         rows.extend(hook_rows(
             args.runs, name, snapshot, hook, &native, &policy,
         )?);
     }
+    progress.advance();
+    progress.say("evaluate end to end");
     rows.push(end_to_end(args.runs, &policy, &draining, &scratch)?);
+    progress.advance();
+    progress.say("import restate");
     rows.extend(import::rows(args.runs, &draining, &scratch)?);
+    drop(progress);
     Ok(Timings {
         machine: machine(),
         nodes: empty.nodes.len(),

@@ -14,7 +14,7 @@ use worker_policy::conformance::{
 use worker_policy::ErrorClass;
 use worker_policy_restate_bridge::script::quote;
 
-use crate::output::{OutputOptions, Render};
+use crate::output::{OutputOptions, Progress, Render};
 use crate::policy_options::PolicyOptions;
 use crate::values;
 use crate::view::differences::{self, DifferenceView};
@@ -144,7 +144,8 @@ pub enum ScoreRow {
     },
 }
 
-/// Runs `conformance`; the counterexamples are written before anything is shown.
+/// Runs `conformance`, the scenarios checked counted on stderr ([`Progress`]); the
+/// counterexamples are written before anything is shown.
 pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<Certified> {
     let options = Options {
         seed: args.seed,
@@ -165,7 +166,14 @@ pub fn run(args: &ConformanceArgs, verbose: bool) -> anyhow::Result<Certified> {
         contract: policy.metadata().contract_version,
         ..options
     };
-    let mut report = conformance::run(&policy, &options);
+    let progress = Progress::bar("conformance: scenarios", None);
+    let mut report = conformance::run_observed(&policy, &options, &mut |done, total| {
+        progress.at(done as u64, total as u64);
+        if done == total {
+            progress.say("then the settings probes and the quality scorecard");
+        }
+    });
+    drop(progress);
     crate::logs::print_logs(&policy, verbose);
     if !report.passed() {
         report.write_counterexamples(&args.counterexamples)?;

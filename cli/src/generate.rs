@@ -15,7 +15,7 @@ use worker_policy_model::{Replication, Snapshot};
 use worker_policy_restate_bridge::dumps::{metadata_dumps, sql_dumps, Cluster, RestateVersion};
 
 use crate::error::CliError;
-use crate::output::Destination;
+use crate::output::{Destination, Progress};
 use crate::values::{self, ZoneSizes, MAX_NODES};
 
 /// The most partitions `generate` writes.
@@ -128,7 +128,7 @@ fn write_restate_dumps(snapshot: &Snapshot, dir: &Path) -> anyhow::Result<()> {
 
 /// Writes `files` into a new directory beside `dir`, then renames it over `dir` (absent or
 /// empty): the dumps appear whole or not at all, without a sync per file (a 65,535-partition
-/// cluster has as many epoch files).
+/// cluster has as many epoch files, counted on stderr as they are written: [`Progress`]).
 fn write_directory_atomically(dir: &Path, files: &[(String, &str)]) -> std::io::Result<()> {
     let parent = match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -140,10 +140,16 @@ fn write_directory_atomically(dir: &Path, files: &[(String, &str)]) -> std::io::
         .map_or("dumps".into(), |n| n.to_string_lossy());
     let staging = parent.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::create_dir(&staging)?;
+    let progress = Progress::bar("generate: dump files", Some(files.len() as u64));
     let written = files
         .iter()
-        .try_for_each(|(file, text)| std::fs::write(staging.join(file), text))
+        .try_for_each(|(file, text)| {
+            std::fs::write(staging.join(file), text)?;
+            progress.advance();
+            Ok(())
+        })
         .and_then(|()| std::fs::rename(&staging, dir));
+    drop(progress);
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }

@@ -4,10 +4,11 @@
 //!
 //! A new format is one more [`Format`] variant and one more arm in [`Format::render`] (with a
 //! method on [`Render`] when it needs the verb's help, like [`Render::table`]). Where a result
-//! goes (`-o/--output`) is [`destination`]'s.
+//! goes (`-o/--output`) is [`destination`]'s; progress of long work, on stderr, is [`progress`]'s.
 
 mod colour;
 mod destination;
+mod progress;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use worker_policy::ErrorClass;
 
 pub use colour::ColorChoice;
 pub use destination::{check_writable_path, is_stdio, Destination, OutputFile};
+pub use progress::Progress;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,8 @@
 //! `import restate --address`: the live cluster dumped by `restatectl` and imported
-//! ([`worker_policy_restate_bridge::import::live`]), with progress on stderr when it is a
-//! terminal (a dump runs one `restatectl` per partition), and each refusal exiting 2.
+//! ([`worker_policy_restate_bridge::import::live`]), with progress on stderr (a dump runs one
+//! `restatectl` per partition; [`crate::output::Progress`]), and each refusal exiting 2.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use worker_policy_model::Replication;
@@ -12,6 +10,8 @@ use worker_policy_restate_bridge::import::live::{
     self, LiveError, LiveOptions, Progress, Restatectl,
 };
 use worker_policy_restate_bridge::import::Imported;
+
+use crate::output::Progress as ProgressLine;
 
 /// How many `restatectl` commands run at a time: enough to hide each one's start-up and round
 /// trip, few enough for a small machine and the cluster's metadata servers.
@@ -48,24 +48,11 @@ pub fn import(cluster: &LiveCluster) -> anyhow::Result<Imported> {
         replication: cluster.replication,
         own_freezes: cluster.own_freezes,
     };
-    let terminal = std::io::stderr().is_terminal() && crate::output::informs();
-    let shown = AtomicBool::new(false);
-    let progress = |p: Progress| {
-        if terminal {
-            shown.store(true, Ordering::Relaxed);
-            let _ = write!(
-                std::io::stderr().lock(),
-                "\rdumping the cluster: {}/{} restatectl commands",
-                p.done,
-                p.total
-            );
-        }
-    };
+    let line = ProgressLine::bar("dumping the cluster: restatectl commands", None);
+    let progress = |p: Progress| line.at(p.done as u64, p.total as u64);
     let result = live::from_cluster(&ctl, &options, &progress);
-    if shown.load(Ordering::Relaxed) {
-        // Erase the progress line, so notes and errors start on a clean one.
-        let _ = write!(std::io::stderr().lock(), "\r\u{1b}[K");
-    }
+    // The line is cleared, so notes and errors start on a clean one.
+    drop(line);
     result.map_err(|e| classify(e, &context))
 }
 
