@@ -98,15 +98,26 @@ pub fn emit<R: Render>(
         Format::Table => colour::paint_table(&text),
         Format::Json => text.clone(),
     };
-    let code = value
-        .failure()
-        .map_or(ExitCode::SUCCESS, |class| ExitCode::from(class.exit_code()));
+    let code = exit_code(value);
     let written = value.failure().is_none() || value.kept_when_failed();
     match written && !destination.is_stdout() {
         true => destination.write(&text)?,
         false => write_stdout(&painted())?,
     }
     Ok(code)
+}
+
+/// The exit code `value` stands for: its failure's class, or success.
+pub fn exit_code<R: Render>(value: &R) -> ExitCode {
+    value
+        .failure()
+        .map_or(ExitCode::SUCCESS, |class| ExitCode::from(class.exit_code()))
+}
+
+/// Writes a part of a table to stdout as soon as it is known (a simulation's round), coloured as
+/// [`emit`] colours the whole table: the parts together are the table [`emit`] would print.
+pub fn write_table_part(text: &str) -> Result<(), worker_policy::Error> {
+    write_stdout(&colour::paint_table(text))
 }
 
 /// Writes `text` to stdout. A reader that has gone away (a broken pipe) is not an error: the

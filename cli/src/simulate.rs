@@ -4,6 +4,12 @@
 //! the command exits 3 (the policy stopped with work left), writing nothing. A draining node
 //! that frozen partitions hold is neither: it is listed as blocked, by name with the freezes
 //! (`blocked` in JSON), and stays draining.
+//!
+//! The table is printed round by round as the rounds are computed ([`rounds_shown`]): a
+//! simulation that fails after its first round (it loops, `--max-rounds` is reached, the policy
+//! faults) leaves the rounds before the failure on stdout and the error on stderr.
+
+mod rounds_shown;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,14 +23,17 @@ use worker_policy::{Error, ErrorClass};
 use worker_policy_model::settled::count_by_kind;
 use worker_policy_model::{quality, Snapshot};
 
-use crate::output::{check_writable_path, Render};
+use crate::output::{check_writable_path, exit_code, write_table_part, Render};
 use crate::plan_input::PlanInput;
-use crate::script_output::{emit_script, refuse_script, PlanOutputOptions, ScriptInput};
+use crate::script_output::{
+    emit_script, refuse_script, PlanFormat, PlanOutputOptions, ScriptInput,
+};
 use crate::view::blocked::{blocked_drains, blocked_table, BlockedView};
 use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
+use rounds_shown::{round_line, RoundsShown};
 
 /// Options of `simulate`.
 #[derive(Debug, Args)]
@@ -116,14 +125,25 @@ impl From<&StoppedUnsettled> for LeftView {
     }
 }
 
-/// Runs `simulate` and prints its result in the format asked for; a script only when the
-/// simulation converged (else exit 3 and no script).
+/// Runs `simulate` and prints its result in the format asked for: a table to stdout round by
+/// round, anything else whole at the end; a script only when the simulation converged (else
+/// exit 3 and no script).
 pub fn emit(args: &SimulateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let destination = args.render.file.destination()?;
     if let Some(path) = &args.write {
         check_writable_path("--write", path)?;
     }
-    let (simulated, simulation, first) = run(args, verbose)?;
+    let streamed = args.render.format == PlanFormat::Table && destination.is_stdout();
+    let (simulated, simulation, first) = run(args, verbose, streamed)?;
+    if streamed {
+        // The first round printed the table's first line; without rounds it is still to print.
+        let start = match simulated.rounds.is_empty() {
+            true => table_start(&simulated.policy, &simulated.snapshot),
+            false => String::new(),
+        };
+        write_table_part(&(start + &simulated.table_end()))?;
+        return Ok(exit_code(&simulated));
+    }
     if let Some(format) = args.render.format.shared() {
         return crate::output::emit(&simulated, format, &destination);
     }
@@ -147,16 +167,27 @@ pub fn emit(args: &SimulateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     )
 }
 
-/// Runs `simulate`: the result, the simulation it shows and the first snapshot; the final
-/// snapshot is written before anything is shown, and only when the simulation converged.
-fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<(Simulated, Simulation, Snapshot)> {
+/// Runs `simulate`: the result, the simulation it shows and the first snapshot. The rounds are
+/// shown as they are computed: `streamed`, the table's first line (with the first round's) and
+/// each round's line go to stdout; else they are counted on stderr. The final snapshot is written after the last round
+/// and before the rest of the result is shown, and only when the simulation converged.
+fn run(
+    args: &SimulateArgs,
+    verbose: bool,
+    streamed: bool,
+) -> anyhow::Result<(Simulated, Simulation, Snapshot)> {
     let (file, policy) = args.input.load()?;
-    let result = worker_policy::simulate(
+    let policy_view = PolicyView::new(&policy, args.input.policy.source_name());
+    let snapshot_line = args.input.snapshot_line(&file);
+    let mut shown = RoundsShown::new(streamed, table_start(&policy_view, &snapshot_line));
+    let result = worker_policy::simulate_each(
         &policy,
         &file.snapshot,
         args.input.max_moves,
         args.max_rounds,
+        &mut |number, plan| shown.round(number, plan),
     );
+    shown.finish()?;
     crate::logs::print_logs(&policy, verbose);
     let (simulation, left): (Simulation, Option<LeftView>) = match result {
         Ok(simulation) => (simulation, None),
@@ -177,21 +208,25 @@ fn run(args: &SimulateArgs, verbose: bool) -> anyhow::Result<(Simulated, Simulat
         blocked: blocked_drains(&simulation.last),
         left,
         nodes: node_counts(&simulation.last),
-        policy: PolicyView::new(&policy, args.input.policy.source_name()),
+        policy: policy_view,
         quality: QualityView::from(&quality::measure(&file.snapshot, &simulation.last)),
         rounds: simulation.rounds.iter().map(PlanView::from).collect(),
-        snapshot: args.input.snapshot_line(&file),
+        snapshot: snapshot_line,
         written,
     };
     Ok((simulated, simulation, file.snapshot))
 }
 
-impl Render for Simulated {
-    fn table(&self) -> String {
-        let mut out = format!("{}{}\n", self.policy.line(), self.snapshot);
-        for (i, plan) in self.rounds.iter().enumerate() {
-            out.push_str(&format!("round {:<3} {}\n", i + 1, plan.summary()));
-        }
+/// The table's first line: the policy and the first snapshot.
+fn table_start(policy: &PolicyView, snapshot: &str) -> String {
+    format!("{}{snapshot}\n", policy.line())
+}
+
+impl Simulated {
+    /// The table after the rounds: whether it converged, what is blocked or left, the final
+    /// per-node counts, the quality, and where the final snapshot was written.
+    fn table_end(&self) -> String {
+        let mut out = String::new();
         match &self.left {
             None if self.blocked.is_empty() => out.push_str(&format!(
                 "converged after {} round(s): the plan is empty\n",
@@ -210,6 +245,17 @@ impl Render for Simulated {
         if let Some(path) = &self.written {
             out.push_str(&format!("\nwrote     {}\n", path.display()));
         }
+        out
+    }
+}
+
+impl Render for Simulated {
+    fn table(&self) -> String {
+        let mut out = table_start(&self.policy, &self.snapshot);
+        for (i, plan) in self.rounds.iter().enumerate() {
+            out.push_str(&round_line(i + 1, plan));
+        }
+        out.push_str(&self.table_end());
         out
     }
 
@@ -244,8 +290,9 @@ impl LeftView {
 mod tests {
     use super::*;
     use crate::output::tests::assert_keys_sorted;
+    use worker_policy_model::generate::{generate, ClusterShape};
     use worker_policy_model::settled::Unsettled;
-    use worker_policy_model::{Replication, Snapshot};
+    use worker_policy_model::{Plan, Replication, Snapshot, WorkerState};
 
     fn stopped(satisfiable: bool) -> StoppedUnsettled {
         StoppedUnsettled {
@@ -266,6 +313,69 @@ mod tests {
                 .collect(),
             satisfiable,
         }
+    }
+
+    /// The default policy's logic, natively.
+    fn default_policy() -> worker_policy::NativePolicy {
+        worker_policy::NativePolicy {
+            validate_transition: worker_policy_default::validate_transition,
+            reconcile: worker_policy_default::reconcile,
+            place: worker_policy_default::place,
+            rebalance: worker_policy_default::rebalance,
+        }
+    }
+
+    /// 9 nodes in 3 zones with 40 partitions placed, and N1 draining: one replica moves a round
+    /// with `--max-moves 1`.
+    fn draining_cluster() -> Snapshot {
+        let replication = Replication::parse("{zone: 3, node: 3}").unwrap();
+        let new = generate(&ClusterShape::new(vec![3, 3, 3], 40, replication));
+        let mut placed = worker_policy::simulate(&default_policy(), &new, None, 10)
+            .unwrap()
+            .last;
+        placed.nodes[0].worker_state = WorkerState::Draining;
+        placed
+    }
+
+    #[test]
+    fn each_round_is_handed_over_in_order_as_it_is_computed() {
+        let policy = default_policy();
+        let snapshot = draining_cluster();
+        let mut handed = Vec::new();
+        let simulation =
+            worker_policy::simulate_each(&policy, &snapshot, Some(1), 100, &mut |n, plan| {
+                handed.push((n, plan.clone()))
+            })
+            .unwrap();
+        assert!(simulation.rounds.len() > 2, "several rounds to compare");
+        let numbers: Vec<u32> = handed.iter().map(|(n, _)| *n).collect();
+        let expected: Vec<u32> = (1..=simulation.rounds.len() as u32).collect();
+        assert_eq!(numbers, expected);
+        let plans: Vec<Plan> = handed.into_iter().map(|(_, plan)| plan).collect();
+        assert_eq!(plans, simulation.rounds);
+        let whole = worker_policy::simulate(&policy, &snapshot, Some(1), 100).unwrap();
+        assert_eq!(whole.rounds, simulation.rounds);
+    }
+
+    #[test]
+    fn the_rounds_before_a_failure_are_handed_over_before_it() {
+        let mut handed = Vec::new();
+        let error = worker_policy::simulate_each(
+            &default_policy(),
+            &draining_cluster(),
+            Some(1),
+            2,
+            &mut |n, _| handed.push(n),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Fault(PolicyFault::NoConvergence { rounds: 2 })
+            ),
+            "{error}"
+        );
+        assert_eq!(handed, [1, 2]);
     }
 
     #[test]
