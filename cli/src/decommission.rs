@@ -17,7 +17,7 @@ use worker_policy::decommission::{
 };
 use worker_policy::ErrorClass;
 use worker_policy_model::quality;
-use worker_policy_model::{NodeId, Snapshot, StepOp, Transition};
+use worker_policy_model::{NodeId, Scope, Snapshot, StepOp, Transition};
 use worker_policy_restate_bridge::script::{decommission_parts, DecommissionWave};
 
 use crate::error::CliError;
@@ -98,9 +98,11 @@ pub struct RefusalView {
     pub can_leave: Option<Vec<NodeId>>,
     /// The refusal in words.
     pub message: String,
-    /// The node that makes it impossible, or that the policy refused to drain.
-    pub node: NodeId,
-    /// The scope that would fall short, when the set cannot leave.
+    /// The node that makes it impossible, or that the policy refused to drain; left out when
+    /// the cluster is short already, which no node of the set causes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeId>,
+    /// The scope that falls short, when the set cannot leave or the cluster is short already.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<&'static str>,
 }
@@ -251,7 +253,7 @@ fn run(
     out.refusal = done.refused.as_ref().map(|refused| RefusalView {
         can_leave: None,
         message: refused.to_string(),
-        node: refused.node,
+        node: Some(refused.node),
         scope: None,
     });
     if let (Some(path), true) = (&args.write, out.complete) {
@@ -275,10 +277,16 @@ fn fill(out: &mut Decommissioned, done: &Decommission, first: &Snapshot) {
 /// exit class.
 fn refusal(error: DecommissionError) -> anyhow::Result<RefusalView> {
     match error {
+        DecommissionError::AlreadyShort(shortage) => Ok(RefusalView {
+            can_leave: None,
+            message: shortage.to_string(),
+            node: None,
+            scope: shortage.scope().map(Scope::name),
+        }),
         DecommissionError::CannotLeave(c) => Ok(RefusalView {
             can_leave: Some(c.can_leave.clone()),
             message: c.to_string(),
-            node: c.node,
+            node: Some(c.node),
             scope: Some(c.shortfall.scope.name()),
         }),
         DecommissionError::Policy(error) => Err(error.into()),
@@ -383,7 +391,7 @@ mod tests {
         let refusal = RefusalView {
             can_leave: Some(vec![3]),
             message: "N4 cannot leave".into(),
-            node: 4,
+            node: Some(4),
             scope: Some("zone"),
         };
         assert_keys_sorted(&refusal);

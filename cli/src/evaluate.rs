@@ -25,6 +25,7 @@ use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
+use crate::view::shortage::explain_insufficient;
 
 /// Options of `evaluate`.
 #[derive(Debug, Args)]
@@ -93,6 +94,7 @@ pub fn emit(args: &EvaluateArgs, verbose: bool) -> anyhow::Result<ExitCode> {
         Evaluated::with_evaluation(&policy, source, &file, args.input.max_moves, snapshot_line);
     crate::logs::print_logs(&policy, verbose);
     let (mut evaluated, evaluation) = result
+        .map_err(|error| explain_insufficient(error, &file.snapshot))
         .with_context(|| format!("evaluating {}", display_name(args.input.snapshot.path())))?;
     if !verdicts.is_empty() {
         evaluated.headroom = headroom_of(&evaluation.after);

@@ -33,6 +33,7 @@ use crate::view::nodes::{node_counts, node_counts_table, NodeCounts};
 use crate::view::plan::PlanView;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
+use crate::view::shortage::explain_insufficient;
 use rounds_shown::{round_line, RoundsShown};
 
 /// Options of `simulate`.
@@ -195,7 +196,7 @@ fn run(
             let left = LeftView::from(&*stopped);
             (stopped.simulation, Some(left))
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(explain_insufficient(error, &file.snapshot)),
     };
     let written = match (&args.write, &left) {
         (Some(path), None) => {

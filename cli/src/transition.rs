@@ -15,6 +15,7 @@ use worker_policy::verdict_check::{apply_request, check_verdict, UnsafeVerdict};
 use worker_policy::{Error, ErrorClass, LoadedPolicy};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::snapshot::node_label;
+use worker_policy_model::transition_safety::TransitionHazard;
 use worker_policy_model::{NodeId, Snapshot, Transition, WorkerState};
 
 use crate::error::CliError;
@@ -25,6 +26,7 @@ use crate::values;
 use crate::view::headroom::{headroom_of, headroom_table, HeadroomView};
 use crate::view::names;
 use crate::view::policy::PolicyView;
+use crate::view::shortage::{shortage_of, ShortageView};
 
 /// Options of `transition`.
 #[derive(Debug, Args)]
@@ -72,6 +74,10 @@ pub struct Verdict {
     pub policy: PolicyView,
     /// The policy's reason, in its words.
     pub reason: String,
+    /// On a refusal for want of eligible workers: whether the cluster was short already or the
+    /// change makes it short, where, and the fix (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortage: Option<ShortageView>,
     /// The state asked for.
     #[serde(serialize_with = "names::state")]
     pub to: WorkerState,
@@ -174,6 +180,11 @@ pub fn decide(
     } else {
         None
     };
+    let shortage = if allowed {
+        None
+    } else {
+        shortage_of_request(snapshot, request)
+    };
     let verdict = Verdict {
         allowed,
         from: request.from,
@@ -182,10 +193,28 @@ pub fn decide(
         node: request.node,
         policy: PolicyView::new(policy, source),
         reason: verdict.reason,
+        shortage,
         to: request.to,
         written: None,
     };
     Ok((verdict, after))
+}
+
+/// When `request` takes away an eligible worker the replication property cannot do without:
+/// whether the cluster was short already (the node is not the cause) or the change makes it so.
+fn shortage_of_request(snapshot: &Snapshot, request: &Request) -> Option<ShortageView> {
+    let Some(TransitionHazard::Unsatisfiable { .. }) =
+        snapshot.transition_hazard(request.node, request.to)
+    else {
+        return None;
+    };
+    let mut after = snapshot.clone();
+    after
+        .nodes
+        .iter_mut()
+        .filter(|n| n.id == request.node)
+        .for_each(|n| n.worker_state = request.to);
+    shortage_of(snapshot, &after)
 }
 
 /// The state of `node`, which `flag` named; a node the snapshot lacks is an argument error.
@@ -235,13 +264,19 @@ fn checked_apply(snapshot: &Snapshot, transition: &Transition) -> Result<Snapsho
 
 impl Verdict {
     /// The verdict's lines, without the policy's: the outcome and the reason, the host's
-    /// objection when it has one, and where the change leaves no headroom.
+    /// objection when it has one, and where the change leaves no headroom. A shortage comes
+    /// first when the cluster was short already, after the outcome when the change causes it.
     pub fn lines(&self) -> String {
         let word = if self.allowed { "allowed" } else { "refused" };
         let request = format!("{} {} -> {}", node_label(self.node), self.from, self.to);
-        let mut out = match &self.host_check {
+        let outcome = match &self.host_check {
             None => format!("{word}   {request}: {}\n", self.reason),
             Some(check) => check.table(word, &request, &self.reason),
+        };
+        let mut out = match &self.shortage {
+            Some(s) if s.already => format!("cause     {}\n{outcome}", s.message),
+            Some(s) => format!("{outcome}cause     {}\n", s.message),
+            None => outcome,
         };
         out.push_str(&headroom_table(&self.headroom));
         out
@@ -312,6 +347,7 @@ mod tests {
                 version: "1".into(),
             },
             reason: "N3 counts as a worker".into(),
+            shortage: None,
             to: WorkerState::Draining,
             written: None,
         }

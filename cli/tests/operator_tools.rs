@@ -116,7 +116,8 @@ fn decommission_refuses_a_set_that_cannot_leave_and_bad_nodes() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("refused   N9 cannot leave"), "{stdout}");
     assert!(
-        stdout.contains("(scope zone)") && stdout.contains("is N7, N8"),
+        stdout.contains("(scope zone; zone eu-west.c would have no eligible worker left)")
+            && stdout.contains("is N7, N8"),
         "{stdout}"
     );
 

@@ -14,8 +14,9 @@ use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::quality::{self, Quality};
 use worker_policy_model::replication::Shortfall;
 use worker_policy_model::snapshot::NodeLabel;
-use worker_policy_model::{NodeId, Plan, Roles, Snapshot, StepOp, Transition, WorkerState};
+use worker_policy_model::{NodeId, Plan, Roles, Scope, Snapshot, StepOp, Transition, WorkerState};
 
+use crate::eligibility::{diagnose, Eligibility, Shortage};
 use crate::error::{Error, ErrorClass, PolicyFault};
 use crate::evaluate::simulate;
 use crate::hooks::PolicyHooks;
@@ -45,6 +46,9 @@ pub struct CannotLeave {
     pub node: NodeId,
     /// Where the eligible workers left would fall short.
     pub shortfall: Shortfall,
+    /// The domains of the short scope the node leaves without an eligible worker (empty for the
+    /// node scope, where the node itself is the domain).
+    pub emptied: Vec<String>,
     /// Every node that cannot leave with the subset, in the given order.
     pub blocked: Vec<NodeId>,
     /// The largest subset that can leave (greedy in the given order).
@@ -53,9 +57,17 @@ pub struct CannotLeave {
 
 impl fmt::Display for CannotLeave {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let emptied = match self.emptied.as_slice() {
+            [] => String::new(),
+            names => format!(
+                "; {} {} would have no eligible worker left",
+                self.shortfall.scope,
+                names.join(", ")
+            ),
+        };
         write!(
             f,
-            "{} cannot leave: without it and the nodes before it, {} (scope {}); the largest subset that can leave (greedy in the given order) is {}",
+            "{} cannot leave: without it and the nodes before it, {} (scope {}{emptied}); the largest subset that can leave (greedy in the given order) is {}",
             NodeLabel(self.node),
             self.shortfall,
             self.shortfall.scope,
@@ -82,6 +94,10 @@ pub enum DecommissionError {
     /// A node without the worker role: it holds no replicas to move.
     #[error("{} is not a worker: only workers hold replicas and have a worker state to change", NodeLabel(*.0))]
     NotAWorker(NodeId),
+    /// The eligible workers cannot satisfy the replication property before any node leaves:
+    /// no node of the set is the cause.
+    #[error("{0}")]
+    AlreadyShort(Box<Shortage>),
     /// The set cannot leave.
     #[error("{0}")]
     CannotLeave(Box<CannotLeave>),
@@ -100,7 +116,9 @@ impl DecommissionError {
             | DecommissionError::UnknownNode(_)
             | DecommissionError::Repeated(_)
             | DecommissionError::NotAWorker(_) => ErrorClass::BadInput,
-            DecommissionError::CannotLeave(_) => ErrorClass::Refused,
+            DecommissionError::AlreadyShort(_) | DecommissionError::CannotLeave(_) => {
+                ErrorClass::Refused
+            }
             DecommissionError::Policy(error) => error.class(),
         }
     }
@@ -300,9 +318,13 @@ fn check_request(
 }
 
 /// Refuses a set without which the eligible workers could not satisfy the replication
-/// property, naming the first node that makes it impossible and the largest subset that can
-/// leave (greedy in the given order).
+/// property, naming the first node that makes it impossible, the domains it would leave without
+/// an eligible worker and the largest subset that can leave (greedy in the given order); a
+/// cluster whose eligible workers fall short already is refused as such, blaming no node.
 pub fn check_can_leave(snapshot: &Snapshot, nodes: &[NodeId]) -> Result<(), DecommissionError> {
+    if let Some(already) = diagnose(snapshot, snapshot) {
+        return Err(DecommissionError::AlreadyShort(Box::new(already)));
+    }
     let mut leaving = BTreeSet::new();
     let mut blocked = Vec::new();
     let mut first = None;
@@ -328,9 +350,38 @@ pub fn check_can_leave(snapshot: &Snapshot, nodes: &[NodeId]) -> Result<(), Deco
     let Some((node, shortfall)) = first else {
         return Ok(());
     };
+    // The domains the node empties, next to the nodes before it that may leave.
+    let before_it: Vec<NodeId> = nodes
+        .iter()
+        .take_while(|&&id| id != node)
+        .copied()
+        .filter(|id| leaving.contains(id))
+        .collect();
+    let emptied = match shortfall.scope {
+        Scope::Node => Vec::new(),
+        scope => {
+            let served = |gone: &[NodeId]| {
+                let view = without_candidates(snapshot, gone);
+                Eligibility::of(&view)
+                    .scopes
+                    .into_iter()
+                    .find(|s| s.scope == scope)
+                    .map(|s| s.served)
+                    .unwrap_or_default()
+            };
+            let mut with_it = before_it.clone();
+            with_it.push(node);
+            let after = served(&with_it);
+            served(&before_it)
+                .into_iter()
+                .filter(|d| !after.contains(d))
+                .collect()
+        }
+    };
     Err(DecommissionError::CannotLeave(Box::new(CannotLeave {
         node,
         shortfall,
+        emptied,
         can_leave: nodes
             .iter()
             .copied()
@@ -512,9 +563,25 @@ mod tests {
         assert_eq!(refusal.can_leave, [1, 3]);
         assert_eq!(
             refusal.to_string(),
-            "N5 cannot leave: without it and the nodes before it, 2 zone(s) available, the replication property requires 3 (scope zone); the largest subset that can leave (greedy in the given order) is N1, N3"
+            "N5 cannot leave: without it and the nodes before it, 2 zone(s) available, the replication property requires 3 (scope zone; zone c would have no eligible worker left); the largest subset that can leave (greedy in the given order) is N1, N3"
         );
         assert!(check_can_leave(&s, &[1, 3]).is_ok());
+    }
+
+    #[test]
+    fn a_cluster_already_short_blames_no_node_of_the_set() {
+        let mut s = cluster();
+        s.nodes[4].alive = false;
+        let Err(DecommissionError::AlreadyShort(shortage)) = check_can_leave(&s, &[1]) else {
+            panic!("zone c's only worker is dead");
+        };
+        let message = shortage.to_string();
+        assert!(
+            message.starts_with("the cluster is already short: ")
+                && message.contains("c's workers: N5 dead")
+                && !message.contains("N1"),
+            "{message}"
+        );
     }
 
     #[test]

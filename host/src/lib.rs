@@ -14,6 +14,8 @@
 //! - [`compare`] sets two policies' decisions on the same snapshots side by side;
 //! - [`decommission`] plans nodes leaving in safe waves, each on a [`planning_view`] where the
 //!   nodes of later waves receive nothing, and [`rollout`] a rolling restart;
+//! - [`eligibility`] names the domains without an eligible worker, and whether a change or the
+//!   cluster itself is why the replication property cannot be met;
 //! - [`headroom`] names where a change leaves one node loss from an unsatisfiable property;
 //! - [`atomic_file`] writes output files whole or not at all;
 //! - [`error`] has the typed errors and the exit code of each class.
@@ -56,6 +58,7 @@ pub mod compare;
 pub mod compile;
 pub mod conformance;
 pub mod decommission;
+pub mod eligibility;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod engine;

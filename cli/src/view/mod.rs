@@ -13,4 +13,5 @@ pub mod plan;
 pub mod plan_difference;
 pub mod policy;
 pub mod quality;
+pub mod shortage;
 pub mod snapshot;
