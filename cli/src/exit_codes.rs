@@ -232,6 +232,58 @@ pub fn summary() -> String {
 mod tests {
     use super::*;
 
+    /// Every failure class, in the order of their codes.
+    const CLASSES: [ErrorClass; 4] = [
+        ErrorClass::Refused,
+        ErrorClass::BadInput,
+        ErrorClass::PolicyFault,
+        ErrorClass::Host,
+    ];
+
+    /// The README's exit-code table, rendered from [`VERBS`]: a row per verb, a column per code,
+    /// `-` where the verb never ends with that code.
+    fn readme_table() -> String {
+        let codes: Vec<String> = std::iter::once(0)
+            .chain(CLASSES.iter().map(|c| c.exit_code()))
+            .map(|code| code.to_string())
+            .collect();
+        let mut out = format!("| verb | {} |\n", codes.join(" | "));
+        out.push_str(&format!("|---|{}\n", "---|".repeat(codes.len())));
+        for verb in VERBS {
+            let cells: Vec<String> = std::iter::once(verb.success)
+                .chain(CLASSES.iter().map(|class| {
+                    verb.failures
+                        .iter()
+                        .find(|(c, _)| c == class)
+                        .map_or("-", |(_, meaning)| meaning)
+                }))
+                .map(|cell| cell.replace('|', "\\|"))
+                .collect();
+            out.push_str(&format!("| `{}` | {} |\n", verb.verb, cells.join(" | ")));
+        }
+        out
+    }
+
+    #[test]
+    fn the_readme_table_of_exit_codes_is_this_one() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split_once("### Exit codes\n")
+            .expect("README.md has a section `### Exit codes`")
+            .1;
+        let table: String = section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let expected = readme_table();
+        assert!(
+            table == expected,
+            "the table under `### Exit codes` in README.md is not the one cli/src/exit_codes.rs makes; paste this in its place:\n\n{expected}"
+        );
+    }
+
     #[test]
     fn each_code_fits_one_line_of_help() {
         for verb in VERBS {
