@@ -1,6 +1,7 @@
 //! `worker-policy conformance`: certifies a policy component against the safety properties,
 //! shows one line per property with the smallest counterexample of each failure (written to
-//! files the user can replay), then the reference rules the verdicts were compared with and
+//! files the user can replay), then how many clusters of each class of situation it checked,
+//! then the reference rules the verdicts were compared with and
 //! where they differ (a comparison, not a failure), then the quality scorecard. Exit 0 only
 //! when every safety property passes; 3 (the policy-fault class) when one fails.
 
@@ -55,6 +56,8 @@ pub struct Certified {
     pub cases: u32,
     /// Checks run.
     pub checks: usize,
+    /// The clusters checked, counted by class of situation, in the order the suite ran them.
+    pub coverage: Vec<ClassCount>,
     /// Where the verdicts differ from the reference rules: a comparison, not a failure.
     pub differences: Vec<DifferenceView>,
     /// Fuel per call and fuel used.
@@ -74,6 +77,15 @@ pub struct Certified {
     pub scenarios: usize,
     /// The seed of the generated clusters.
     pub seed: u64,
+}
+
+/// How many clusters of one class the suite checked.
+#[derive(Debug, Serialize)]
+pub struct ClassCount {
+    /// The class of situation.
+    pub class: &'static str,
+    /// Its clusters checked.
+    pub scenarios: usize,
 }
 
 /// The fuel the suite ran with.
@@ -203,6 +215,14 @@ fn certified(report: &Report, policy: PolicyView, args: &ConformanceArgs) -> Cer
     Certified {
         cases: report.options.cases,
         checks: report.checks,
+        coverage: report
+            .coverage
+            .iter()
+            .map(|c| ClassCount {
+                class: c.class,
+                scenarios: c.scenarios,
+            })
+            .collect(),
         differences: report
             .differences
             .iter()
@@ -284,6 +304,15 @@ impl Certified {
         )
     }
 
+    /// The clusters checked, by class: a line each.
+    fn coverage_table(&self) -> String {
+        let mut out = "\ncoverage  clusters checked per class of situation\n".to_string();
+        for c in &self.coverage {
+            out.push_str(&format!("  {:>4}  {}\n", c.scenarios, c.class));
+        }
+        out
+    }
+
     /// The verdict over every property.
     fn result_line(&self) -> String {
         let failed = self.properties.iter().filter(|p| !p.passed).count();
@@ -362,6 +391,7 @@ impl Render for Certified {
         );
         out.extend(self.properties.iter().map(PropertyVerdict::table));
         out.push_str(&self.result_line());
+        out.push_str(&self.coverage_table());
         out.push_str(&differences::table(self.rules, &self.differences));
         out.push_str("\nquality   scored, not pass/fail\n");
         out.extend(self.quality.iter().map(ScoreRow::table));

@@ -634,6 +634,42 @@ fn conformance_certifies_the_default_policy_the_same_way_every_run() {
 }
 
 #[test]
+fn conformance_counts_the_clusters_it_checked_by_class_in_the_table_and_the_json() {
+    let args = ["conformance", "--cases", "2"];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("coverage  clusters checked per class of situation"),
+        "{table}"
+    );
+    for line in [
+        "    25  placement freeze x node x partition condition",
+        "    30  location leader affinity x node x partition condition",
+        "     5  partition ids colliding mod 256 and 65,536",
+        "     2  generated from the seed",
+    ] {
+        assert!(table.contains(line), "{line}:\n{table}");
+    }
+    let json = run(&[&args[..], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let coverage = report["coverage"].as_array().expect("a coverage list");
+    let counted: u64 = coverage
+        .iter()
+        .map(|c| c["scenarios"].as_u64().unwrap())
+        .sum();
+    assert_eq!(Some(counted), report["scenarios"].as_u64());
+    let class = |name: &str| {
+        coverage
+            .iter()
+            .find(|c| c["class"] == name)
+            .map(|c| c["scenarios"].clone())
+    };
+    assert_eq!(class("location names that prefix others"), Some(3.into()));
+    assert_eq!(class("weights at their bounds"), Some(4.into()));
+}
+
+#[test]
 fn conformance_exits_3_with_a_replayable_counterexample_when_a_property_fails() {
     // So little fuel that every hook but `info` is stopped: the checks fail.
     let dir = scratch("conformance");

@@ -140,6 +140,15 @@ pub struct Counterexample {
     pub files: Vec<PathBuf>,
 }
 
+/// How many scenarios of one class of situation the suite checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// The class, as the report names it.
+    pub class: &'static str,
+    /// The scenarios of the class the suite checked.
+    pub scenarios: usize,
+}
+
 /// Everything the suite found.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -147,6 +156,8 @@ pub struct Report {
     pub options: Options,
     /// Clusters checked: the fixed scenarios and the generated ones.
     pub scenarios: usize,
+    /// The clusters checked, counted by class, in the order the suite ran them.
+    pub coverage: Vec<Coverage>,
     /// Checks run (each a convergence run, a determinism check or one transition request).
     pub checks: usize,
     /// Every property, by id.
@@ -276,6 +287,7 @@ pub fn run_observed(
     Report {
         options: *options,
         scenarios: scenarios.len(),
+        coverage: scenarios::coverage(&scenarios),
         checks,
         properties,
         quality,

@@ -5,6 +5,7 @@
 //! its name.
 
 mod classes;
+mod combinations;
 mod controls;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use worker_policy_model::generate::{
 };
 use worker_policy_model::{Replication, Snapshot};
 
+use super::Coverage;
 use crate::snapshot_file::SnapshotFile;
 
 /// A cluster to check, and the move budget to evaluate it with.
@@ -22,6 +24,8 @@ use crate::snapshot_file::SnapshotFile;
 pub(crate) struct Scenario {
     /// What it is, as the report names it.
     pub name: String,
+    /// The class of situation it belongs to, as the report's coverage counts it.
+    pub class: &'static str,
     /// The cluster, sorted by id as the CLI reads it.
     pub snapshot: Snapshot,
     /// `--max-moves` for its evaluations.
@@ -33,11 +37,25 @@ impl Scenario {
     fn new(name: impl Into<String>, snapshot: Snapshot) -> Scenario {
         Scenario {
             name: name.into(),
+            class: "",
             snapshot: snapshot.canonical(),
             max_moves: None,
         }
     }
+
+    /// The same scenario, counted in `class`.
+    fn in_class(self, class: &'static str) -> Scenario {
+        Scenario { class, ..self }
+    }
 }
+
+/// Every scenario of `scenarios`, counted in `class`.
+fn in_class(class: &'static str, scenarios: Vec<Scenario>) -> Vec<Scenario> {
+    scenarios.into_iter().map(|s| s.in_class(class)).collect()
+}
+
+/// The class of the generated clusters.
+const GENERATED: &str = "generated from the seed";
 
 /// The examples shipped in `examples/`, by file name.
 const EXAMPLES: [(&str, &str); 4] = [
@@ -59,15 +77,32 @@ const EXAMPLES: [(&str, &str); 4] = [
     ),
 ];
 
-/// The fixed scenarios, in the order the suite runs them; `controls` adds the classes with
-/// the controls of contract 0.2.0 (weights, freezes, leader affinities).
+/// The fixed scenarios, in the order the suite runs them, each in its class; `controls` adds
+/// the classes with the controls of contract 0.2.0 (weights, freezes, leader affinities) and
+/// their combinations with every node and partition condition.
 pub(crate) fn fixed(controls: bool) -> Vec<Scenario> {
-    let mut out = examples();
-    out.extend(shaped());
-    out.extend(edited());
+    let mut out = in_class("examples", examples());
+    out.extend(in_class("lifecycle shapes", shaped()));
+    out.extend(in_class("new partitions and next sets", edited()));
     out.extend(classes::all());
     if controls {
         out.extend(controls::all());
+        out.extend(combinations::all());
+    }
+    out
+}
+
+/// How many of `scenarios` each class has, in the order the classes first appear.
+pub(crate) fn coverage(scenarios: &[Scenario]) -> Vec<Coverage> {
+    let mut out: Vec<Coverage> = Vec::new();
+    for scenario in scenarios {
+        match out.iter_mut().find(|c| c.class == scenario.class) {
+            Some(seen) => seen.scenarios += 1,
+            None => out.push(Coverage {
+                class: scenario.class,
+                scenarios: 1,
+            }),
+        }
     }
     out
 }
@@ -223,6 +258,7 @@ pub(crate) fn generated(seed: u64, case: u32, controls: bool) -> Scenario {
             "generated case {case} (seed {seed}): {}",
             describe(&cluster)
         ),
+        class: GENERATED,
         snapshot: cluster.snapshot.canonical(),
         max_moves: cluster.max_moves,
     }
@@ -350,6 +386,44 @@ fn property(text: &str) -> Replication {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot_file::snapshot_to_json;
+
+    #[test]
+    fn every_fixed_scenario_has_a_class_and_is_a_snapshot_a_file_holds() {
+        let scenarios = fixed(true);
+        for scenario in &scenarios {
+            assert!(!scenario.class.is_empty(), "{}", scenario.name);
+            let text = snapshot_to_json(&scenario.snapshot);
+            let read = SnapshotFile::parse(&text, Path::new("scenario.json"))
+                .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+            assert_eq!(read.snapshot, scenario.snapshot, "{}", scenario.name);
+        }
+        let counted: usize = coverage(&scenarios).iter().map(|c| c.scenarios).sum();
+        assert_eq!(counted, scenarios.len());
+        let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), scenarios.len(), "every name is its own");
+    }
+
+    #[test]
+    fn coverage_counts_each_class_where_it_first_appears() {
+        let scenarios: Vec<Scenario> = fixed(true)
+            .into_iter()
+            .chain((0..3).map(|case| generated(0, case, true)))
+            .collect();
+        let classes = coverage(&scenarios);
+        assert_eq!(
+            classes.first().map(|c| (c.class, c.scenarios)),
+            Some(("examples", 5))
+        );
+        assert_eq!(
+            classes.last().map(|c| (c.class, c.scenarios)),
+            Some((GENERATED, 3))
+        );
+        let without = coverage(&fixed(false));
+        assert!(without.len() < classes.len() - 1, "the controls' classes");
+    }
 
     #[test]
     fn the_controls_come_only_for_0_2_0_and_include_a_freeze_on_a_draining_node() {

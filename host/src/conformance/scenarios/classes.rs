@@ -8,19 +8,22 @@
 use worker_policy_model::generate::{add_next_sets, generate, renumber_nodes, ClusterShape};
 use worker_policy_model::{Node, NodeId, PartitionId, Roles, Snapshot, WorkerState};
 
-use super::{property, Scenario};
+use super::{in_class, property, Scenario};
 
-/// Every class's scenarios, in the order the issue lists the classes.
+/// Every class's scenarios, each in its class, in the order the issue lists the classes.
 pub(super) fn all() -> Vec<Scenario> {
     [
-        non_workers(),
-        disabled(),
-        dead(),
-        draining_in_next_only(),
-        node_ids(),
-        partition_ids(),
-        wide_replication(),
-        idle_workers(),
+        in_class("non-workers", non_workers()),
+        in_class("disabled workers", disabled()),
+        in_class("dead nodes in every position", dead()),
+        in_class(
+            "a draining node only a next set holds",
+            draining_in_next_only(),
+        ),
+        in_class("node ids that are not 1..N", node_ids()),
+        in_class("partition ids past 255 and 65,535", partition_ids()),
+        in_class("replication above 3", wide_replication()),
+        in_class("idle workers", idle_workers()),
     ]
     .concat()
 }

@@ -7,14 +7,19 @@ use worker_policy_model::generate::ClusterShape;
 use worker_policy_model::{LeaderAffinity, Snapshot, Weight, WorkerState};
 
 use super::classes::{cluster, edit_node, first_in_state, shape};
-use super::Scenario;
+use super::{in_class, Scenario};
 
 /// The property of every scenario here.
 const ZONE3: &str = "{zone: 3, node: 3}";
 
-/// Every class's scenarios.
+/// Every class's scenarios, each in its class.
 pub(super) fn all() -> Vec<Scenario> {
-    [frozen_on_draining(), leader_affinities(), mixed_weights()].concat()
+    [
+        in_class("frozen partitions on a draining node", frozen_on_draining()),
+        in_class("leader affinities", leader_affinities()),
+        in_class("mixed weights", mixed_weights()),
+    ]
+    .concat()
 }
 
 /// 3 zones of 3 workers with `partitions`, one of them draining (picked by `seed`).
