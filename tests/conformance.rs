@@ -342,6 +342,8 @@ caught! {
     ignores_freezes => Freezes,
     ignores_leader_affinity => LeaderAffinity,
     faults_on_settings => ContractHygiene,
+    matches_location_by_prefix => LeaderAffinity,
+    tracks_placed_ids_in_8_bits => Convergence,
 }
 
 /// Names the test of bug `$bug`, so a bug without one does not compile.

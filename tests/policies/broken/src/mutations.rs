@@ -75,7 +75,7 @@ macro_rules! mutation {
 
 /// Every mutation, by feature (each a feature in `Cargo.toml`: an undeclared one is an
 /// unexpected cfg, which `lib.rs` denies).
-pub const MUTATIONS: [(&str, bool, &dyn Mutation); 24] = [
+pub const MUTATIONS: [(&str, bool, &dyn Mutation); 26] = [
     mutation!("places-on-draining", PlacesOnDraining),
     mutation!("disables-holding-node", DisablesHoldingNode),
     mutation!("allows-forbidden-transition", AllowsForbiddenTransition),
@@ -100,6 +100,8 @@ pub const MUTATIONS: [(&str, bool, &dyn Mutation); 24] = [
     mutation!("ignores-leader-affinity", IgnoresLeaderAffinity),
     mutation!("faults-on-settings", FaultsOnSettings),
     mutation!("places-frozen-short", PlacesFrozenShort),
+    mutation!("matches-location-by-prefix", MatchesLocationByPrefix),
+    mutation!("tracks-placed-ids-in-8-bits", TracksPlacedIdsIn8Bits),
 ];
 
 /// No bug: the default policy.
@@ -253,12 +255,31 @@ impl Mutation for IgnoresDraining {
     }
 }
 
-/// Property 4: `rebalance` never settles a `next` set in flight.
+/// Property 4: `rebalance` never settles a `next` set in flight: it leaves out every replica
+/// step of such a partition (a leader still moves to one of its current replicas, so the bug is
+/// in the replica sets alone, even where the leader sits on a dead node).
 struct KeepsNextSets;
 impl Mutation for KeepsNextSets {
     fn rebalanced(&self, snapshot: &Snapshot, steps: Vec<Step>) -> Vec<Step> {
-        leave(snapshot, steps, |_, p| p.next.is_some())
+        let in_flight = |s: &Step| {
+            snapshot
+                .partition(s.partition)
+                .is_some_and(|p| p.next.is_some())
+        };
+        steps
+            .into_iter()
+            .filter(|s| {
+                !in_flight(s) || (s.op == StepOp::SetLeader && to_a_current_replica(snapshot, s))
+            })
+            .collect()
     }
+}
+
+/// Whether step `s` names a node that holds a replica of its partition in `snapshot`.
+fn to_a_current_replica(snapshot: &Snapshot, s: &Step) -> bool {
+    snapshot
+        .partition(s.partition)
+        .is_some_and(|p| p.replicas.contains(&s.node))
 }
 
 /// Property 4: `place` and `rebalance` claim insufficient nodes whenever a node drains.
@@ -410,17 +431,25 @@ impl Mutation for DuplicateSteps {
 struct UnknownPartition;
 impl Mutation for UnknownPartition {
     fn steps(&self, snapshot: &Snapshot, mut steps: Vec<Step>) -> Result<Vec<Step>, PolicyError> {
-        let unknown = snapshot
-            .partitions
-            .iter()
-            .map(|p| p.id)
-            .max()
-            .map_or(0, |m| m + 1);
+        let unknown = unknown_partition(snapshot);
         if let Some(node) = steps.first().map(|s| s.node) {
             steps.push(Step::new(StepOp::SetLeader, unknown, node, "one more"));
         }
         Ok(steps)
     }
+}
+
+/// A partition id `snapshot` does not have: the one after the largest, or where that would
+/// overflow (a partition numbered `u32::MAX`), the smallest free one.
+fn unknown_partition(snapshot: &Snapshot) -> PartitionId {
+    let largest = snapshot.partitions.iter().map(|p| p.id).max();
+    largest
+        .map_or(Some(0), |m| m.checked_add(1))
+        .unwrap_or_else(|| {
+            (0..=PartitionId::MAX)
+                .find(|&id| snapshot.partition(id).is_none())
+                .unwrap_or(0)
+        })
 }
 
 /// `snapshot` as a policy sees it that takes every node for a worker, whatever its roles.
@@ -678,5 +707,64 @@ impl Mutation for PlacesFrozenShort {
             steps.push(step);
         }
         Ok(steps)
+    }
+}
+
+/// Leader affinity: `rebalance` matches a location affinity by string prefix, so a leader whose
+/// location merely starts with the affinity's (`eu.z10` for `eu.z1`, `eu2.a` for `eu`) passes
+/// for one where the affinity points, and stays where it is.
+struct MatchesLocationByPrefix;
+impl MatchesLocationByPrefix {
+    /// `snapshot` as the policy sees it: each such partition's affinity names its leader.
+    fn misread(snapshot: &Snapshot) -> Snapshot {
+        let mut blind = snapshot.clone();
+        for p in &mut blind.partitions {
+            let Some(affinity @ LeaderAffinity::Location(location)) = &p.leader_affinity else {
+                continue;
+            };
+            let by_prefix = p
+                .leader
+                .filter(|l| p.replicas.contains(l))
+                .and_then(|l| snapshot.node(l))
+                .filter(|n| {
+                    n.is_placement_candidate()
+                        && !affinity.matches(n)
+                        && n.location.starts_with(location.as_str())
+                })
+                .map(|n| n.id);
+            if let Some(leader) = by_prefix {
+                p.leader_affinity = Some(LeaderAffinity::Node(leader));
+            }
+        }
+        blind
+    }
+}
+impl Mutation for MatchesLocationByPrefix {
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, PolicyError> {
+        default::rebalance(&MatchesLocationByPrefix::misread(snapshot), max_moves)
+    }
+}
+
+/// Property 4: `place` remembers which partitions are placed by the low 8 bits of their ids
+/// (`id as u8`), so a new partition whose id equals a placed one's modulo 256 passes for placed
+/// and never gets a replica.
+struct TracksPlacedIdsIn8Bits;
+impl Mutation for TracksPlacedIdsIn8Bits {
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+        let placed: BTreeSet<u8> = snapshot
+            .partitions
+            .iter()
+            .filter(|p| !p.is_unplaced())
+            .map(|p| p.id as u8)
+            .collect();
+        let mut blind = snapshot.clone();
+        blind
+            .partitions
+            .retain(|p| !(p.is_unplaced() && placed.contains(&(p.id as u8))));
+        default::place(&blind)
     }
 }
