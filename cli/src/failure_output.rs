@@ -60,6 +60,8 @@ impl FailureOutput {
             Command::Conformance(a) => FailureOutput::of_shared(&a.render),
             Command::Scenarios(a) => FailureOutput::of_shared(&a.render),
             Command::Bench(a) => FailureOutput::of_shared(&a.render),
+            Command::Nodes(a) => FailureOutput::of_shared(&a.render),
+            Command::Partitions(a) => FailureOutput::of_shared(&a.render),
             _ => FailureOutput::Nothing,
         }
     }

@@ -365,6 +365,12 @@ fn a_snapshot_that_cannot_be_read_is_named_and_nothing_is_printed() {
         let both = run(&[verb, missing, "--snapshot", missing]);
         assert_eq!(both.status.code(), Some(2), "{verb}");
         assert_eq!(run(&[verb]).status.code(), Some(2), "{verb}");
+        // With --format json, a program reading stdout gets the error as JSON, as from every verb.
+        let json = run(&[verb, missing, "--format", "json"]);
+        assert_eq!(json.status.code(), Some(2), "{verb}");
+        let error: Value = serde_json::from_slice(&json.stdout).expect("the error as JSON");
+        assert_eq!(error["error"]["class"], "bad-input", "{verb}");
+        assert_eq!(error["error"]["exit_code"], 2, "{verb}");
     }
 }
 

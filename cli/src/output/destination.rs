@@ -1,6 +1,7 @@
 //! Where a verb's result goes: stdout, or the file `-o/--output` names (`-` is stdout). A file
-//! is written atomically and only when the result is a success: a refusal is printed to stdout
-//! as it would be without `-o`, and the file is neither created nor replaced. Every path a verb
+//! is written atomically and only when the result is a success or a whole report that is not
+//! one ([`crate::output::Render::kept_when_failed`]): a refusal is printed to stdout as it would
+//! be without `-o`, and the file is neither created nor replaced. Every path a verb
 //! will write is checked before any work ([`check_writable_path`]), so a missing directory is
 //! named at once rather than after a long run.
 
@@ -70,8 +71,7 @@ pub fn is_stdio(path: &Path) -> bool {
 }
 
 /// Refuses a path `option` names that cannot become a file: one whose directory does not exist
-/// (or is not a directory), or that is a directory itself. A path that can is one this run may
-/// write, so an interrupt removes its temporary file ([`crate::interrupt`]).
+/// (or is not a directory), or that is a directory itself.
 pub fn check_writable_path(option: &str, path: &Path) -> Result<(), CliError> {
     let refuse = |why: String| CliError::Argument(format!("{option} {}: {why}", path.display()));
     if path.is_dir() {
