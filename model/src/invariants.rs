@@ -292,7 +292,7 @@ impl PlanChecker {
     /// Checks what only a whole answer shows, once its last step is applied: every partition it
     /// placed is placed in full ([`Invariant::PlacedInFull`]).
     pub fn end_answer(&self) -> Result<(), Violation> {
-        match self.placements.first_short(&self.snapshot) {
+        match self.placements.first_short(&self.snapshot, &self.node_index) {
             None => Ok(()),
             Some((partition, step, why)) => Err(Violation {
                 invariant: Invariant::PlacedInFull,

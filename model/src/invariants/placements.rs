@@ -4,18 +4,25 @@
 //! holds what a cluster already has, not what a policy just did (Restate initialises a frozen
 //! partition fully).
 
+use super::positions::Positions;
 use crate::snapshot::{PartitionId, Snapshot};
 
-/// The partitions unplaced at the start of the answer, and the last step of the answer that
-/// touched each.
+/// One partition's part in the answer being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Placed when the answer began: not this check's concern.
+    Placed,
+    /// Unplaced when the answer began, and no step of the answer touched it yet.
+    Unplaced,
+    /// Unplaced when the answer began; the last step of the answer that touched it.
+    PlacedBy(usize),
+}
+
+/// By partition position, what the answer does with the partitions unplaced when it began.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Placements {
-    /// By partition position: whether it was unplaced when the answer began. Empty when none
-    /// was, so that a placed cluster costs nothing.
-    unplaced: Vec<bool>,
-    /// The partitions placed in this answer and the index of the last step that touched each,
-    /// in the order they were first touched.
-    placed: Vec<(usize, usize)>,
+    /// Empty when no partition was unplaced, so that a placed cluster costs nothing.
+    slots: Vec<Slot>,
 }
 
 impl Placements {
@@ -24,45 +31,64 @@ impl Placements {
         if snapshot.partitions.iter().all(|p| !p.is_unplaced()) {
             return Placements::default();
         }
+        let slot = |unplaced| match unplaced {
+            true => Slot::Unplaced,
+            false => Slot::Placed,
+        };
         Placements {
-            unplaced: snapshot
+            slots: snapshot
                 .partitions
                 .iter()
-                .map(|p| p.is_unplaced())
+                .map(|p| slot(p.is_unplaced()))
                 .collect(),
-            placed: Vec::new(),
         }
     }
 
     /// Records step `step` of the answer, on the partition at position `partition`.
     #[inline]
     pub(super) fn record(&mut self, partition: usize, step: usize) {
-        if !self.unplaced.get(partition).copied().unwrap_or(false) {
-            return;
-        }
-        match self.placed.iter_mut().find(|(p, _)| *p == partition) {
-            Some(entry) => entry.1 = step,
-            None => self.placed.push((partition, step)),
+        if let Some(slot) = self.slots.get_mut(partition) {
+            if *slot != Slot::Placed {
+                *slot = Slot::PlacedBy(step);
+            }
         }
     }
 
-    /// The first partition this answer placed short in `snapshot` (the answer applied): its id,
-    /// the last step that touched it, and what is short.
-    pub(super) fn first_short(&self, snapshot: &Snapshot) -> Option<(PartitionId, usize, String)> {
+    /// The partition of the lowest id this answer placed short in `snapshot` (the answer
+    /// applied; `nodes` indexes its nodes): its id, the last step that touched it, and what is
+    /// short. By id, not by position, so the same answer is refused the same way whatever the
+    /// order of the snapshot's partitions.
+    pub(super) fn first_short(
+        &self,
+        snapshot: &Snapshot,
+        nodes: &Positions,
+    ) -> Option<(PartitionId, usize, String)> {
         let factor = snapshot.replication.factor() as usize;
-        self.placed.iter().find_map(|&(position, step)| {
-            let partition = &snapshot.partitions[position];
-            let holders = partition.holders();
-            let members = holders.iter().filter_map(|&id| snapshot.node(id));
-            let short = match snapshot.replication.shortfall(members) {
-                _ if holders.len() < factor => Some(format!(
-                    "{} replica(s), the replication factor is {factor}",
-                    holders.len()
-                )),
-                Some(shortfall) => Some(shortfall.to_string()),
-                None => None,
-            };
-            short.map(|why| (partition.id, step, why))
-        })
+        let placed_short = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(position, slot)| {
+                let Slot::PlacedBy(step) = *slot else {
+                    return None;
+                };
+                let partition = &snapshot.partitions[position];
+                let holders = partition.holders();
+                let members = holders
+                    .iter()
+                    .filter_map(|&id| nodes.get(id).map(|i| &snapshot.nodes[i]));
+                let short = match holders.len() < factor {
+                    true => Some(format!(
+                        "{} replica(s), the replication factor is {factor}",
+                        holders.len()
+                    )),
+                    false => snapshot
+                        .replication
+                        .shortfall(members)
+                        .map(|shortfall| shortfall.to_string()),
+                };
+                short.map(|why| (partition.id, step, why))
+            });
+        placed_short.min_by_key(|(id, _, _)| *id)
     }
 }
