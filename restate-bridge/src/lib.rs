@@ -6,12 +6,15 @@
 //!   live cluster itself, dumped by running `restatectl` ([`import::live`]);
 //! - [`script`]: a plan out as a shell script of `restatectl` commands, safe at every line, and
 //!   the parser that replays such a script on a snapshot to check it does what the plan does;
+//! - [`apply`]: a plan carried out on the live cluster step by step through `restatectl`, each
+//!   step checked against the cluster before, during and after;
 //! - [`dumps`]: a snapshot written as the dumps Restate would print for it, in the shapes of
 //!   several Restate versions (for trying the import without a cluster, and for its tests).
 //!
 //! Formats follow Restate 1.7.6 and the older versions noted where they differ; the README's
 //! section "A real Restate cluster" walks an operator from the dumps to an applied plan.
 
+pub mod apply;
 pub mod dumps;
 pub mod ids;
 pub mod import;

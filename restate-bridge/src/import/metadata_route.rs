@@ -124,6 +124,9 @@ fn add_epochs(
     Ok(())
 }
 
+/// How the note about `--own-freezes` begins (a verb that always asks for it leaves it out).
+pub const OWN_FREEZES_NOTE: &str = "--own-freezes:";
+
 /// Reads the freezes worker-policy's scripts set as no freeze (`--own-freezes`), with a note.
 fn release_own_freezes(cluster: &mut Cluster) {
     let mut released = Vec::new();
@@ -138,7 +141,7 @@ fn release_own_freezes(cluster: &mut Cluster) {
         }
     }
     cluster.notes.push(format!(
-        "--own-freezes: {} partition(s) frozen by a worker-policy script are read as not frozen (a new script freezes them anew): {}",
+        "{OWN_FREEZES_NOTE} {} partition(s) frozen by a worker-policy script are read as not frozen (a new script freezes them anew): {}",
         released.len(),
         if released.is_empty() { "none".to_string() } else { listing(&released) }
     ));

@@ -38,7 +38,7 @@ use worker_policy_model::{NodeId, Replication, Roles, Scope, Snapshot};
 pub use document::{DumpKind, MAX_DUMP_BYTES};
 pub use error::ImportError;
 pub use frozen_next::snapshot_notes as frozen_next_notes;
-pub use metadata_route::from_metadata;
+pub use metadata_route::{from_metadata, OWN_FREEZES_NOTE};
 pub use sql_route::from_sql;
 
 use cluster::listing;

@@ -71,35 +71,48 @@ pub enum Command {
     },
 }
 
-impl fmt::Display for Command {
-    /// The command as one line of shell words, every argument quoted where it must be.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Command {
+    /// The arguments of `restatectl` that carry out this command (after the connection
+    /// options); `None` for the script's own functions (the waits and restart points), which
+    /// `apply` carries out itself.
+    pub fn restatectl_args(&self) -> Option<Vec<String>> {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         match self {
             Command::SetWorkerState { node, state, force } => {
-                write!(
-                    f,
-                    "restatectl nodes set-worker-state --nodes {node} --worker-state {state}"
-                )?;
+                let (node, state) = (node.to_string(), state.to_string());
+                let mut args = words(&["nodes", "set-worker-state", "--nodes", &node]);
+                args.extend(words(&["--worker-state", &state]));
                 if *force {
-                    f.write_str(" --force")?;
+                    args.push("--force".into());
                 }
-                Ok(())
+                Some(args)
             }
             Command::PlacementSet {
                 partition,
                 replicas,
                 freeze,
-            } => write!(
-                f,
-                "restatectl partitions placement set {partition} --replicas {} --freeze {}",
-                id_list(replicas),
-                quote(freeze)
-            ),
-            Command::PlacementUnfreeze { partitions } => write!(
-                f,
-                "restatectl partitions placement unfreeze {}",
-                ranges(partitions).join(" ")
-            ),
+            } => {
+                let (partition, replicas) = (partition.to_string(), id_list(replicas));
+                let mut args = words(&["partitions", "placement", "set", &partition]);
+                args.extend(words(&["--replicas", &replicas, "--freeze", freeze]));
+                Some(args)
+            }
+            Command::PlacementUnfreeze { partitions } => {
+                let mut args = words(&["partitions", "placement", "unfreeze"]);
+                args.extend(ranges(partitions));
+                Some(args)
+            }
+            Command::WaitCaughtUp { .. }
+            | Command::WaitLeader { .. }
+            | Command::AwaitRestart { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    /// The command as one line of shell words, every argument quoted where it must be.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Command::WaitCaughtUp { partition, node } => {
                 write!(f, "{WAIT_CAUGHT_UP} {partition} {node}")
             }
@@ -109,6 +122,11 @@ impl fmt::Display for Command {
             Command::AwaitRestart { wave, waves, nodes } => {
                 let nodes: Vec<String> = nodes.iter().map(u32::to_string).collect();
                 write!(f, "{AWAIT_RESTART} {wave}/{waves} {}", nodes.join(" "))
+            }
+            restatectl => {
+                let args = restatectl.restatectl_args().unwrap_or_default();
+                let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+                write!(f, "restatectl {}", args.join(" "))
             }
         }
     }

@@ -37,9 +37,9 @@ pub use parts::{
     decommission_parts, rollout_parts, round_parts, DecommissionWave, Part, RolloutWave,
 };
 pub use replay::{replay, ReplayError, ReplayProblem, Replayed};
-pub use restate::Refusal;
+pub use restate::{Refusal, RestateView};
 pub use shell::{quote, ShellError};
-pub use writer::{restatectl_script, script};
+pub use writer::{commands, restatectl_script, script, Emitted};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -49,22 +49,37 @@ pub fn script(
         writer.out.push('\n');
         writer.out.push_str(Block::Restart.text());
     }
-    for part in parts {
-        match part {
-            Part::Round {
-                title,
-                plan,
-                confirm_draining,
-            } => writer.write_round(title, plan, *confirm_draining)?,
-            Part::Restart { wave, waves, nodes } => writer.restart(*wave, *waves, nodes)?,
-        }
-    }
+    writer.write_parts(parts)?;
     writer.out.push_str(&super::handback::text(
         snapshot,
         &writer.frozen,
         &writer.kept,
     ));
     Ok(writer.out)
+}
+
+/// The commands the script of `parts` on `snapshot` runs, in order, each with the part it
+/// belongs to and the notes written above it: what `apply` carries out on a live cluster.
+/// Every command is checked as [`script`] checks it.
+pub fn commands(
+    header: &ScriptHeader,
+    snapshot: &Snapshot,
+    parts: &[Part],
+) -> Result<Vec<Emitted>, ScriptError> {
+    let mut writer = Writer::new(header, snapshot);
+    writer.write_parts(parts)?;
+    Ok(writer.emitted)
+}
+
+/// One command of a script, as [`commands`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emitted {
+    /// The part it belongs to (`round 1 of 2`).
+    pub part: String,
+    /// The notes written above it: the policy's reasons and why the command is safe.
+    pub notes: Vec<String>,
+    /// The command.
+    pub command: Command,
 }
 
 /// A script being written, and the cluster at the line being written, both as Restate shows
@@ -84,6 +99,8 @@ pub(super) struct Writer<'a> {
     pub(super) frozen: BTreeSet<PartitionId>,
     /// The partitions frozen before the script whose sets it wrote, keeping their freeze.
     pub(super) kept: BTreeSet<PartitionId>,
+    /// Every command written so far.
+    pub(super) emitted: Vec<Emitted>,
 }
 
 impl<'a> Writer<'a> {
@@ -104,7 +121,23 @@ impl<'a> Writer<'a> {
             model_partitions,
             frozen: BTreeSet::new(),
             kept: BTreeSet::new(),
+            emitted: Vec::new(),
         }
+    }
+
+    /// Writes each of `parts` in order.
+    fn write_parts(&mut self, parts: &[Part]) -> Result<(), ScriptError> {
+        for part in parts {
+            match part {
+                Part::Round {
+                    title,
+                    plan,
+                    confirm_draining,
+                } => self.write_round(title, plan, *confirm_draining)?,
+                Part::Restart { wave, waves, nodes } => self.restart(*wave, *waves, nodes)?,
+            }
+        }
+        Ok(())
     }
 
     /// Writes `notes` as comments, then `command`, after checking it on Restate's view.
@@ -121,6 +154,11 @@ impl<'a> Writer<'a> {
         }
         self.out.push_str(&command.to_string());
         self.out.push('\n');
+        self.emitted.push(Emitted {
+            part: self.part.clone(),
+            notes: notes.iter().map(|n| n.to_string()).collect(),
+            command,
+        });
         Ok(())
     }
 

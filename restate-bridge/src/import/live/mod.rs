@@ -22,10 +22,10 @@ use worker_policy_model::Replication;
 
 pub use error::LiveError;
 pub use restatectl::{locate, Restatectl};
+pub(crate) use scratch::Scratch;
 
 use super::{from_metadata, ImportError, Imported, MetadataRoute};
 use dumps::Dump;
-use scratch::Scratch;
 
 /// How far a dump has come: `done` of `total` commands (epoch records and SQL tables).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

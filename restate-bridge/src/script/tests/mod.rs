@@ -34,7 +34,7 @@ fn evaluate(snapshot: &Snapshot, max_moves: Option<u32>) -> Option<(Plan, Snapsh
 }
 
 /// Every round until the plan is empty (at most 30), and where they end.
-pub(super) fn simulate(
+pub(crate) fn simulate(
     snapshot: &Snapshot,
     max_moves: Option<u32>,
 ) -> Option<(Vec<Plan>, Snapshot)> {
@@ -51,7 +51,7 @@ pub(super) fn simulate(
     Some((rounds, current))
 }
 
-pub(super) fn header() -> ScriptHeader {
+pub(crate) fn header() -> ScriptHeader {
     ScriptHeader {
         policy_name: "worker-policy-default".into(),
         policy_version: "0.1.0".into(),
@@ -176,7 +176,7 @@ fn generated_clusters_replay_to_what_their_plans_do() {
     );
 }
 
-fn shape(zones: Vec<u32>, replication: &str) -> ClusterShape {
+pub(crate) fn shape(zones: Vec<u32>, replication: &str) -> ClusterShape {
     ClusterShape {
         placed: true,
         ..ClusterShape::new(zones, 24, Replication::parse(replication).unwrap())
