@@ -8,9 +8,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::cluster_views::{nodes, partitions};
 use crate::output::ColorChoice;
 use crate::{
-    bench, compile_worker, completions, conformance, decommission, diff, evaluate, exit_codes,
-    generate, import, inspect, man, report, rollout, scenarios, simulate, transition, verb_help,
-    version,
+    apply, bench, compile_worker, completions, conformance, decommission, diff, evaluate,
+    exit_codes, generate, import, inspect, man, report, rollout, scenarios, simulate, transition,
+    verb_help, version,
 };
 
 /// The program's name, as completions and the man page call it.
@@ -80,6 +80,9 @@ pub enum Command {
     Transition(transition::TransitionArgs),
     /// Evaluate and apply, round after round, until the plan is empty.
     Simulate(simulate::SimulateArgs),
+    /// Carry out the policy's plan on a live Restate cluster, step by step through restatectl,
+    /// each step confirmed by the cluster (a dry run unless --execute).
+    Apply(apply::ApplyArgs),
     /// What a policy component is: its info, contract, imports, exports and digest.
     Inspect(inspect::InspectArgs),
     /// Certify a policy: every safety property, with the smallest counterexample of each

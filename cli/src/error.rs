@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use worker_policy::error::SnapshotError;
 use worker_policy::ErrorClass;
+use worker_policy_restate_bridge::apply::ApplyError;
 use worker_policy_restate_bridge::import::live::LiveError;
 use worker_policy_restate_bridge::import::ImportError;
 
@@ -13,6 +14,12 @@ pub enum CliError {
     /// Arguments that parse one by one but do not fit together or with the input.
     #[error("{0}")]
     Argument(String),
+    /// A plan that `restatectl` cannot reach (the script's own refusal): the policy's fault.
+    #[error("{0}")]
+    Unreachable(String),
+    /// A live cluster that kept changing under the plan: re-planned as many times as allowed.
+    #[error("{0}")]
+    KeptChanging(String),
     /// A `--policy` file that cannot be read.
     #[error("{}: cannot be read: {error}; check the --policy path", path.display())]
     PolicyUnreadable {
@@ -28,8 +35,21 @@ pub fn exit_class(error: &anyhow::Error) -> ErrorClass {
     error
         .chain()
         .find_map(|e| {
-            if e.is::<CliError>() || e.is::<SnapshotError>() || e.is::<ImportError>() {
+            if let Some(cli) = e.downcast_ref::<CliError>() {
+                Some(match cli {
+                    CliError::Unreachable(_) => ErrorClass::PolicyFault,
+                    CliError::KeptChanging(_) => ErrorClass::Diverged,
+                    _ => ErrorClass::BadInput,
+                })
+            } else if e.is::<SnapshotError>() || e.is::<ImportError>() {
                 Some(ErrorClass::BadInput)
+            } else if let Some(apply) = e.downcast_ref::<ApplyError>() {
+                Some(match apply {
+                    ApplyError::Plan(_) => ErrorClass::PolicyFault,
+                    apply if apply.is_divergence() => ErrorClass::Diverged,
+                    apply if apply.is_bad_input() => ErrorClass::BadInput,
+                    _ => ErrorClass::Host,
+                })
             } else if let Some(live) = e.downcast_ref::<LiveError>() {
                 // The operator can fix all but a scratch directory this machine cannot write.
                 Some(match live.is_bad_input() {

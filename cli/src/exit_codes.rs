@@ -58,6 +58,17 @@ pub const VERBS: &[VerbCodes] = &[
         ],
     },
     VerbCodes {
+        verb: "apply",
+        success: "dry run: the steps were printed; --execute: the policy has nothing left to do",
+        failures: &[
+            (ErrorClass::Refused, "the policy refused a --drain, or a cluster it cannot place"),
+            (ErrorClass::BadInput, "bad input: arguments, restatectl, the addresses, a policy file"),
+            (ErrorClass::PolicyFault, "the policy misbehaved, or restatectl cannot reach its plan"),
+            (ErrorClass::Host, HOST),
+            (ErrorClass::Diverged, "a step the cluster did not confirm in time, or too many re-plans"),
+        ],
+    },
+    VerbCodes {
         verb: "inspect",
         success: "the component was described",
         failures: &[
@@ -217,6 +228,7 @@ pub fn summary() -> String {
         (ErrorClass::BadInput, "bad input"),
         (ErrorClass::PolicyFault, "the policy misbehaved"),
         (ErrorClass::Host, "host error"),
+        (ErrorClass::Diverged, "the live cluster diverged"),
     ];
     let codes: Vec<String> = classes
         .iter()
@@ -233,11 +245,12 @@ mod tests {
     use super::*;
 
     /// Every failure class, in the order of their codes.
-    const CLASSES: [ErrorClass; 4] = [
+    const CLASSES: [ErrorClass; 5] = [
         ErrorClass::Refused,
         ErrorClass::BadInput,
         ErrorClass::PolicyFault,
         ErrorClass::Host,
+        ErrorClass::Diverged,
     ];
 
     /// The README's exit-code table, rendered from [`VERBS`]: a row per verb, a column per code,

@@ -32,7 +32,7 @@ pub struct ErrorView {
 /// The error's class, exit code and message.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
-    /// `refused`, `bad-input`, `policy-fault` or `host`.
+    /// `refused`, `bad-input`, `policy-fault`, `host` or `diverged`.
     pub class: &'static str,
     /// The process's exit code.
     pub exit_code: u8,
@@ -55,6 +55,7 @@ impl FailureOutput {
             Command::Decommission(a) => FailureOutput::of_plan(&a.render),
             Command::Rollout(a) => FailureOutput::of_plan(&a.render),
             Command::Transition(a) => FailureOutput::of_shared(&a.render),
+            Command::Apply(a) => FailureOutput::of_shared(&a.render),
             Command::Inspect(a) => FailureOutput::of_shared(&a.render),
             Command::Diff(a) => FailureOutput::of_shared(&a.render),
             Command::Conformance(a) => FailureOutput::of_shared(&a.render),
@@ -113,5 +114,6 @@ fn class_name(class: ErrorClass) -> &'static str {
         ErrorClass::BadInput => "bad-input",
         ErrorClass::PolicyFault => "policy-fault",
         ErrorClass::Host => "host",
+        ErrorClass::Diverged => "diverged",
     }
 }

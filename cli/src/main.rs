@@ -3,6 +3,7 @@
 //! result as a value; [`output`] renders it and writes it to stdout. The host library does the
 //! work.
 
+mod apply;
 mod args;
 mod bench;
 mod cluster_views;
@@ -81,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(&transition::run(&a, verbose)?, a.render.format, &to)
         }
         Command::Simulate(a) => simulate::emit(&a, verbose),
+        Command::Apply(a) => apply::emit_apply(&a, verbose),
         Command::Inspect(a) => {
             let to = a.render.file.destination()?;
             emit(&inspect::run(&a)?, a.render.format, &to)

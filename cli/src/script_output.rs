@@ -124,25 +124,40 @@ pub fn emit_parts(
     destination: &Destination,
 ) -> anyhow::Result<ExitCode> {
     let header = header(source)?;
-    let text = match script(&header, snapshot, parts) {
+    match checked_script(&header, snapshot, parts, after)? {
+        Ok(text) => {
+            destination.write(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(why) => refuse(&why, destination),
+    }
+}
+
+/// The script of `parts` on `snapshot`, replayed and compared with `after`, the plan's end:
+/// `Err(why)` when the plan cannot be applied safely with `restatectl` or the script would end
+/// elsewhere (another leader, say); a script that does not replay is a host error.
+pub fn checked_script(
+    header: &ScriptHeader,
+    snapshot: &Snapshot,
+    parts: &[Part],
+    after: &Snapshot,
+) -> anyhow::Result<Result<String, String>> {
+    let text = match script(header, snapshot, parts) {
         Ok(text) => text,
         Err(error) => {
-            return refuse(
-                &format!("the plan cannot be applied safely with restatectl: {error}"),
-                destination,
-            )
+            return Ok(Err(format!(
+                "the plan cannot be applied safely with restatectl: {error}"
+            )))
         }
     };
     let replayed = replay(&text, snapshot)
         .context("the restatectl script does not replay (a bug of worker-policy)")?;
     if let Err(difference) = same_placement(&replayed.snapshot, after) {
-        return refuse(
-            &format!("the restatectl script would not end where the plan does: {difference}"),
-            destination,
-        );
+        return Ok(Err(format!(
+            "the restatectl script would not end where the plan does: {difference}"
+        )));
     }
-    destination.write(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Ok(text))
 }
 
 /// Says why there is no script, and exits 3.

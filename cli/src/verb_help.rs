@@ -23,6 +23,11 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ("Every round as one restatectl script", "worker-policy simulate --snapshot cluster.json --max-moves 10 --emit restatectl > plan.sh"),
         ("Keep the final snapshot", "worker-policy simulate --snapshot cluster.json --write final.json"),
     ]),
+    ("apply", &[
+        ("What apply would do on a live cluster (a dry run: nothing changes)", "worker-policy apply --address http://admin-node:5122/"),
+        ("Drain N4 and carry the plan out, two partitions at a time", "worker-policy apply --address http://admin-node:5122/ --drain N4 --execute --max-concurrent 2"),
+        ("One JSON line per event, for a log", "worker-policy apply --address http://admin-node:5122/ --execute --format json"),
+    ]),
     ("inspect", &[
         ("The embedded default policy", "worker-policy inspect"),
         ("A component file, as JSON (its digest is what `--policy-sha256` pins)",

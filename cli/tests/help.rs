@@ -148,6 +148,7 @@ fn every_verb_lists_its_exit_codes_with_what_they_mean() {
         ErrorClass::BadInput,
         ErrorClass::PolicyFault,
         ErrorClass::Host,
+        ErrorClass::Diverged,
     ]
     .map(ErrorClass::exit_code)
     .to_vec();

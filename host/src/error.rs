@@ -18,6 +18,9 @@ pub enum ErrorClass {
     PolicyFault,
     /// The host itself failed, for example writing a file. Exit 4.
     Host,
+    /// A live cluster did not do what was applied: a step it did not confirm in time, a cluster
+    /// that kept changing under the plan. Exit 5.
+    Diverged,
 }
 
 impl ErrorClass {
@@ -28,6 +31,7 @@ impl ErrorClass {
             ErrorClass::BadInput => 2,
             ErrorClass::PolicyFault => 3,
             ErrorClass::Host => 4,
+            ErrorClass::Diverged => 5,
         }
     }
 }

@@ -8,6 +8,8 @@
 mod live;
 mod route;
 
+pub use live::{import as import_live, LiveCluster};
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -64,6 +64,15 @@ impl Progress {
         }
     }
 
+    /// Runs `write` with the line cleared, then draws it again below what `write` printed (for
+    /// lines on stdout while the progress line is on the same terminal).
+    pub fn suspend(&self, write: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
     /// What is being done now, after the count.
     pub fn say(&self, message: impl Into<Cow<'static, str>>) {
         if let Some(bar) = &self.bar {

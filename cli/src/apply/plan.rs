@@ -1,0 +1,132 @@
+//! The plan `apply` carries out, made from the live cluster each time it is asked: the cluster
+//! imported (worker-policy's own freezes read as none), the `--drain` nodes asked of the policy
+//! (those the cluster already has draining or disabled are not asked again), every round to
+//! convergence (each answer checked by the host), the script of those rounds replayed and
+//! compared with the plan's end, and its commands grouped into steps.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use worker_policy::snapshot_file::{snapshot_to_json, SnapshotFile};
+use worker_policy::LoadedPolicy;
+use worker_policy_model::{quality, Snapshot, WorkerState};
+use worker_policy_restate_bridge::apply::{steps, Step};
+use worker_policy_restate_bridge::import::OWN_FREEZES_NOTE;
+use worker_policy_restate_bridge::script::{round_parts, ScriptHeader};
+
+use super::ApplyArgs;
+use crate::drain_first::{drain_first, DrainOptions, DrainRefused, Drained};
+use crate::error::CliError;
+use crate::output::write_note_line;
+use crate::script_output::{checked_script, quality_lines};
+use crate::view::policy::PolicyView;
+use crate::view::quality::QualityView;
+use crate::view::shortage::explain_insufficient;
+use crate::view::snapshot::snapshot_line;
+
+/// What planning came to.
+pub enum Planned {
+    /// The steps (none when the policy has nothing to do).
+    Steps(Box<PlannedSteps>),
+    /// A `--drain` the policy refused: the verdicts.
+    Refused(DrainRefused),
+}
+
+/// A plan as steps, with what it was made from.
+pub struct PlannedSteps {
+    /// The policy.
+    pub policy: PolicyView,
+    /// The live cluster in one line.
+    pub cluster: String,
+    /// The SHA-256 of the imported snapshot (as `import restate` writes it).
+    pub snapshot_sha256: String,
+    /// How many rounds the plan has.
+    pub rounds: usize,
+    /// Its worker-state transitions, all rounds together.
+    pub transitions: usize,
+    /// Its replica and leader steps, all rounds together.
+    pub plan_steps: usize,
+    /// The quality of the whole change.
+    pub quality: QualityView,
+    /// What apply carries out.
+    pub steps: Vec<Step>,
+}
+
+/// Imports the live cluster and plans it with `policy`.
+pub fn plan(args: &ApplyArgs, policy: &LoadedPolicy, verbose: bool) -> anyhow::Result<Planned> {
+    let imported = crate::import::import_live(&args.live())?;
+    // Apply always reads its own freezes as none: the note saying so is noise here.
+    for note in imported
+        .notes
+        .iter()
+        .filter(|n| !n.starts_with(OWN_FREEZES_NOTE))
+    {
+        write_note_line(&format!("note: {note}"));
+    }
+    let json = snapshot_to_json(&imported.snapshot);
+    let snapshot_sha256 = format!("{:x}", Sha256::digest(json.as_bytes()));
+    let name = format!("the live cluster at {}", args.address.join(","));
+    let file = SnapshotFile::parse(&json, Path::new(&name))?;
+    let source = args.policy.source_name();
+    let policy_view = PolicyView::new(policy, source.clone());
+    let drains = DrainOptions {
+        drain: still_to_drain(&args.drains.drain, &file.snapshot),
+    };
+    let file = match drain_first(&drains, policy, &source, &file)? {
+        Drained::Allowed(_, drained) => *drained,
+        Drained::Refused(verdicts) => {
+            return Ok(Planned::Refused(DrainRefused {
+                policy: policy_view,
+                verdicts,
+                snapshot: snapshot_line(&name, &file.snapshot),
+            }))
+        }
+    };
+    let snapshot = file.snapshot;
+    let simulation = worker_policy::simulate(policy, &snapshot, args.max_moves, args.max_rounds)
+        .map_err(|error| explain_insufficient(error, &snapshot));
+    crate::logs::print_logs(policy, verbose);
+    let simulation = simulation?;
+    let quality = QualityView::from(&quality::measure(&snapshot, &simulation.last));
+    let header = ScriptHeader {
+        policy_name: policy_view.name.clone(),
+        policy_version: policy_view.version.clone(),
+        policy_sha256: policy_view.sha256.clone(),
+        snapshot_path: name.clone(),
+        snapshot_sha256: snapshot_sha256.clone(),
+        summary: quality_lines(&quality),
+        command: "worker-policy apply".into(),
+    };
+    let parts = round_parts(&simulation.rounds);
+    if let Err(why) = checked_script(&header, &snapshot, &parts, &simulation.last)? {
+        return Err(CliError::Unreachable(format!("{why}; nothing was applied")).into());
+    }
+    let steps = steps(&header, &snapshot, &parts)?;
+    Ok(Planned::Steps(Box::new(PlannedSteps {
+        policy: policy_view,
+        cluster: snapshot_line(&name, &snapshot),
+        snapshot_sha256,
+        rounds: simulation.rounds.len(),
+        transitions: simulation.rounds.iter().map(|r| r.transitions.len()).sum(),
+        plan_steps: simulation.rounds.iter().map(|r| r.steps.len()).sum(),
+        quality,
+        steps,
+    })))
+}
+
+/// The nodes of `drain` the cluster does not have draining or disabled yet (a run resumed after
+/// the drain was applied does not ask for it again).
+fn still_to_drain(drain: &[u32], snapshot: &Snapshot) -> Vec<u32> {
+    drain
+        .iter()
+        .copied()
+        .filter(|&id| {
+            !snapshot.node(id).is_some_and(|n| {
+                matches!(
+                    n.worker_state,
+                    WorkerState::Draining | WorkerState::Disabled
+                )
+            })
+        })
+        .collect()
+}
