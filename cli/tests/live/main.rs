@@ -9,6 +9,7 @@
 //! contains FILTER. `WORKER_POLICY_SKIP_LIVE=1` skips the suite (and says so). Whatever happens
 //! (a failure, a panic, Ctrl-C, SIGTERM), no Restate process and no data directory outlives it.
 
+mod apply;
 mod interrupt;
 mod live;
 mod membership;
@@ -103,6 +104,13 @@ fn main() -> ExitCode {
         NODE3,
     );
     run_group(
+        "live::apply",
+        &filters,
+        &mut tally,
+        || start_live(&binaries, &runs, zone2_for("apply")),
+        APPLY,
+    );
+    run_group(
         "live::harness",
         &filters,
         &mut tally,
@@ -119,8 +127,25 @@ fn main() -> ExitCode {
 /// Three zones of two nodes, `{zone: 2}`: the drains, a join, a death, an operator's freeze
 /// and pin, and the views.
 fn zone2() -> ClusterSpec {
-    ClusterSpec::zoned("zone2", 3, 2, 12, "{zone: 2}")
+    zone2_for("zone2")
 }
+
+/// Three zones of two nodes, `{zone: 2}`, named `name`.
+fn zone2_for(name: &str) -> ClusterSpec {
+    ClusterSpec::zoned(name, 3, 2, 12, "{zone: 2}")
+}
+
+/// `apply` on a fresh cluster: a dry run, then a drain carried out, interrupted and resumed.
+const APPLY: &[Scenario<Live>] = &[
+    Scenario {
+        name: "apply_dry_run_changes_nothing",
+        run: apply::dry_run_changes_nothing,
+    },
+    Scenario {
+        name: "apply_interrupted_then_resumed_drains_n4",
+        run: apply::interrupted_then_resumed,
+    },
+];
 
 /// Three zones of two nodes, `{zone: 3}` (three replicas: a restart keeps a majority): a
 /// decommission of two nodes of different zones, then a rolling restart.
@@ -187,6 +212,7 @@ fn scenario_names() -> Vec<String> {
     let mut names = group("live::zone2", ZONE2);
     names.extend(group("live::zone3", ZONE3));
     names.extend(group("live::node3", NODE3));
+    names.extend(group("live::apply", APPLY));
     names.extend(
         interrupt::SCENARIOS
             .iter()

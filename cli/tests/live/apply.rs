@@ -1,0 +1,193 @@
+//! `worker-policy apply` on a live cluster: a dry run changes nothing; `--execute` drains N4
+//! to disabled step by step; an interrupt finishes the step in flight and starts no other; run
+//! again, apply goes on from the live cluster, never writes a command twice, and ends with the
+//! policy having nothing left to do; a third run has nothing to apply.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use worker_policy_model::WorkerState;
+use worker_policy_restate_bridge::script::same_placement;
+
+use crate::live::Live;
+
+/// How long an `apply --execute` may run.
+const APPLY_BOUND: Duration = Duration::from_secs(240);
+
+/// The `apply` options every run here shares: the cluster, the drain of N4.
+fn apply_args(live: &Live) -> Vec<String> {
+    [
+        "apply",
+        "--address",
+        &live.cluster.address(),
+        "--drain",
+        "N4",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A dry run prints the steps and leaves the cluster as it was.
+pub fn dry_run_changes_nothing(live: &mut Live) {
+    live.settle();
+    let before = live.import("apply-before.json", &["--own-freezes"]);
+    let mut args = apply_args(live);
+    args.extend(["--format", "json"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out: Value = serde_json::from_str(&live.ok(&args)).expect("apply prints JSON");
+    assert_eq!(out["dry_run"], true);
+    let steps = out["steps"].as_array().expect("steps");
+    assert!(steps.len() > 3, "a drain of N4 takes several steps: {out}");
+    assert_eq!(steps[0]["number"], 1);
+    let table = live.ok(&args[..args.len() - 2]);
+    assert!(table.contains("dry run, nothing changed"), "{table}");
+    let after = live.import("apply-after-dry-run.json", &["--own-freezes"]);
+    same_placement(&after, &before)
+        .unwrap_or_else(|d| panic!("a dry run changed the cluster: {d}"));
+}
+
+/// `apply --execute`, interrupted after its first step started, then run again to the end.
+pub fn interrupted_then_resumed(live: &mut Live) {
+    let mut args = apply_args(live);
+    args.extend(["--execute", "--format", "json"].map(String::from));
+    // 1. Interrupted once the first step is in flight.
+    let start = Instant::now();
+    let (first, status) = run_apply(live, &args, true);
+    live.time("apply --execute until interrupted", start.elapsed());
+    assert_eq!(
+        status,
+        Some(130),
+        "an interrupted apply exits 130:\n{}",
+        lines(&first)
+    );
+    let started = of_kind(&first, "step-started");
+    assert_eq!(
+        started.len(),
+        1,
+        "one step started before the interrupt:\n{}",
+        lines(&first)
+    );
+    assert_eq!(
+        of_kind(&first, "step-done").len(),
+        1,
+        "the step in flight was finished:\n{}",
+        lines(&first)
+    );
+    let end = first.last().expect("apply printed its end");
+    assert_eq!(end["outcome"], "stopped", "{end}");
+    // 2. Run again: it goes on from the live cluster, to the end.
+    args.extend(["--max-concurrent", "2"].map(String::from));
+    let start = Instant::now();
+    let (second, status) = run_apply(live, &args, false);
+    live.time("apply --execute to the end", start.elapsed());
+    assert_eq!(
+        status,
+        Some(0),
+        "apply did not converge:\n{}",
+        lines(&second)
+    );
+    let end = second.last().expect("apply printed its end");
+    assert_eq!(end["outcome"], "converged", "{end}");
+    assert!(end["applied"].as_u64().unwrap_or(0) > 0, "{end}");
+    let once: Vec<String> = of_kind(&first, "command")
+        .into_iter()
+        .chain(of_kind(&second, "command"))
+        .map(|e| e["command"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let unique: BTreeSet<&String> = once.iter().collect();
+    assert_eq!(
+        unique.len(),
+        once.len(),
+        "a command was issued twice: {once:#?}"
+    );
+    let after = live.import("apply-after.json", &["--own-freezes"]);
+    let n4 = after.node(4).expect("N4 is still in the cluster");
+    assert_eq!(n4.worker_state, WorkerState::Disabled, "N4 after apply");
+    assert!(
+        after
+            .partitions
+            .iter()
+            .all(|p| !p.is_held_by(4) && p.leader != Some(4)),
+        "N4 still holds or leads a partition"
+    );
+    // 3. A third run finds nothing to do.
+    let (third, status) = run_apply(live, &args, false);
+    assert_eq!(status, Some(0), "{}", lines(&third));
+    assert!(of_kind(&third, "command").is_empty(), "{}", lines(&third));
+    assert_eq!(third.last().expect("an end")["outcome"], "converged");
+}
+
+/// Runs `worker-policy ARGS` (JSON lines on stdout), interrupting it with SIGINT once a step
+/// has started when `interrupt`; its events and exit code. Bounded by [`APPLY_BOUND`]; the
+/// process is killed when a bound is missed or the scenario fails.
+fn run_apply(live: &Live, args: &[String], interrupt: bool) -> (Vec<Value>, Option<i32>) {
+    let mut command = live.command(env!("CARGO_BIN_EXE_worker-policy"));
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = Guard(command.spawn().expect("worker-policy starts"));
+    let stdout = child.0.stdout.take().expect("stdout is piped");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + APPLY_BOUND;
+    let mut events = Vec::new();
+    let mut interrupted = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receive.recv_timeout(left) {
+            Ok(line) => {
+                let event: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+                if interrupt && !interrupted && event["event"] == "step-started" {
+                    let pid = i32::try_from(child.0.id()).expect("a pid");
+                    // SAFETY: kill(2) on the PID of the child this test started and still owns.
+                    unsafe { libc::kill(pid, libc::SIGINT) };
+                    interrupted = true;
+                }
+                events.push(event);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!(
+                    "apply did not end within {} s:\n{}",
+                    APPLY_BOUND.as_secs(),
+                    lines(&events)
+                )
+            }
+        }
+    }
+    let status = child.0.wait().expect("worker-policy is waited for");
+    (events, status.code())
+}
+
+/// A child process killed when dropped (a failing scenario leaves nothing running).
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn of_kind<'e>(events: &'e [Value], kind: &str) -> Vec<&'e Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+fn lines(events: &[Value]) -> String {
+    let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+    lines.join("\n")
+}
