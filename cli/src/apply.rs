@@ -13,70 +13,37 @@
 //! policy has nothing left to do.
 
 mod dry_run;
-mod plan;
+pub mod plan;
 mod progress;
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
-use worker_policy_restate_bridge::apply::{execute, Limits, Outcome, RestatectlCluster};
-use worker_policy_restate_bridge::import::live::{locate, Restatectl};
+use worker_policy_restate_bridge::apply::{execute, Outcome, RestatectlCluster};
 
 use crate::drain_first::DrainOptions;
-use crate::import::LiveCluster;
 use crate::interrupt;
+use crate::live_target::{LiveTarget, PlanningOptions, StepOptions};
 use crate::output::{emit, OutputOptions};
-use crate::policy_options::PolicyOptions;
 use dry_run::DryRun;
 use plan::{plan, Planned};
 use progress::Reporter;
 
-/// How long each `restatectl` command may take by default.
-const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 30;
-
-/// The pause between two observations of the cluster while steps are in flight.
-const POLL: Duration = Duration::from_millis(250);
-
 /// Options of `apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The live cluster: `restatectl` addresses, comma-separated, the first a node with the
-    /// admin role (restatectl sql asks only the first).
-    #[arg(
-        long,
-        value_name = "URL[,URL...]",
-        value_delimiter = ',',
-        required = true
-    )]
-    pub address: Vec<String>,
-    /// The `restatectl` (1.7.x) to run; by default the one on PATH.
-    #[arg(long, value_name = "FILE")]
-    pub restatectl: Option<std::path::PathBuf>,
-    /// Seconds each `restatectl` command may take before it is stopped (`--timeout` is the
-    /// policy's, per hook call).
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_COMMAND_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub command_timeout: u64,
     #[command(flatten)]
-    pub policy: PolicyOptions,
+    pub target: LiveTarget,
+    #[command(flatten)]
+    pub planning: PlanningOptions,
     #[command(flatten)]
     pub drains: DrainOptions,
-    /// At most this many replicas added by the rebalance of each round (as simulate takes it).
-    #[arg(long, value_name = "N")]
-    pub max_moves: Option<u32>,
-    /// Give up planning after this many rounds.
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_rounds: u32,
     /// Carry the steps out. Without it, apply prints what it would do and changes nothing.
     #[arg(long)]
     pub execute: bool,
-    /// At most this many partitions in reconfiguration at once.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub max_concurrent: u32,
-    /// Seconds one step may take, from its first command until the cluster confirms it (the new
-    /// replicas caught up, the leader elected where the plan put it).
-    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub step_timeout: u64,
+    #[command(flatten)]
+    pub steps: StepOptions,
     /// How many times the plan may be made again from the live cluster when the cluster is
     /// not where a step expects it, or still has work after the last step.
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -85,28 +52,24 @@ pub struct ApplyArgs {
     pub render: OutputOptions,
 }
 
-impl ApplyArgs {
-    /// The live cluster to import, worker-policy's own freezes read as none.
-    fn live(&self) -> LiveCluster {
-        LiveCluster {
-            addresses: self.address.clone(),
-            restatectl: self.restatectl.clone(),
-            timeout: Duration::from_secs(self.command_timeout),
-            replication: None,
-            own_freezes: true,
-        }
-    }
-}
-
 /// Runs `apply`: a dry run prints the steps; `--execute` carries them out.
 pub fn emit_apply(args: &ApplyArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     let destination = args.render.file.destination()?;
-    let policy = args.policy.load()?;
-    let first = plan(args, &policy, verbose)?;
+    let policy = args.planning.policy.load()?;
+    let plan = || {
+        plan(
+            &args.target,
+            &args.planning,
+            &args.drains.drain,
+            &policy,
+            verbose,
+        )
+    };
+    let first = plan()?;
     if !args.execute {
         return match first {
             Planned::Steps(planned) => emit(
-                &DryRun::new(args, &planned),
+                &DryRun::new(args.steps.max_concurrent, &planned),
                 args.render.format,
                 &destination,
             ),
@@ -114,18 +77,8 @@ pub fn emit_apply(args: &ApplyArgs, verbose: bool) -> anyhow::Result<ExitCode> {
         };
     }
     interrupt::finish_first();
-    let program = locate(args.restatectl.as_deref())?;
-    let ctl = Restatectl::new(
-        program,
-        &args.address,
-        Duration::from_secs(args.command_timeout),
-    );
-    let mut cluster = RestatectlCluster::new(ctl)?;
-    let limits = Limits {
-        max_concurrent: args.max_concurrent as usize,
-        step_timeout: Duration::from_secs(args.step_timeout),
-        poll: POLL,
-    };
+    let mut cluster = RestatectlCluster::new(args.target.restatectl()?)?;
+    let limits = args.steps.limits();
     let mut reporter = Reporter::new(args.render.format, destination, limits.max_concurrent);
     let start = Instant::now();
     let mut next = first;
@@ -164,7 +117,7 @@ pub fn emit_apply(args: &ApplyArgs, verbose: bool) -> anyhow::Result<ExitCode> {
         if interrupt::stop_requested() {
             return reporter.finish_stopped(start.elapsed());
         }
-        next = plan(args, &policy, verbose)?;
+        next = plan()?;
     }
     match next {
         Planned::Steps(planned) if planned.steps.is_empty() => {

@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::cluster_views::{nodes, partitions};
 use crate::output::ColorChoice;
 use crate::{
-    apply, bench, compile_worker, completions, conformance, decommission, diff, evaluate,
+    apply, bench, compile_worker, completions, conformance, control, decommission, diff, evaluate,
     exit_codes, generate, import, inspect, man, report, rollout, scenarios, simulate, transition,
     verb_help, version,
 };
@@ -83,6 +83,9 @@ pub enum Command {
     /// Carry out the policy's plan on a live Restate cluster, step by step through restatectl,
     /// each step confirmed by the cluster (a dry run unless --execute).
     Apply(apply::ApplyArgs),
+    /// Keep a live Restate cluster on the policy: observe, decide, check, act, wait, repeat;
+    /// one controller per cluster (a lease in Restate's metadata store).
+    Control(control::ControlArgs),
     /// What a policy component is: its info, contract, imports, exports and digest.
     Inspect(inspect::InspectArgs),
     /// Certify a policy: every safety property, with the smallest counterexample of each

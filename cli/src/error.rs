@@ -7,6 +7,7 @@ use worker_policy::ErrorClass;
 use worker_policy_restate_bridge::apply::ApplyError;
 use worker_policy_restate_bridge::import::live::LiveError;
 use worker_policy_restate_bridge::import::ImportError;
+use worker_policy_restate_bridge::lease::LeaseError;
 
 /// What the command line itself refuses (the library's errors carry their own class).
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,9 @@ pub enum CliError {
     /// A live cluster that kept changing under the plan: re-planned as many times as allowed.
     #[error("{0}")]
     KeptChanging(String),
+    /// Another controller holds the cluster's lease.
+    #[error("{0}")]
+    LeaseHeld(String),
     /// A `--policy` file that cannot be read.
     #[error("{}: cannot be read: {error}; check the --policy path", path.display())]
     PolicyUnreadable {
@@ -39,10 +43,17 @@ pub fn exit_class(error: &anyhow::Error) -> ErrorClass {
                 Some(match cli {
                     CliError::Unreachable(_) => ErrorClass::PolicyFault,
                     CliError::KeptChanging(_) => ErrorClass::Diverged,
+                    CliError::LeaseHeld(_) => ErrorClass::Refused,
                     _ => ErrorClass::BadInput,
                 })
             } else if e.is::<SnapshotError>() || e.is::<ImportError>() {
                 Some(ErrorClass::BadInput)
+            } else if let Some(lease) = e.downcast_ref::<LeaseError>() {
+                // The operator can fix all but a scratch directory this machine cannot write.
+                Some(match lease {
+                    LeaseError::Restatectl(live) if !live.is_bad_input() => ErrorClass::Host,
+                    _ => ErrorClass::BadInput,
+                })
             } else if let Some(apply) = e.downcast_ref::<ApplyError>() {
                 Some(match apply {
                     ApplyError::Plan(_) => ErrorClass::PolicyFault,

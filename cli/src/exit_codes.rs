@@ -69,6 +69,15 @@ pub const VERBS: &[VerbCodes] = &[
         ],
     },
     VerbCodes {
+        verb: "control",
+        success: "stopped by SIGTERM, Ctrl-C or --max-looks; --hand-back: handed back",
+        failures: &[
+            (ErrorClass::Refused, "another controller holds the cluster's lease"),
+            (ErrorClass::BadInput, "bad input: arguments, restatectl, the addresses, a policy file"),
+            (ErrorClass::Host, HOST),
+        ],
+    },
+    VerbCodes {
         verb: "inspect",
         success: "the component was described",
         failures: &[

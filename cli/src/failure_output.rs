@@ -56,6 +56,7 @@ impl FailureOutput {
             Command::Rollout(a) => FailureOutput::of_plan(&a.render),
             Command::Transition(a) => FailureOutput::of_shared(&a.render),
             Command::Apply(a) => FailureOutput::of_shared(&a.render),
+            Command::Control(_) => FailureOutput::Nothing,
             Command::Inspect(a) => FailureOutput::of_shared(&a.render),
             Command::Diff(a) => FailureOutput::of_shared(&a.render),
             Command::Conformance(a) => FailureOutput::of_shared(&a.render),

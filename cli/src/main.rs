@@ -10,6 +10,7 @@ mod cluster_views;
 mod compile_worker;
 mod completions;
 mod conformance;
+mod control;
 mod decommission;
 mod diff;
 mod drain_first;
@@ -21,6 +22,7 @@ mod generate;
 mod import;
 mod inspect;
 mod interrupt;
+mod live_target;
 mod logs;
 mod man;
 mod output;
@@ -83,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Simulate(a) => simulate::emit(&a, verbose),
         Command::Apply(a) => apply::emit_apply(&a, verbose),
+        Command::Control(a) => control::run(&a, verbose),
         Command::Inspect(a) => {
             let to = a.render.file.destination()?;
             emit(&inspect::run(&a)?, a.render.format, &to)

@@ -28,6 +28,11 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ("Drain N4 and carry the plan out, two partitions at a time", "worker-policy apply --address http://admin-node:5122/ --drain N4 --execute --max-concurrent 2"),
         ("One JSON line per event, for a log", "worker-policy apply --address http://admin-node:5122/ --execute --format json"),
     ]),
+    ("control", &[
+        ("Keep the cluster on the default policy, with metrics", "worker-policy control --address http://admin-node:5122/ --metrics 127.0.0.1:9464"),
+        ("Only log what would be done", "worker-policy control --address http://admin-node:5122/ --dry-run"),
+        ("Hand every partition back to Restate and release the lease", "worker-policy control --address http://admin-node:5122/ --hand-back"),
+    ]),
     ("inspect", &[
         ("The embedded default policy", "worker-policy inspect"),
         ("A component file, as JSON (its digest is what `--policy-sha256` pins)",

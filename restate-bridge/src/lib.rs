@@ -8,6 +8,7 @@
 //!   the parser that replays such a script on a snapshot to check it does what the plan does;
 //! - [`apply`]: a plan carried out on the live cluster step by step through `restatectl`, each
 //!   step checked against the cluster before, during and after;
+//! - [`lease`]: one controller per cluster, a lease in Restate's metadata store;
 //! - [`dumps`]: a snapshot written as the dumps Restate would print for it, in the shapes of
 //!   several Restate versions (for trying the import without a cluster, and for its tests).
 //!
@@ -18,4 +19,5 @@ pub mod apply;
 pub mod dumps;
 pub mod ids;
 pub mod import;
+pub mod lease;
 pub mod script;

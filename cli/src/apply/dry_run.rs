@@ -5,7 +5,6 @@ use serde::Serialize;
 use worker_policy_restate_bridge::apply::Step;
 
 use super::plan::PlannedSteps;
-use super::ApplyArgs;
 use crate::output::Render;
 use crate::view::policy::PolicyView;
 use crate::view::quality::QualityView;
@@ -33,14 +32,14 @@ pub struct DryRun {
 }
 
 impl DryRun {
-    /// The dry run of `planned` for `args`.
-    pub fn new(args: &ApplyArgs, planned: &PlannedSteps) -> DryRun {
+    /// The dry run of `planned`, to be carried out `max_concurrent` partitions at a time.
+    pub fn new(max_concurrent: u32, planned: &PlannedSteps) -> DryRun {
         DryRun {
             dry_run: true,
             policy: planned.policy.clone(),
             snapshot_sha256: planned.snapshot_sha256.clone(),
             rounds: planned.rounds,
-            max_concurrent: args.max_concurrent,
+            max_concurrent,
             quality: planned.quality.clone(),
             steps: planned.steps.clone(),
             cluster: planned.cluster.clone(),

@@ -1,5 +1,5 @@
-//! The plan `apply` carries out, made from the live cluster each time it is asked: the cluster
-//! imported (worker-policy's own freezes read as none), the `--drain` nodes asked of the policy
+//! The plan `apply` and `control` carry out, made from the live cluster each time they ask: the
+//! cluster imported (worker-policy's own freezes read as none: they are its to change), the `--drain` nodes asked of the policy
 //! (those the cluster already has draining or disabled are not asked again), every round to
 //! convergence (each answer checked by the host), the script of those rounds replayed and
 //! compared with the plan's end, and its commands grouped into steps.
@@ -9,14 +9,13 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use worker_policy::snapshot_file::{snapshot_to_json, SnapshotFile};
 use worker_policy::LoadedPolicy;
-use worker_policy_model::{quality, Snapshot, WorkerState};
+use worker_policy_model::{quality, NodeId, PartitionId, Snapshot, WorkerState};
 use worker_policy_restate_bridge::apply::{steps, Step};
-use worker_policy_restate_bridge::import::OWN_FREEZES_NOTE;
-use worker_policy_restate_bridge::script::{round_parts, ScriptHeader};
+use worker_policy_restate_bridge::script::{round_parts, ScriptHeader, FREEZE_PREFIX};
 
-use super::ApplyArgs;
 use crate::drain_first::{drain_first, DrainOptions, DrainRefused, Drained};
 use crate::error::CliError;
+use crate::live_target::{LiveTarget, PlanningOptions};
 use crate::output::write_note_line;
 use crate::script_output::{checked_script, quality_lines};
 use crate::view::policy::PolicyView;
@@ -52,25 +51,72 @@ pub struct PlannedSteps {
     pub steps: Vec<Step>,
 }
 
-/// Imports the live cluster and plans it with `policy`.
-pub fn plan(args: &ApplyArgs, policy: &LoadedPolicy, verbose: bool) -> anyhow::Result<Planned> {
-    let imported = crate::import::import_live(&args.live())?;
-    // Apply always reads its own freezes as none: the note saying so is noise here.
-    for note in imported
-        .notes
-        .iter()
-        .filter(|n| !n.starts_with(OWN_FREEZES_NOTE))
-    {
+/// Imports the live cluster of `target` and plans it with `policy`, after asking for the
+/// drains of `drain`.
+pub fn plan(
+    target: &LiveTarget,
+    planning: &PlanningOptions,
+    drain: &[NodeId],
+    policy: &LoadedPolicy,
+    verbose: bool,
+) -> anyhow::Result<Planned> {
+    let observation = observe(target)?;
+    for note in &observation.notes {
         write_note_line(&format!("note: {note}"));
     }
+    decide(target, planning, drain, policy, verbose, observation.file)
+}
+
+/// The live cluster as apply and control plan it.
+pub struct Observation {
+    /// The cluster, worker-policy's own freezes read as none.
+    pub file: SnapshotFile,
+    /// What the import noted.
+    pub notes: Vec<String>,
+    /// The partitions worker-policy froze (its own, read as not frozen in `file`).
+    pub owned: Vec<PartitionId>,
+}
+
+/// Imports the live cluster of `target`; worker-policy's own freezes are read as none (and
+/// listed as owned).
+pub fn observe(target: &LiveTarget) -> anyhow::Result<Observation> {
+    let mut imported = crate::import::import_live(&target.import_options())?;
+    let mut owned = Vec::new();
+    for partition in &mut imported.snapshot.partitions {
+        if partition
+            .freeze
+            .as_deref()
+            .is_some_and(|r| r.starts_with(FREEZE_PREFIX))
+        {
+            partition.freeze = None;
+            owned.push(partition.id);
+        }
+    }
     let json = snapshot_to_json(&imported.snapshot);
+    let file = SnapshotFile::parse(&json, Path::new(&target.name()))?;
+    Ok(Observation {
+        file,
+        notes: imported.notes,
+        owned,
+    })
+}
+
+/// The plan for the live cluster `file` (as [`observe`] reads it).
+pub fn decide(
+    target: &LiveTarget,
+    planning: &PlanningOptions,
+    drain: &[NodeId],
+    policy: &LoadedPolicy,
+    verbose: bool,
+    file: SnapshotFile,
+) -> anyhow::Result<Planned> {
+    let json = snapshot_to_json(&file.snapshot);
     let snapshot_sha256 = format!("{:x}", Sha256::digest(json.as_bytes()));
-    let name = format!("the live cluster at {}", args.address.join(","));
-    let file = SnapshotFile::parse(&json, Path::new(&name))?;
-    let source = args.policy.source_name();
+    let name = target.name();
+    let source = planning.policy.source_name();
     let policy_view = PolicyView::new(policy, source.clone());
     let drains = DrainOptions {
-        drain: still_to_drain(&args.drains.drain, &file.snapshot),
+        drain: still_to_drain(drain, &file.snapshot),
     };
     let file = match drain_first(&drains, policy, &source, &file)? {
         Drained::Allowed(_, drained) => *drained,
@@ -83,8 +129,9 @@ pub fn plan(args: &ApplyArgs, policy: &LoadedPolicy, verbose: bool) -> anyhow::R
         }
     };
     let snapshot = file.snapshot;
-    let simulation = worker_policy::simulate(policy, &snapshot, args.max_moves, args.max_rounds)
-        .map_err(|error| explain_insufficient(error, &snapshot));
+    let simulation =
+        worker_policy::simulate(policy, &snapshot, planning.max_moves, planning.max_rounds)
+            .map_err(|error| explain_insufficient(error, &snapshot));
     crate::logs::print_logs(policy, verbose);
     let simulation = simulation?;
     let quality = QualityView::from(&quality::measure(&snapshot, &simulation.last));
@@ -116,7 +163,7 @@ pub fn plan(args: &ApplyArgs, policy: &LoadedPolicy, verbose: bool) -> anyhow::R
 
 /// The nodes of `drain` the cluster does not have draining or disabled yet (a run resumed after
 /// the drain was applied does not ask for it again).
-fn still_to_drain(drain: &[u32], snapshot: &Snapshot) -> Vec<u32> {
+fn still_to_drain(drain: &[NodeId], snapshot: &Snapshot) -> Vec<NodeId> {
     drain
         .iter()
         .copied()

@@ -10,6 +10,7 @@
 //! (a failure, a panic, Ctrl-C, SIGTERM), no Restate process and no data directory outlives it.
 
 mod apply;
+mod control;
 mod interrupt;
 mod live;
 mod membership;
@@ -135,7 +136,8 @@ fn zone2_for(name: &str) -> ClusterSpec {
     ClusterSpec::zoned(name, 3, 2, 12, "{zone: 2}")
 }
 
-/// `apply` on a fresh cluster: a dry run, then a drain carried out, interrupted and resumed.
+/// `apply` on a fresh cluster: a dry run, then a drain carried out, interrupted and resumed;
+/// then `control`: two at once, a node that dies, metrics, SIGTERM, the hand-back.
 const APPLY: &[Scenario<Live>] = &[
     Scenario {
         name: "apply_dry_run_changes_nothing",
@@ -144,6 +146,10 @@ const APPLY: &[Scenario<Live>] = &[
     Scenario {
         name: "apply_interrupted_then_resumed_drains_n4",
         run: apply::interrupted_then_resumed,
+    },
+    Scenario {
+        name: "control_one_holder_heals_a_dead_node_then_hands_back",
+        run: control::one_controller_heals_then_hands_back,
     },
 ];
 
