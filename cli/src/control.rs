@@ -11,7 +11,7 @@
 //!   is not a reason to move data): while a node has been dead for less, the controller waits.
 //! - **An operator's own freezes and pins** are read from the cluster and planned around; an
 //!   operator's `set-worker-state draining` is a drain the policy carries through.
-//! - When `restatectl` cannot reach the first address, the next look goes through the next one.
+//! - When `restatectl` fails at the first address, the next look goes through the next one.
 //! - SIGTERM or Ctrl-C finish the steps in flight, release the lease and exit 0; partitions stay
 //!   frozen, owned by worker-policy, until `control --hand-back` gives them back to Restate
 //!   ([`handback`]).
@@ -28,8 +28,9 @@ use clap::Args;
 use serde_json::{json, Value};
 use worker_policy::LoadedPolicy;
 use worker_policy_model::{quality, NodeId, Snapshot};
-use worker_policy_restate_bridge::apply::{execute, Outcome, RestatectlCluster};
-use worker_policy_restate_bridge::lease::{now_ms, LeaseStore, Taken};
+use worker_policy_restate_bridge::apply::{execute, ApplyError, Outcome, RestatectlCluster};
+use worker_policy_restate_bridge::import::live::LiveError;
+use worker_policy_restate_bridge::lease::{now_ms, LeaseError, LeaseStore, Taken};
 
 use crate::apply::plan::{decide, observe, Planned};
 use crate::error::CliError;
@@ -125,6 +126,21 @@ fn take_lease(
     result
 }
 
+/// Whether `error` is `restatectl` failing at the cluster (not the policy or the plan).
+fn unreachable(error: &anyhow::Error) -> bool {
+    let failed = |l: &LiveError| {
+        matches!(
+            l,
+            LiveError::Failed { .. } | LiveError::TimedOut { .. } | LiveError::NotAdmin { .. }
+        )
+    };
+    error.chain().any(|e| {
+        e.downcast_ref::<LiveError>().is_some_and(failed)
+            || matches!(e.downcast_ref::<ApplyError>(), Some(ApplyError::Restatectl(l)) if failed(l))
+            || matches!(e.downcast_ref::<LeaseError>(), Some(LeaseError::Restatectl(l)) if failed(l))
+    })
+}
+
 /// Runs `control`.
 pub fn run(args: &ControlArgs, verbose: bool) -> anyhow::Result<ExitCode> {
     if args.lease_ttl <= args.steps.step_timeout {
@@ -201,8 +217,10 @@ impl Control<'_> {
                     return Err(error);
                 }
                 log(json!({"event": "look-failed", "look": look, "error": format!("{error:#}")}))?;
-                // The next look goes through the next address.
-                self.target.address.rotate_left(1);
+                if unreachable(&error) {
+                    // The next look goes through the next address.
+                    self.target.address.rotate_left(1);
+                }
             }
             if self.args.max_looks.is_some_and(|max| look >= max) {
                 log(json!({"event": "stopped", "why": "--max-looks reached", "looks": look}))?;

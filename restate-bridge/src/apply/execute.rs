@@ -237,11 +237,19 @@ impl Run<'_> {
             let step = &self.steps[self.next];
             let alone =
                 |s: &InFlight| matches!(self.steps[s.index].change, Change::WorkerState { .. });
+            // A partition changed by a step in flight waits for it (a later round's step).
+            let busy = |s: &InFlight| match (&self.steps[s.index].change, &step.change) {
+                (
+                    Change::Partition { partition: a, .. },
+                    Change::Partition { partition: b, .. },
+                ) => a == b,
+                _ => false,
+            };
             let room = match step.change {
                 Change::WorkerState { .. } => self.in_flight.is_empty(),
                 Change::Partition { .. } => {
                     self.in_flight.len() < self.limits.max_concurrent.max(1)
-                        && !self.in_flight.iter().any(alone)
+                        && !self.in_flight.iter().any(|s| alone(s) || busy(s))
                 }
             };
             if !room {
