@@ -55,6 +55,9 @@ impl FailureOutput {
             Command::Decommission(a) => FailureOutput::of_plan(&a.render),
             Command::Rollout(a) => FailureOutput::of_plan(&a.render),
             Command::Transition(a) => FailureOutput::of_shared(&a.render),
+            // `--execute` prints JSON lines, the last one saying how it ended: one more object
+            // (pretty-printed) would break the stream; the error is on stderr.
+            Command::Apply(a) if a.execute => FailureOutput::Nothing,
             Command::Apply(a) => FailureOutput::of_shared(&a.render),
             Command::Control(_) => FailureOutput::Nothing,
             Command::Inspect(a) => FailureOutput::of_shared(&a.render),

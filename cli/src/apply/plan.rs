@@ -4,6 +4,7 @@
 //! convergence (each answer checked by the host), the script of those rounds replayed and
 //! compared with the plan's end, and its commands grouped into steps.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -118,6 +119,13 @@ pub fn decide(
     let drains = DrainOptions {
         drain: still_to_drain(drain, &file.snapshot),
     };
+    // Where each node's first worker-state step starts: as the cluster has it, before --drain.
+    let observed: BTreeMap<NodeId, WorkerState> = file
+        .snapshot
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.worker_state))
+        .collect();
     let file = match drain_first(&drains, policy, &source, &file)? {
         Drained::Allowed(_, drained) => *drained,
         Drained::Refused(verdicts) => {
@@ -148,7 +156,7 @@ pub fn decide(
     if let Err(why) = checked_script(&header, &snapshot, &parts, &simulation.last)? {
         return Err(CliError::Unreachable(format!("{why}; nothing was applied")).into());
     }
-    let steps = steps(&header, &snapshot, &parts)?;
+    let steps = steps(&header, &snapshot, &parts, &observed)?;
     Ok(Planned::Steps(Box::new(PlannedSteps {
         policy: policy_view,
         cluster: snapshot_line(&name, &snapshot),

@@ -171,10 +171,21 @@ impl Reporter {
         );
     }
 
-    /// The end line, and the log to `-o FILE`.
-    fn end(&mut self, outcome: &str, text: String, took: Duration) -> anyhow::Result<()> {
+    /// The end line (`why` it ended, when not converged), and the log to `-o FILE`.
+    fn end(&mut self, outcome: &str, why: Option<&str>, took: Duration) -> anyhow::Result<()> {
         self.bar = None;
+        let text = match why {
+            Some(why) => format!("stopped: {why}"),
+            None => format!(
+                "converged: the policy has nothing left to do ({} step(s) applied, {} already done, {} re-plan(s), {})",
+                self.tally.applied,
+                self.tally.skipped,
+                self.replans,
+                seconds(took.as_secs_f64())
+            ),
+        };
         let value = json!({
+            "why": why,
             "event": "finished",
             "outcome": outcome,
             "applied": self.tally.applied,
@@ -191,30 +202,23 @@ impl Reporter {
 
     /// The policy has nothing left to do.
     pub fn finish_converged(mut self, took: Duration) -> anyhow::Result<ExitCode> {
-        let text = format!(
-            "converged: the policy has nothing left to do ({} step(s) applied, {} already done, {} re-plan(s), {})",
-            self.tally.applied,
-            self.tally.skipped,
-            self.replans,
-            seconds(took.as_secs_f64())
-        );
-        self.end("converged", text, took)?;
+        self.end("converged", None, took)?;
         Ok(ExitCode::SUCCESS)
     }
 
     /// An interrupt stopped the run after the steps in flight.
     pub fn finish_stopped(mut self, took: Duration) -> anyhow::Result<ExitCode> {
-        let text = format!(
-            "stopped by an interrupt after {} step(s) applied, the steps in flight finished; run apply again to go on from the live cluster",
+        let why = format!(
+            "interrupted after {} step(s) applied, the steps in flight finished; run apply again to go on from the live cluster",
             self.tally.applied
         );
-        self.end("stopped", text, took)?;
+        self.end("stopped", Some(&why), took)?;
         Ok(ExitCode::from(INTERRUPTED))
     }
 
     /// A step failed or the cluster diverged: the log is kept, and the error is the result.
     pub fn finish_failed(mut self, error: ApplyError, took: Duration) -> anyhow::Result<ExitCode> {
-        self.end("failed", format!("stopped: {error}"), took)?;
+        self.end("failed", Some(&error.to_string()), took)?;
         Err(error.into())
     }
 
@@ -224,7 +228,7 @@ impl Reporter {
         refused: &DrainRefused,
         took: Duration,
     ) -> anyhow::Result<ExitCode> {
-        self.end("refused", "the policy refused a --drain".into(), took)?;
+        self.end("refused", Some("the policy refused a --drain"), took)?;
         emit(refused, self.format, &Destination::Stdout)
     }
 
@@ -233,7 +237,7 @@ impl Reporter {
         let why = format!(
             "the live cluster still has work for the policy after {replans} re-plan(s): it kept changing under the plan (an operator or Restate acting meanwhile); run apply again once it is quiet, or allow more with --max-replans"
         );
-        self.end("unconverged", format!("stopped: {why}"), took)?;
+        self.end("unconverged", Some(&why), took)?;
         Err(CliError::KeptChanging(why).into())
     }
 }

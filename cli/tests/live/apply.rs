@@ -10,10 +10,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use worker_policy_model::WorkerState;
 use worker_policy_restate_bridge::script::same_placement;
 
-use crate::live::Live;
+use crate::live::{assert_left, Live};
 
 /// How long an `apply --execute` may run.
 const APPLY_BOUND: Duration = Duration::from_secs(240);
@@ -105,15 +104,7 @@ pub fn interrupted_then_resumed(live: &mut Live) {
         "a command was issued twice: {once:#?}"
     );
     let after = live.import("apply-after.json", &["--own-freezes"]);
-    let n4 = after.node(4).expect("N4 is still in the cluster");
-    assert_eq!(n4.worker_state, WorkerState::Disabled, "N4 after apply");
-    assert!(
-        after
-            .partitions
-            .iter()
-            .all(|p| !p.is_held_by(4) && p.leader != Some(4)),
-        "N4 still holds or leads a partition"
-    );
+    assert_left(&after, 4, "after apply");
     // 3. A third run finds nothing to do.
     let (third, status) = run_apply(live, &args, false);
     assert_eq!(status, Some(0), "{}", lines(&third));
@@ -121,10 +112,128 @@ pub fn interrupted_then_resumed(live: &mut Live) {
     assert_eq!(third.last().expect("an end")["outcome"], "converged");
 }
 
+/// An operator's freeze set during an apply: apply never writes over it. It finishes the step in
+/// flight, plans again from the live cluster (the frozen partition left alone), and goes on.
+pub fn operator_freeze_during_apply(live: &mut Live) {
+    live.settle();
+    let address = live.cluster.address();
+    let args: Vec<String> = ["apply", "--address", &address, "--drain", "N5"]
+        .into_iter()
+        .chain(["--execute", "--format", "json"])
+        .map(String::from)
+        .collect();
+    let mut target: Option<u64> = None;
+    let mut frozen_set: Option<String> = None;
+    let start = Instant::now();
+    let (events, status) = run_watched(live, &args, &mut |event, _| {
+        if event["event"] == "planned" && target.is_none() {
+            // The plan's last partition step: far enough ahead to be frozen before it starts.
+            let steps = event["steps"].as_array().expect("the planned steps");
+            let partitions: Vec<u64> = steps
+                .iter()
+                .filter(|s| s["change"]["kind"] == "partition")
+                .filter_map(|s| s["change"]["partition"].as_u64())
+                .collect();
+            assert!(
+                partitions.len() >= 3,
+                "a drain of N5 with few partition steps: {event}"
+            );
+            target = partitions.last().copied();
+        }
+        if event["event"] == "step-done" && frozen_set.is_none() {
+            let id = target.expect("planned before a step is done").to_string();
+            live.cluster
+                .restatectl(&[
+                    "partitions",
+                    "placement",
+                    "freeze",
+                    &id,
+                    "--reason",
+                    OPERATOR,
+                ])
+                .expect("the operator's freeze");
+            let rows = live
+                .cluster
+                .sql(&format!(
+                    "SELECT current_replica_set FROM partitions WHERE partition_id = {id}"
+                ))
+                .expect("the frozen partition reads");
+            frozen_set = rows[0]["current_replica_set"].as_str().map(String::from);
+        }
+    });
+    live.time(
+        "apply --execute with an operator's freeze set during it",
+        start.elapsed(),
+    );
+    assert_eq!(
+        status,
+        Some(0),
+        "apply did not converge:\n{}",
+        lines(&events)
+    );
+    let id = target.expect("a partition was frozen");
+    let replanned = of_kind(&events, "planning-again").into_iter().any(|e| {
+        e["why"]
+            .as_str()
+            .is_some_and(|w| w.contains(&format!("partition {id} ")) && w.contains(OPERATOR))
+    });
+    assert!(
+        replanned,
+        "apply did not plan again around the freeze of partition {id}:\n{}",
+        lines(&events)
+    );
+    let rows = live
+        .cluster
+        .sql(&format!(
+            "SELECT current_replica_set FROM partitions WHERE partition_id = {id}"
+        ))
+        .expect("the frozen partition reads");
+    assert_eq!(
+        rows[0]["current_replica_set"].as_str().map(String::from),
+        frozen_set,
+        "the operator's frozen partition was changed"
+    );
+    let after = live.import("apply-operator.json", &[]);
+    let partition = after
+        .partitions
+        .iter()
+        .find(|p| u64::from(p.id) == id)
+        .expect("the partition");
+    assert_eq!(
+        partition.freeze.as_deref(),
+        Some(OPERATOR),
+        "the operator's freeze reason"
+    );
+    // Give the partition back to Restate, for the scenarios after this one.
+    live.cluster
+        .restatectl(&["partitions", "placement", "unfreeze", &id.to_string()])
+        .expect("the operator's unfreeze");
+}
+
+/// The operator's freeze reason.
+const OPERATOR: &str = "operator: hold during a support case";
+
 /// Runs `worker-policy ARGS` (JSON lines on stdout), interrupting it with SIGINT once a step
-/// has started when `interrupt`; its events and exit code. Bounded by [`APPLY_BOUND`]; the
-/// process is killed when a bound is missed or the scenario fails.
+/// has started when `interrupt`; its events and exit code. See [`run_watched`].
 fn run_apply(live: &Live, args: &[String], interrupt: bool) -> (Vec<Value>, Option<i32>) {
+    let mut interrupted = false;
+    run_watched(live, args, &mut |event, pid| {
+        if interrupt && !interrupted && event["event"] == "step-started" {
+            // SAFETY: kill(2) on the PID of the child this test started and still owns.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+            interrupted = true;
+        }
+    })
+}
+
+/// Runs `worker-policy ARGS` (JSON lines on stdout), handing each event and the process's PID
+/// to `watch` as it comes; its events and exit code. Bounded by [`APPLY_BOUND`]; the process is
+/// killed when the bound is missed or the scenario fails.
+fn run_watched(
+    live: &Live,
+    args: &[String],
+    watch: &mut dyn FnMut(&Value, i32),
+) -> (Vec<Value>, Option<i32>) {
     let mut command = live.command(env!("CARGO_BIN_EXE_worker-policy"));
     command
         .args(args)
@@ -142,19 +251,14 @@ fn run_apply(live: &Live, args: &[String], interrupt: bool) -> (Vec<Value>, Opti
     });
     let deadline = Instant::now() + APPLY_BOUND;
     let mut events = Vec::new();
-    let mut interrupted = false;
+    let pid = i32::try_from(child.0.id()).expect("a pid");
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match receive.recv_timeout(left) {
             Ok(line) => {
                 let event: Value = serde_json::from_str(&line)
                     .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-                if interrupt && !interrupted && event["event"] == "step-started" {
-                    let pid = i32::try_from(child.0.id()).expect("a pid");
-                    // SAFETY: kill(2) on the PID of the child this test started and still owns.
-                    unsafe { libc::kill(pid, libc::SIGINT) };
-                    interrupted = true;
-                }
+                watch(&event, pid);
                 events.push(event);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,

@@ -283,6 +283,27 @@ pub fn read_snapshot(path: &Path) -> Snapshot {
         .snapshot
 }
 
+/// Fails unless `node` is disabled in `after`, holding and leading nothing; `when` says after
+/// what.
+pub fn assert_left(after: &Snapshot, node: u32, when: &str) {
+    let state = after.node(node).map(|n| n.worker_state);
+    assert_eq!(
+        state,
+        Some(worker_policy_model::WorkerState::Disabled),
+        "N{node} {when}"
+    );
+    let used: Vec<u32> = after
+        .partitions
+        .iter()
+        .filter(|p| p.is_held_by(node) || p.leader == Some(node))
+        .map(|p| p.id)
+        .collect();
+    assert!(
+        used.is_empty(),
+        "N{node} still holds or leads partitions {used:?} {when}"
+    );
+}
+
 /// Fails unless `evaluate --format json` planned nothing.
 fn assert_nothing_left(json: &str) {
     let value: Value = serde_json::from_str(json).expect("evaluate prints JSON");

@@ -148,6 +148,10 @@ const APPLY: &[Scenario<Live>] = &[
         run: apply::interrupted_then_resumed,
     },
     Scenario {
+        name: "apply_never_writes_over_an_operators_freeze_set_during_it",
+        run: apply::operator_freeze_during_apply,
+    },
+    Scenario {
         name: "control_one_holder_heals_a_dead_node_then_hands_back",
         run: control::one_controller_heals_then_hands_back,
     },

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use worker_policy_model::WorkerState;
-
-use crate::live::{read_snapshot, Live};
+use crate::live::{assert_left, read_snapshot, Live};
 
 /// The heading of the README section whose first `sh` block is the walk-through.
 const HEADING: &str = "### Walk-through: drain N4 on a live cluster";
@@ -37,18 +35,6 @@ pub fn drain_n4(live: &mut Live) {
     live.run_script(&script);
     let planned = live.path("planned.json");
     let after = read_snapshot(&live.path("after.json"));
-    let n4 = after.node(4).expect("N4 is still in the cluster");
-    assert_eq!(
-        n4.worker_state,
-        WorkerState::Disabled,
-        "N4 after the walk-through"
-    );
-    assert!(
-        after
-            .partitions
-            .iter()
-            .all(|p| !p.is_held_by(4) && p.leader != Some(4)),
-        "N4 still holds or leads a partition"
-    );
+    assert_left(&after, 4, "after the walk-through");
     live.assert_reaches(&planned);
 }

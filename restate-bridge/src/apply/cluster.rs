@@ -1,8 +1,10 @@
-//! The live cluster `apply` acts on: commands issued and the cluster read back. [`Cluster`] is
+//! The live cluster `apply` acts on: commands issued and the cluster read back (SQL for sets,
+//! leaders, replay status and worker states; a partition's epoch record for its freeze). [`Cluster`] is
 //! what the executor needs; [`RestatectlCluster`] is a real cluster through `restatectl` (every
 //! command bounded by its timeout, output in a private scratch directory).
 
 use serde_json::{Map, Value};
+use worker_policy_model::PartitionId;
 
 use crate::import::live::{Restatectl, Scratch};
 
@@ -15,6 +17,9 @@ pub trait Cluster {
     fn issue(&mut self, args: &[String]) -> Result<(), ApplyError>;
     /// Reads the cluster now.
     fn observe(&mut self) -> Result<Observed, ApplyError>;
+    /// The reason of partition `id`'s placement freeze, if it has one (only the epoch record
+    /// shows it, not SQL).
+    fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError>;
 }
 
 /// A real cluster, through `restatectl`.
@@ -46,7 +51,7 @@ impl RestatectlCluster {
             return Ok(Vec::new());
         }
         serde_json::from_str(&text).map_err(|error| ApplyError::SqlOutput {
-            query: query.to_string(),
+            query: format!("sql --json \"{query}\""),
             error: error.to_string(),
         })
     }
@@ -66,5 +71,23 @@ impl Cluster for RestatectlCluster {
         let processors = self.rows(PROCESSORS_QUERY)?;
         let nodes = self.rows(NODES_QUERY)?;
         Ok(Observed::from_rows(&partitions, &processors, &nodes)?)
+    }
+
+    fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError> {
+        let key = format!("pp_epoch_{id}");
+        let args = ["metadata", "get", "-k", &key].map(String::from);
+        let (out, err) = (
+            self.scratch.path().join("epoch.out"),
+            self.scratch.path().join("epoch.err"),
+        );
+        self.ctl.run_on_cluster(&args, &out, &err)?;
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let record: Value =
+            serde_json::from_str(text.trim()).map_err(|error| ApplyError::SqlOutput {
+                query: format!("metadata get -k {key}"),
+                error: error.to_string(),
+            })?;
+        let reason = &record["placement_policy"]["freeze"]["reason"];
+        Ok(reason.as_str().map(str::to_string))
     }
 }

@@ -22,8 +22,11 @@ pub enum ApplyError {
     /// `restatectl` failed, or the live cluster cannot be read.
     #[error(transparent)]
     Restatectl(#[from] LiveError),
-    /// `restatectl sql --json` printed something other than a JSON array of rows.
-    #[error("`restatectl sql --json \"{query}\"` printed something other than a JSON array of rows: {error}")]
+    /// `restatectl sql --json` or `metadata get` printed something other than JSON of the shape
+    /// Restate 1.7 prints.
+    #[error(
+        "`restatectl {query}` printed something other than the JSON Restate 1.7 prints: {error}"
+    )]
     SqlOutput {
         /// The query.
         query: String,

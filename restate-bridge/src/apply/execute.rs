@@ -3,7 +3,9 @@
 //! ones after it waiting for it). One loop observes the cluster, then moves every step in flight
 //! as far as the observation allows, then starts what may start.
 //!
-//! - Before a step starts, its partition (or node) must be where the plan expects it; if it is
+//! - Before a step starts, its partition (or node) must be where the plan expects it, and a
+//!   partition must carry the placement freeze it had when planned (an operator's freeze set
+//!   since is a change the plan does not know); if it is
 //!   already where the step leads, the step is skipped (never applied twice); if it is anywhere
 //!   else, something changed the cluster since the plan (an operator, Restate) and the executor
 //!   stops starting steps and asks for a new plan ([`Outcome::Replan`]), never undoing that
@@ -22,13 +24,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use worker_policy_model::{NodeId, PartitionId, WorkerState};
+use worker_policy_model::{NodeId, PartitionId};
 
 use super::cluster::Cluster;
 use super::error::ApplyError;
 use super::event::Event;
 use super::observed::Observed;
-use super::steps::{Change, PartitionShape, Step};
+use super::steps::{others_freeze, Change, PartitionShape, Step};
 use crate::script::Command;
 
 /// How long a written set may differ from what the cluster shows before it counts as changed
@@ -255,7 +257,24 @@ impl Run<'_> {
             if !room {
                 break;
             }
-            match where_is(step, observed) {
+            let mut found = where_is(step, observed);
+            if let (
+                Found::Before,
+                Change::Partition {
+                    partition, frozen, ..
+                },
+            ) = (&found, &step.change)
+            {
+                let live = others_freeze(cluster.freeze(*partition)?.as_deref());
+                if live != *frozen {
+                    found = Found::Elsewhere(format!(
+                        "partition {partition} is frozen {} (the plan had {})",
+                        reason(live.as_deref()),
+                        reason(frozen.as_deref())
+                    ));
+                }
+            }
+            match found {
                 Found::Before => {
                     event(Event::StepStarted {
                         step: step.number,
@@ -351,9 +370,6 @@ fn where_is(step: &Step, observed: &Observed) -> Found {
             match live {
                 Some(state) if state == *to => Found::After,
                 Some(state) if state == *from => Found::Before,
-                // A confirmation (the plan was made with the node already draining, and
-                // Restate may still have it active) goes ahead from active only.
-                Some(WorkerState::Active) if from == to => Found::Before,
                 _ => Found::Elsewhere(live_of(&step.change, observed)),
             }
         }
@@ -361,6 +377,7 @@ fn where_is(step: &Step, observed: &Observed) -> Found {
             partition,
             before,
             after,
+            ..
         } => {
             let Some(live) = observed.partitions.get(partition) else {
                 return Found::Elsewhere(format!("partition {partition} missing"));
@@ -501,6 +518,14 @@ fn diverged(step: &Step, flight: &InFlight, observed: &Observed) -> Option<Strin
             since.elapsed().as_secs()
         )
     })
+}
+
+/// A freeze reason in words.
+fn reason(freeze: Option<&str>) -> String {
+    freeze.map_or_else(
+        || "by nobody".to_string(),
+        |r| format!("by someone else (`{r}`)"),
+    )
 }
 
 fn shape_of(replicas: Vec<NodeId>, leader: Option<NodeId>) -> PartitionShape {

@@ -4,11 +4,15 @@
 //! (its `placement set`s and the waits between them), each with where the cluster must be
 //! before it and where it is after.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
 use worker_policy_model::{NodeId, Partition, PartitionId, Snapshot, WorkerState};
 
 use super::error::ApplyError;
-use crate::script::{commands, Command, Part, RestateView, ScriptError, ScriptHeader};
+use crate::script::{
+    commands, Command, Part, RestateView, ScriptError, ScriptHeader, FREEZE_PREFIX,
+};
 
 /// A partition as a step checks it on the live cluster: who holds it and who leads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +64,10 @@ pub enum Change {
         before: PartitionShape,
         /// Where it is after.
         after: PartitionShape,
+        /// The placement freeze someone else set on it, as planned (worker-policy's own read
+        /// as none): the step goes ahead only while it is still the same.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        frozen: Option<String>,
     },
 }
 
@@ -73,6 +81,7 @@ impl Change {
                 partition,
                 before,
                 after,
+                ..
             } => format!(
                 "partition {partition}: {} -> {}",
                 before.describe(),
@@ -107,13 +116,18 @@ fn as_lines<S: serde::Serializer>(commands: &[Command], serializer: S) -> Result
 }
 
 /// The steps of `parts` on `snapshot`: the script's commands grouped, in the script's order.
+/// `observed` is each node's worker state as the live cluster has it: where a node's first
+/// worker-state step starts (the plan's snapshot may have it draining already, as `--drain`
+/// asks, when the cluster does not yet).
 pub fn steps(
     header: &ScriptHeader,
     snapshot: &Snapshot,
     parts: &[Part],
+    observed: &BTreeMap<NodeId, WorkerState>,
 ) -> Result<Vec<Step>, ApplyError> {
     let mut view = RestateView::new(snapshot.clone());
     let mut steps: Vec<Step> = Vec::new();
+    let mut changed: BTreeSet<NodeId> = BTreeSet::new();
     for emitted in commands(header, snapshot, parts).map_err(ApplyError::Plan)? {
         let refused = |refusal| {
             ApplyError::Plan(ScriptError::Refused {
@@ -123,18 +137,27 @@ pub fn steps(
             })
         };
         let change = match (&emitted.command, partition_of(&emitted.command)) {
-            (Command::SetWorkerState { node, state, .. }, _) => Some(Change::WorkerState {
-                node: *node,
-                from: view.node(*node).map_err(refused)?.worker_state,
-                to: *state,
-            }),
+            (Command::SetWorkerState { node, state, .. }, _) => {
+                let planned = view.node(*node).map_err(refused)?.worker_state;
+                let from = match changed.insert(*node) {
+                    true => observed.get(node).copied().unwrap_or(planned),
+                    false => planned,
+                };
+                Some(Change::WorkerState {
+                    node: *node,
+                    from,
+                    to: *state,
+                })
+            }
             (_, Some(id)) if continues(steps.last(), id, &emitted.part) => None,
             (_, Some(id)) => {
-                let shape = PartitionShape::of(view.partition(id).map_err(refused)?);
+                let partition = view.partition(id).map_err(refused)?;
+                let shape = PartitionShape::of(partition);
                 Some(Change::Partition {
                     partition: id,
                     before: shape.clone(),
                     after: shape,
+                    frozen: others_freeze(partition.freeze.as_deref()),
                 })
             }
             (_, None) => {
@@ -166,6 +189,13 @@ pub fn steps(
         step.commands.push(emitted.command);
     }
     Ok(steps)
+}
+
+/// A placement freeze reason, unless it is none or worker-policy's own.
+pub fn others_freeze(reason: Option<&str>) -> Option<String> {
+    reason
+        .filter(|r| !r.starts_with(FREEZE_PREFIX))
+        .map(str::to_string)
 }
 
 /// The partition a partition command is about.

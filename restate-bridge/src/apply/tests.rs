@@ -138,6 +138,16 @@ impl Cluster for FakeRestate {
         }
         Ok(observed)
     }
+
+    fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError> {
+        let p = self
+            .snapshot
+            .partitions
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap();
+        Ok(p.freeze.clone())
+    }
 }
 
 fn limits(max_concurrent: usize) -> Limits {
@@ -155,7 +165,12 @@ fn drain() -> (Snapshot, Snapshot, Vec<Step>) {
         ..shape(vec![2, 2, 2], "{zone: 2}")
     });
     let (rounds, last) = simulate(&snapshot, None).expect("the default policy drains it");
-    let steps = steps(&header(), &snapshot, &round_parts(&rounds)).expect("steps");
+    let observed = snapshot
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.worker_state))
+        .collect();
+    let steps = steps(&header(), &snapshot, &round_parts(&rounds), &observed).expect("steps");
     (snapshot, last, steps)
 }
 
@@ -285,6 +300,34 @@ fn an_operators_change_is_never_undone_the_plan_is_made_again() {
         "the operator's partition was written: {:?}",
         cluster.issued
     );
+}
+
+#[test]
+fn an_operators_freeze_set_since_the_plan_is_never_written_over() {
+    let (snapshot, _, steps) = drain();
+    let mut cluster = FakeRestate::new(&snapshot, 1);
+    let Change::Partition { partition, .. } = steps[1].change else {
+        panic!("the second step changes a partition: {:?}", steps[1].change);
+    };
+    let p = cluster
+        .snapshot
+        .partitions
+        .iter_mut()
+        .find(|p| p.id == partition)
+        .unwrap();
+    p.freeze = Some("operator: hold".into());
+    let (outcome, _) = run(&mut cluster, &steps, &limits(1), &|| false);
+    let Outcome::Replan { why, .. } = outcome.unwrap() else {
+        panic!("expected a new plan");
+    };
+    assert!(why.contains("`operator: hold`"), "{why}");
+    let p = cluster
+        .snapshot
+        .partitions
+        .iter()
+        .find(|p| p.id == partition)
+        .unwrap();
+    assert_eq!(p.freeze.as_deref(), Some("operator: hold"));
 }
 
 #[test]
