@@ -8,9 +8,9 @@
 //! now (undoing a hand-over planned earlier) costs nothing. The passes, in order:
 //! 1. direct free hand-overs;
 //! 2. chains of free hand-overs (x gives a planned replica to y, y to z, ... until a node below
-//!    its target), found by a shortest-path search; before and after them, where a node is
-//!    left above its target and another below, the ceil of the rounded fair share may pass from
-//!    one to the other instead ([`super::targets::Targets::shift`]), at no cost;
+//!    its target), found by a shortest-path search; before them, where a node is left above
+//!    its target and another below, the ceil of the rounded fair share may pass from one to the
+//!    other instead ([`super::targets::Targets::shift`]), at no cost;
 //! 3. direct paid hand-overs, followers before leaders;
 //! 4. cheapest chains of any hand-overs, for what is left.
 
@@ -66,9 +66,10 @@ pub(crate) fn transfer(
         members,
     };
     t.direct(&over, 0);
+    // Once: a chain of free hand-overs never makes room for a shift the first pass did not
+    // find (it changes no target, only lowers deficits), so a second pass after it finds none.
     t.reround(&over);
     t.chains(&over, 0);
-    t.reround(&over);
     t.direct(&over, MOVE);
     t.direct(&over, MOVE + LEADER);
     t.chains(&over, u32::MAX);
