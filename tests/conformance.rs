@@ -273,6 +273,88 @@ fn assert_replays(policy: &LoadedPolicy, feature: &str, example: &Counterexample
     }
 }
 
+/// The default policy with blank reasons: on its verdicts (`verdicts`), or else on its
+/// transitions and steps. Every decision stays the default's, so only contract hygiene fails.
+struct BlankReasons {
+    policy: LoadedPolicy,
+    verdicts: bool,
+}
+
+impl PolicyHooks for BlankReasons {
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, worker_policy::Error> {
+        let verdict = self.policy.validate_transition(snapshot, node, to)?;
+        Ok(Verdict {
+            reason: if self.verdicts {
+                " ".into()
+            } else {
+                verdict.reason
+            },
+            ..verdict
+        })
+    }
+
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, worker_policy::Error> {
+        let mut transitions = self.policy.reconcile(snapshot)?;
+        for t in transitions.iter_mut().filter(|_| !self.verdicts) {
+            t.reason.clear();
+        }
+        Ok(transitions)
+    }
+
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, worker_policy::Error> {
+        Ok(self.blank(self.policy.place(snapshot)?))
+    }
+
+    fn rebalance(
+        &self,
+        snapshot: &Snapshot,
+        max_moves: Option<u32>,
+    ) -> Result<Vec<Step>, worker_policy::Error> {
+        Ok(self.blank(self.policy.rebalance(snapshot, max_moves)?))
+    }
+}
+
+impl BlankReasons {
+    fn blank(&self, mut steps: Vec<Step>) -> Vec<Step> {
+        for step in steps.iter_mut().filter(|_| !self.verdicts) {
+            step.reason.clear();
+        }
+        steps
+    }
+}
+
+#[test]
+fn blank_reasons_fail_contract_hygiene_and_nothing_else() {
+    for verdicts in [true, false] {
+        let policy = BlankReasons {
+            policy: load(DEFAULT_POLICY),
+            verdicts,
+        };
+        let report = conformance::run(&policy, &options_for(&policy.policy));
+        assert_eq!(
+            report.failed(),
+            [Property::ContractHygiene],
+            "verdicts {verdicts}: {}",
+            failures(&report)
+        );
+        let example = report
+            .properties
+            .iter()
+            .find_map(|r| r.counterexample.as_ref())
+            .expect("a counterexample");
+        assert!(
+            example.answer.contains("blank reason"),
+            "{}",
+            example.answer
+        );
+    }
+}
+
 /// Runs the suite on a broken module, which must fail exactly `property` (the one its bug
 /// breaks), with counterexamples that replay.
 fn assert_caught(feature: &str, bytes: &[u8], property: Property) {

@@ -244,6 +244,14 @@ fn converge(policy: &dyn PolicyHooks, start: &Snapshot, max_moves: Option<u32>) 
         if let Some((answer, why)) = breaks_rules(&current, &evaluation.plan.transitions) {
             return Some(finding(Property::TransitionRules, answer, why, &current));
         }
+        if let Some(answer) = unexplained(&evaluation.plan) {
+            return Some(finding(
+                Property::ContractHygiene,
+                answer,
+                WHY_A_REASON.into(),
+                &current,
+            ));
+        }
         if evaluation.plan.is_empty() {
             return unsettled(&current)
                 .map(|(property, why)| finding(property, "an empty plan".into(), why, &current));
@@ -299,6 +307,25 @@ fn breaks_rules(snapshot: &Snapshot, transitions: &[Transition]) -> Option<(Stri
         state.nodes[i].worker_state = t.to;
     }
     None
+}
+
+/// Why a blank reason fails contract hygiene.
+const WHY_A_REASON: &str =
+    "the contract asks every verdict, transition and step for its reason, in words an operator understands; a blank one says nothing";
+
+/// The first transition or step of `plan` whose reason is blank, described.
+fn unexplained(plan: &Plan) -> Option<String> {
+    let transition = plan.transitions.iter().find(|t| t.reason.trim().is_empty());
+    if let Some(t) = transition {
+        return Some(format!(
+            "reconcile moves {} {} -> {} with a blank reason",
+            node_label(t.node),
+            t.from,
+            t.to
+        ));
+    }
+    let step = plan.steps.iter().find(|s| s.reason.trim().is_empty())?;
+    Some(format!("{step} with a blank reason"))
 }
 
 /// What is wrong with a cluster the policy has nothing more to do for, if anything: the first
@@ -469,6 +496,10 @@ fn transition(
             return finding(property, error.to_string(), why).into();
         }
     };
+    if verdict.reason.trim().is_empty() {
+        let answer = format!("allowed: {}, with a blank reason", verdict.allowed);
+        return finding(Property::ContractHygiene, answer, WHY_A_REASON.into()).into();
+    }
     if verdict.allowed {
         if let Some(hazard) = snapshot.transition_hazard(node, to) {
             return finding(

@@ -27,8 +27,9 @@ pub enum Property {
     Determinism,
     /// A balanced cluster gives an empty plan; plans do not flap.
     Stability,
-    /// Answers name only known nodes and partitions, without duplicate or contradictory steps;
-    /// settings are accepted or refused with a message, never with a fault.
+    /// Answers name only known nodes and partitions, give every verdict, transition and step a
+    /// reason, without duplicate or contradictory steps; settings are accepted or refused with a
+    /// message, never with a fault.
     ContractHygiene,
     /// No plan changes the replica set of a frozen partition (contract 0.2.0).
     Freezes,
@@ -98,7 +99,7 @@ impl Property {
                 "a balanced cluster gives an empty plan, and applying a plan then re-evaluating never flaps"
             }
             Property::ContractHygiene => {
-                "answers name only known nodes and partitions, repeat nothing, contradict nothing and keep the move budget; settings are accepted or refused with a message, never with a fault"
+                "answers name only known nodes and partitions, give every verdict, transition and step a reason that is not blank, repeat nothing, contradict nothing and keep the move budget; settings are accepted or refused with a message, never with a fault"
             }
             Property::Freezes => {
                 "no plan adds or removes a replica of a placed partition with a placement freeze; its leader may move among its replicas, and an unplaced frozen partition may be placed"
