@@ -1,7 +1,7 @@
 //! The quality scorecard: scored, not pass/fail. The policy converges on the shapes of the
 //! placement-quality issue, kept small enough to run in a moment (3 zones of 4 hosts and 256
 //! partitions: placed from nothing, then one host drained, one added, one lost; uneven zones;
-//! more zones than replicas; for a policy that speaks contract 0.2.0, mixed node weights), and
+//! more zones than replicas; zones of 70 hosts, placed and then one drained; for a policy that speaks contract 0.2.0, mixed node weights), and
 //! each run is measured with [`quality::measure`], whose fair shares follow the weights.
 //!
 //! [`Change`] and [`score`] are public so other quality reports can measure the same way.
@@ -17,6 +17,10 @@ use crate::hooks::PolicyHooks;
 
 /// Partitions of every shape.
 const PARTITIONS: u32 = 256;
+
+/// Hosts per zone of the wide shape: more than 64, so a policy that indexes a zone's hosts in
+/// machine words meets a second word.
+const WIDE_ZONE: u32 = 70;
 
 /// One shape of the scorecard and how the policy did on it.
 #[derive(Debug, Clone)]
@@ -126,6 +130,16 @@ pub(crate) fn scorecard(policy: &dyn PolicyHooks, controls: bool) -> Vec<Quality
         let shape = format!("{name}, 256 partitions, {{zone: 3}}: place from nothing");
         rows.push(row(shape, &from_nothing(zones)).0);
     }
+    // Zones of more hosts than a machine word has bits, as a large cluster has.
+    let (placed, settled) = row(
+        format!("3x{WIDE_ZONE} hosts, 256 partitions, {{zone: 3}}: place from nothing"),
+        &from_nothing(vec![WIDE_ZONE; 3]),
+    );
+    rows.push(placed);
+    if let Some(settled) = settled {
+        let shape = format!("3x{WIDE_ZONE} hosts, placed: drain one host");
+        rows.push(row(shape, &Change::DrainOne.apply(&settled, 0)).0);
+    }
     // A factor above the zone count, where two zones together hold at most 3 of 4 replicas.
     let wide = generate(&ClusterShape::new(
         vec![4, 1, 4, 1],
@@ -155,7 +169,117 @@ pub(crate) fn scorecard(policy: &dyn PolicyHooks, controls: bool) -> Vec<Quality
     if controls {
         rows.extend(weighted(policy));
     }
+    for shape in TRANSFERS.iter().filter(|t| controls || !t.weighted) {
+        rows.extend(shape.rows(policy));
+    }
     rows
+}
+
+/// A small shape where reaching the fair share with the fewest moves takes more than handing
+/// replicas straight from a node above its target to one below it: the replicas can only
+/// follow along chains of hand-overs, or the rounding of the shares must move to the nodes
+/// that can keep them. Found by sweeping every small shape for the ones that tell such
+/// strategies apart.
+struct Transfer {
+    /// The replication property's counts.
+    property: &'static [(Scope, u32)],
+    /// Hosts per zone.
+    zones: &'static [u32],
+    partitions: u32,
+    /// Whether the hosts weigh 1.0, 2.0, 0.5, 1.0, 2.0, 0.5, ... in order (contract 0.2.0).
+    weighted: bool,
+    /// The change made once the placement settled, and the position of the host it is about.
+    change: (Change, usize),
+}
+
+/// The transfer shapes.
+const TRANSFERS: [Transfer; 5] = [
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 2)],
+        zones: &[1, 4, 3, 2],
+        partitions: 24,
+        weighted: false,
+        change: (Change::DrainOne, 0),
+    },
+    Transfer {
+        property: &[(Scope::Zone, 3), (Scope::Node, 4)],
+        zones: &[2, 4, 4, 1],
+        partitions: 24,
+        weighted: false,
+        change: (Change::AddOne, 2),
+    },
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 2)],
+        zones: &[2, 3, 3, 3],
+        partitions: 24,
+        weighted: true,
+        change: (Change::LoseOne, 1),
+    },
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 2)],
+        zones: &[1, 1, 1, 3],
+        partitions: 13,
+        weighted: true,
+        change: (Change::AddOne, 1),
+    },
+    Transfer {
+        property: &[(Scope::Zone, 3), (Scope::Node, 3)],
+        zones: &[3, 3, 2, 3],
+        partitions: 5,
+        weighted: true,
+        change: (Change::AddOne, 1),
+    },
+];
+
+impl Transfer {
+    /// Its name: zones, partitions, property and weights.
+    fn name(&self) -> String {
+        let zones: Vec<String> = self.zones.iter().map(u32::to_string).collect();
+        let weights = if self.weighted {
+            ", weights 1.0, 2.0, 0.5 in turn"
+        } else {
+            ""
+        };
+        format!(
+            "zones of {} hosts, {} partitions, {}{weights}",
+            zones.join(", "),
+            self.partitions,
+            property(self.property)
+        )
+    }
+
+    /// Placed from nothing, then changed once settled.
+    fn rows(&self, policy: &dyn PolicyHooks) -> Vec<QualityRow> {
+        let shape = ClusterShape::new(
+            self.zones.to_vec(),
+            self.partitions,
+            property(self.property),
+        );
+        let mut start = generate(&shape);
+        if self.weighted {
+            let weights = [1.0, 2.0, 0.5].into_iter().cycle();
+            for (node, weight) in start.nodes.iter_mut().zip(weights) {
+                node.weight = Weight::new(weight).unwrap_or_default();
+            }
+        }
+        let name = self.name();
+        let mut rows = Vec::new();
+        let placed = score(policy, &start);
+        let settled = placed.as_ref().ok().map(|(_, s)| s.clone());
+        rows.push(QualityRow {
+            shape: format!("{name}: place from nothing"),
+            result: placed.map(|(scored, _)| scored).map_err(|e| e.to_string()),
+        });
+        if let Some(settled) = settled {
+            let (change, index) = self.change;
+            let result = score(policy, &change.apply(&settled, index));
+            rows.push(QualityRow {
+                shape: format!("{name}, placed: {} (host {})", change.name(), index + 1),
+                result: result.map(|(scored, _)| scored).map_err(|e| e.to_string()),
+            });
+        }
+        rows
+    }
 }
 
 /// The weights of the weighted shape's first zone, one per host; the other zones are
