@@ -173,8 +173,6 @@ impl Transfers<'_, '_> {
         if let Some(slot) = self.layout.sets[p].iter_mut().find(|n| **n == from) {
             *slot = to;
         }
-        self.layout.load[from as usize] -= 1;
-        self.layout.load[to as usize] += 1;
         self.deficits.change(from, 1);
         self.deficits.change(to, -1);
         let list = if self.cluster.partitions[p].holds(to) {

@@ -166,13 +166,17 @@ fn ranges(
         .map(|&n| cluster.nodes[n as usize])
         .collect();
     let shares = fair_share::leader_shares(&nodes, balanced);
+    let mut planned = vec![0; cluster.nodes.len()];
+    for &n in layout.sets.iter().flatten() {
+        planned[n as usize] += 1;
+    }
     let mut range = vec![(0, 0); cluster.nodes.len()];
     for &n in eligible {
         let band = Band::of(shares.get(&cluster.id(n)).copied().unwrap_or(0.0));
-        let load = layout.load[n as usize];
+        let held = planned[n as usize];
         range[n as usize] = (
-            i64::from(band.floor).min(load),
-            i64::from(band.ceil).min(load),
+            i64::from(band.floor).min(held),
+            i64::from(band.ceil).min(held),
         );
     }
     range

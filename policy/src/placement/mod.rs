@@ -47,7 +47,7 @@ pub(crate) enum Role {
 }
 
 /// The planned end state: every counted partition's replica set and leader, and every node's
-/// load and target.
+/// replica target.
 pub(crate) struct Layout {
     /// Per partition (in [`Cluster::partitions`] order): how the plan treats it.
     pub role: Vec<Role>,
@@ -55,8 +55,6 @@ pub(crate) struct Layout {
     pub sets: Vec<Vec<Ix>>,
     /// Per partition: its planned leader.
     pub leader: Vec<Option<Ix>>,
-    /// Per node: replicas planned on it.
-    pub load: Vec<i64>,
     /// The replica targets.
     pub targets: targets::Targets,
 }
@@ -130,7 +128,6 @@ fn plan(cluster: &Cluster<'_>, placing: bool, settings: &Settings) -> Result<Lay
         leader: vec![None; role.len()],
         role,
         sets,
-        load,
         targets,
     };
     let mut deficits = Deficits::new(&rules, &eligible, deficit);
@@ -146,7 +143,6 @@ fn plan(cluster: &Cluster<'_>, placing: bool, settings: &Settings) -> Result<Lay
                 ))
             })?;
             layout.sets[i].push(n);
-            layout.load[n as usize] += 1;
             deficits.change(n, -1);
         }
     }
