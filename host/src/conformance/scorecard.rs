@@ -155,17 +155,21 @@ pub(crate) fn scorecard(policy: &dyn PolicyHooks, controls: bool) -> Vec<Quality
         let shape = "uneven zones 4, 1, 4, 1, {zone: 3, node: 4}, placed: drain one host".into();
         rows.push(row(shape, &Change::DrainOne.apply(&settled, 0)).0);
     }
-    let regions = generate(&ClusterShape {
-        regions: 2,
-        ..ClusterShape::new(
-            vec![3; 4],
-            PARTITIONS,
-            property(&[(Scope::Region, 2), (Scope::Zone, 3), (Scope::Node, 3)]),
-        )
-    });
-    let shape =
-        "2 regions of 2 zones of 3 hosts, 256 partitions, {region: 2, zone: 3}: place from nothing";
-    rows.push(row(shape.into(), &regions).0);
+    // Regions with the zones constrained too, and regions alone (a zone may hold two replicas).
+    for counts in [
+        &[(Scope::Region, 2), (Scope::Zone, 3), (Scope::Node, 3)][..],
+        &[(Scope::Region, 2), (Scope::Node, 3)],
+    ] {
+        let regions = generate(&ClusterShape {
+            regions: 2,
+            ..ClusterShape::new(vec![3; 4], PARTITIONS, property(counts))
+        });
+        let shape = format!(
+            "2 regions of 2 zones of 3 hosts, 256 partitions, {}: place from nothing",
+            property(counts)
+        );
+        rows.push(row(shape, &regions).0);
+    }
     if controls {
         rows.extend(weighted(policy));
     }
