@@ -35,26 +35,25 @@ impl FakeRestate {
         }
     }
 
+    fn partition(&mut self, id: PartitionId) -> &mut worker_policy_model::Partition {
+        let i = self.snapshot.partitions.iter().position(|p| p.id == id);
+        &mut self.snapshot.partitions[i.expect("a partition of the cluster")]
+    }
+
     fn alive(&self, id: NodeId) -> bool {
         self.snapshot.node(id).is_some_and(|n| n.alive)
     }
 
     /// Restate's election: the last alive caught-up member, else the last alive member.
     fn elect(&mut self, id: PartitionId) {
-        let i = self
-            .snapshot
-            .partitions
-            .iter()
-            .position(|p| p.id == id)
-            .unwrap();
-        let members = self.snapshot.partitions[i].replicas.clone();
+        let members = self.partition(id).replicas.clone();
         let alive: Vec<NodeId> = members.into_iter().filter(|&n| self.alive(n)).collect();
         let caught: Vec<NodeId> = alive
             .iter()
             .copied()
             .filter(|&n| !self.catching_up.contains_key(&(id, n)))
             .collect();
-        self.snapshot.partitions[i].leader = caught.last().or(alive.last()).copied();
+        self.partition(id).leader = caught.last().or(alive.last()).copied();
     }
 }
 
@@ -66,17 +65,11 @@ impl Cluster for FakeRestate {
             ["partitions", "placement", "set", id, "--replicas", list, "--freeze", reason] => {
                 let id: PartitionId = id.parse().unwrap();
                 let set: Vec<NodeId> = list.split(',').map(|n| n.parse().unwrap()).collect();
-                let p = self
-                    .snapshot
-                    .partitions
-                    .iter_mut()
-                    .find(|p| p.id == id)
-                    .unwrap();
-                for &n in &set {
-                    if !p.replicas.contains(&n) {
-                        self.catching_up.insert((id, n), self.catch_up);
-                    }
+                let held = self.partition(id).replicas.clone();
+                for &n in set.iter().filter(|n| !held.contains(n)) {
+                    self.catching_up.insert((id, n), self.catch_up);
                 }
+                let p = self.partition(id);
                 p.replicas = set;
                 p.next = None;
                 p.freeze = Some(reason.to_string());
@@ -140,13 +133,15 @@ impl Cluster for FakeRestate {
     }
 
     fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError> {
-        let p = self
-            .snapshot
-            .partitions
-            .iter()
-            .find(|p| p.id == id)
-            .unwrap();
-        Ok(p.freeze.clone())
+        Ok(self.partition(id).freeze.clone())
+    }
+}
+
+/// The partition the second step changes (the first is done before an operator acts).
+fn second_partition(steps: &[Step]) -> PartitionId {
+    match steps[1].change {
+        Change::Partition { partition, .. } => partition,
+        ref other => panic!("the second step changes a partition: {other:?}"),
     }
 }
 
@@ -269,15 +264,8 @@ fn an_operators_change_is_never_undone_the_plan_is_made_again() {
     let (snapshot, _, steps) = drain();
     let mut cluster = FakeRestate::new(&snapshot, 1);
     // The operator moves the partition of the second step elsewhere before apply reaches it.
-    let Change::Partition { partition, .. } = steps[1].change else {
-        panic!("the second step changes a partition: {:?}", steps[1].change);
-    };
-    let p = cluster
-        .snapshot
-        .partitions
-        .iter_mut()
-        .find(|p| p.id == partition)
-        .unwrap();
+    let partition = second_partition(&steps);
+    let p = cluster.partition(partition);
     let outsider = snapshot
         .nodes
         .iter()
@@ -306,28 +294,15 @@ fn an_operators_change_is_never_undone_the_plan_is_made_again() {
 fn an_operators_freeze_set_since_the_plan_is_never_written_over() {
     let (snapshot, _, steps) = drain();
     let mut cluster = FakeRestate::new(&snapshot, 1);
-    let Change::Partition { partition, .. } = steps[1].change else {
-        panic!("the second step changes a partition: {:?}", steps[1].change);
-    };
-    let p = cluster
-        .snapshot
-        .partitions
-        .iter_mut()
-        .find(|p| p.id == partition)
-        .unwrap();
-    p.freeze = Some("operator: hold".into());
+    let partition = second_partition(&steps);
+    cluster.partition(partition).freeze = Some("operator: hold".into());
     let (outcome, _) = run(&mut cluster, &steps, &limits(1), &|| false);
     let Outcome::Replan { why, .. } = outcome.unwrap() else {
         panic!("expected a new plan");
     };
     assert!(why.contains("`operator: hold`"), "{why}");
-    let p = cluster
-        .snapshot
-        .partitions
-        .iter()
-        .find(|p| p.id == partition)
-        .unwrap();
-    assert_eq!(p.freeze.as_deref(), Some("operator: hold"));
+    let freeze = cluster.partition(partition).freeze.clone();
+    assert_eq!(freeze.as_deref(), Some("operator: hold"));
 }
 
 #[test]
