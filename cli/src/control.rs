@@ -271,10 +271,9 @@ impl Control<'_> {
         for note in &observation.notes {
             write_note_line(&format!("note: {note}"));
         }
-        let file = observation.file;
         self.metrics.decisions.inc();
-        self.measure(&file.snapshot, observation.owned.len());
-        if let Some(waiting) = self.within_grace(&file.snapshot) {
+        self.measure(&observation.file.snapshot, observation.owned.len());
+        if let Some(waiting) = self.within_grace(&observation.file.snapshot) {
             return log(
                 json!({"event": "decision", "look": look, "outcome": "waiting", "why": waiting}),
             );
@@ -285,7 +284,7 @@ impl Control<'_> {
             &[],
             self.policy,
             self.verbose,
-            file,
+            observation,
         )?;
         let Planned::Steps(planned) = planned else {
             return Ok(());

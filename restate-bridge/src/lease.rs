@@ -85,22 +85,16 @@ impl<'c> LeaseStore<'c> {
         })
     }
 
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.scratch.path().join(name)
-    }
-
     /// Reads the record.
     pub fn read(&self) -> Result<Stored, LeaseError> {
         let args = ["metadata", "get", "-k", LEASE_KEY].map(String::from);
-        let (out, err) = (self.path("get.out"), self.path("get.err"));
-        self.ctl.run_on_cluster(&args, &out, &err)?;
-        parse_stored(&std::fs::read_to_string(&out).unwrap_or_default())
+        parse_stored(&self.ctl.stdout_of(&args, self.scratch.path())?)
     }
 
     /// Writes `lease` over the record of `version` (0: only when the key does not exist).
     /// `false` when the record has moved on since (another controller wrote it).
     fn write(&self, version: u32, lease: &Lease) -> Result<bool, LeaseError> {
-        let doc = self.path("lease.json");
+        let doc = self.scratch.path().join("lease.json");
         let text = serde_json::to_string(lease).unwrap_or_default();
         std::fs::write(&doc, text).map_err(|error| LiveError::Scratch {
             what: format!("cannot write {}", doc.display()),
@@ -116,9 +110,8 @@ impl<'c> LeaseStore<'c> {
             &doc.display().to_string(),
         ]
         .map(String::from);
-        let (out, err) = (self.path("put.out"), self.path("put.err"));
-        match self.ctl.run_on_cluster(&args, &out, &err) {
-            Ok(()) => Ok(true),
+        match self.ctl.stdout_of(&args, self.scratch.path()) {
+            Ok(_) => Ok(true),
             Err(LiveError::Failed { message, .. }) if message.contains("Version mismatch") => {
                 Ok(false)
             }

@@ -65,13 +65,15 @@ pub fn plan(
     for note in &observation.notes {
         write_note_line(&format!("note: {note}"));
     }
-    decide(target, planning, drain, policy, verbose, observation.file)
+    decide(target, planning, drain, policy, verbose, observation)
 }
 
 /// The live cluster as apply and control plan it.
 pub struct Observation {
     /// The cluster, worker-policy's own freezes read as none.
     pub file: SnapshotFile,
+    /// The SHA-256 of that snapshot as `import restate` writes it.
+    pub sha256: String,
     /// What the import noted.
     pub notes: Vec<String>,
     /// The partitions worker-policy froze (its own, read as not frozen in `file`).
@@ -97,22 +99,22 @@ pub fn observe(target: &LiveTarget) -> anyhow::Result<Observation> {
     let file = SnapshotFile::parse(&json, Path::new(&target.name()))?;
     Ok(Observation {
         file,
+        sha256: format!("{:x}", Sha256::digest(json.as_bytes())),
         notes: imported.notes,
         owned,
     })
 }
 
-/// The plan for the live cluster `file` (as [`observe`] reads it).
+/// The plan for the live cluster as [`observe`] read it.
 pub fn decide(
     target: &LiveTarget,
     planning: &PlanningOptions,
     drain: &[NodeId],
     policy: &LoadedPolicy,
     verbose: bool,
-    file: SnapshotFile,
+    observation: Observation,
 ) -> anyhow::Result<Planned> {
-    let json = snapshot_to_json(&file.snapshot);
-    let snapshot_sha256 = format!("{:x}", Sha256::digest(json.as_bytes()));
+    let (file, snapshot_sha256) = (observation.file, observation.sha256);
     let name = target.name();
     let source = planning.policy.source_name();
     let policy_view = PolicyView::new(policy, source.clone());

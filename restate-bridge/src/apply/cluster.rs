@@ -40,13 +40,8 @@ impl RestatectlCluster {
 
     /// The rows `restatectl sql --json QUERY` prints (an empty output is no row).
     fn rows(&self, query: &str) -> Result<Vec<Map<String, Value>>, ApplyError> {
-        let (out, err) = (
-            self.scratch.path().join("sql.out"),
-            self.scratch.path().join("sql.err"),
-        );
         let args = ["sql", "--json", query].map(String::from);
-        self.ctl.run_on_cluster(&args, &out, &err)?;
-        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let text = self.ctl.stdout_of(&args, self.scratch.path())?;
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -59,11 +54,8 @@ impl RestatectlCluster {
 
 impl Cluster for RestatectlCluster {
     fn issue(&mut self, args: &[String]) -> Result<(), ApplyError> {
-        let (out, err) = (
-            self.scratch.path().join("issue.out"),
-            self.scratch.path().join("issue.err"),
-        );
-        Ok(self.ctl.run_on_cluster(args, &out, &err)?)
+        self.ctl.stdout_of(args, self.scratch.path())?;
+        Ok(())
     }
 
     fn observe(&mut self) -> Result<Observed, ApplyError> {
@@ -76,12 +68,7 @@ impl Cluster for RestatectlCluster {
     fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError> {
         let key = format!("pp_epoch_{id}");
         let args = ["metadata", "get", "-k", &key].map(String::from);
-        let (out, err) = (
-            self.scratch.path().join("epoch.out"),
-            self.scratch.path().join("epoch.err"),
-        );
-        self.ctl.run_on_cluster(&args, &out, &err)?;
-        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let text = self.ctl.stdout_of(&args, self.scratch.path())?;
         let record: Value =
             serde_json::from_str(text.trim()).map_err(|error| ApplyError::SqlOutput {
                 query: format!("metadata get -k {key}"),

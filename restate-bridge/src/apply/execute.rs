@@ -364,41 +364,25 @@ enum Found {
 }
 
 fn where_is(step: &Step, observed: &Observed) -> Found {
-    match &step.change {
-        Change::WorkerState { node, from, to } => {
-            let live = observed.nodes.get(node).and_then(|n| n.worker_state);
-            match live {
-                Some(state) if state == *to => Found::After,
-                Some(state) if state == *from => Found::Before,
-                _ => Found::Elsewhere(live_of(&step.change, observed)),
-            }
+    if reached(step, observed) {
+        return Found::After;
+    }
+    let before = match &step.change {
+        Change::WorkerState { node, from, .. } => {
+            observed.nodes.get(node).and_then(|n| n.worker_state) == Some(*from)
         }
+        // The leader counts too: a leader-only step must not move a leader that a later step
+        // (or anyone else) has moved since.
         Change::Partition {
-            partition,
-            before,
-            after,
-            ..
-        } => {
-            let Some(live) = observed.partitions.get(partition) else {
-                return Found::Elsewhere(format!("partition {partition} missing"));
-            };
-            let holders: Vec<NodeId> = live.holders().into_iter().collect();
-            let settled = live.next.is_none();
-            if settled
-                && holders == after.replicas
-                && (after.leader.is_none() || live.leader == after.leader)
-            {
-                return Found::After;
-            }
-            // The leader counts too: a leader-only step must not move a leader that a later
-            // step (or anyone else) has moved since.
-            if holders == before.replicas
-                && (before.leader.is_none() || live.leader == before.leader)
-            {
-                return Found::Before;
-            }
-            Found::Elsewhere(live_of(&step.change, observed))
-        }
+            partition, before, ..
+        } => observed
+            .partitions
+            .get(partition)
+            .is_some_and(|p| p.holds(&before.replicas, before.leader)),
+    };
+    match before {
+        true => Found::Before,
+        false => Found::Elsewhere(live_of(&step.change, observed)),
     }
 }
 
@@ -473,12 +457,10 @@ fn reached(step: &Step, observed: &Observed) -> bool {
         }
         Change::Partition {
             partition, after, ..
-        } => observed.partitions.get(partition).is_some_and(|p| {
-            let holders: Vec<NodeId> = p.holders().into_iter().collect();
-            p.next.is_none()
-                && holders == after.replicas
-                && (after.leader.is_none() || p.leader == after.leader)
-        }),
+        } => observed
+            .partitions
+            .get(partition)
+            .is_some_and(|p| p.next.is_none() && p.holds(&after.replicas, after.leader)),
     }
 }
 

@@ -38,6 +38,13 @@ impl ObservedPartition {
             .copied()
             .collect()
     }
+
+    /// Whether it is held by `replicas` (in id order, `current` and `next` together) and led
+    /// by `leader` (`None`: any leader will do).
+    pub fn holds(&self, replicas: &[NodeId], leader: Option<NodeId>) -> bool {
+        self.holders().into_iter().eq(replicas.iter().copied())
+            && (leader.is_none() || self.leader == leader)
+    }
 }
 
 /// One node as SQL shows it.

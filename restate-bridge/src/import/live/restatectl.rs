@@ -79,6 +79,17 @@ impl Restatectl {
         self.run(&all, stdout, stderr)
     }
 
+    /// Runs `restatectl -s <addresses> <args>` and returns what it printed on stdout; its
+    /// output goes through files in `scratch` (overwritten by the next command).
+    pub fn stdout_of(&self, args: &[String], scratch: &Path) -> Result<String, LiveError> {
+        let (out, err) = (
+            scratch.join("restatectl.out"),
+            scratch.join("restatectl.err"),
+        );
+        self.run_on_cluster(args, &out, &err)?;
+        Ok(std::fs::read_to_string(&out).unwrap_or_default())
+    }
+
     /// The command line of `args` as a message shows it (without the addresses).
     pub fn describe(args: &[String]) -> String {
         let words: Vec<String> = args
