@@ -2,7 +2,7 @@
 //! waited for, changed one node at a time (stopped, killed, restarted, added), asked
 //! with `restatectl`, and stopped with everything it wrote removed when it is dropped.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -12,12 +12,11 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::config::{fabric_url, node_toml, Ports};
-use crate::process::{run, spawn, Child};
+use crate::ctl::{plain_id, Observation, Restatectl};
+use crate::process::{spawn, Child};
 use crate::wait::{wait_for, Poll};
 use crate::{Binaries, LiveError, NodeSpec};
 
-/// How long one `restatectl` command may take.
-const RESTATECTL_BOUND: Duration = Duration::from_secs(60);
 /// How long a node may take to open its port.
 const START_BOUND: Duration = Duration::from_secs(30);
 /// How long a stopped node may take to exit after SIGTERM before it is killed.
@@ -87,24 +86,6 @@ pub struct Cluster {
     /// The fabric ports of the metadata servers, which every node's configuration lists.
     metadata: Vec<u16>,
     nodes: BTreeMap<u32, Node>,
-}
-
-/// One look at every partition's current replica set: its members and how many are alive.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observation {
-    /// Per partition: (current members, of them alive).
-    pub partitions: BTreeMap<u32, (usize, usize)>,
-}
-
-impl Observation {
-    /// The partitions with no majority of their current replicas alive.
-    pub fn below_majority(&self) -> Vec<u32> {
-        self.partitions
-            .iter()
-            .filter(|(_, &(members, alive))| alive * 2 <= members)
-            .map(|(&id, _)| id)
-            .collect()
-    }
 }
 
 impl Cluster {
@@ -221,12 +202,17 @@ impl Cluster {
         let err = log
             .try_clone()
             .map_err(LiveError::io("opening a node log", &node.log))?;
+        // Restate's invoker makes scratch folders (`invoker-<ULID>`) in the temporary folder and
+        // leaves them: give each node one inside its own directory, removed with the cluster.
+        let tmp = node.config.with_file_name("tmp");
+        std::fs::create_dir_all(&tmp).map_err(LiveError::io("creating a node's tmp", &tmp))?;
         let mut command = Command::new(&server);
         command
             .arg("-c")
             .arg(&node.config)
             .arg("--no-logo")
             .env("NO_COLOR", "1")
+            .env("TMPDIR", &tmp)
             .stdin(std::process::Stdio::null())
             .stdout(log)
             .stderr(err);
@@ -276,7 +262,7 @@ impl Cluster {
                     "--log-replication",
                     log.as_str(),
                 ];
-                let output = self.restatectl_output(&args)?;
+                let output = self.ctl().output(&args)?;
                 let said = format!("{}{}", output.stdout, output.stderr);
                 Ok(
                     match output.status.success() || said.contains("already provisioned") {
@@ -291,14 +277,18 @@ impl Cluster {
     /// The nodes' fabric addresses for `restatectl`, comma-joined: the running admin nodes
     /// first (`restatectl sql` asks only the first), then the other running nodes.
     pub fn address(&self) -> String {
+        self.running_addresses().join(",")
+    }
+
+    /// The running nodes' fabric addresses, admin nodes first.
+    fn running_addresses(&self) -> Vec<String> {
         let mut running: Vec<&Node> = self
             .nodes
             .values()
             .filter(|n| n.process.as_ref().is_some_and(|p| !p.has_exited()))
             .collect();
         running.sort_by_key(|n| (!n.spec.admin, n.spec.id));
-        let urls: Vec<String> = running.iter().map(|n| fabric_url(n.ports.fabric)).collect();
-        urls.join(",")
+        running.iter().map(|n| fabric_url(n.ports.fabric)).collect()
     }
 
     /// The environment a script of `restatectl` commands runs in against this cluster:
@@ -315,43 +305,31 @@ impl Cluster {
         ]
     }
 
-    fn restatectl_output(&self, args: &[&str]) -> Result<crate::process::Output, LiveError> {
-        let mut command = Command::new(&self.binaries.restatectl);
-        command
-            .args(args)
-            .env("RESTATECTL_ADDRESS", self.address())
-            .env("NO_COLOR", "1");
-        run(
-            &format!("restatectl {}", args.join(" ")),
-            &mut command,
-            RESTATECTL_BOUND,
-        )
+    /// `restatectl` against the running nodes, admin nodes first.
+    pub fn ctl(&self) -> Restatectl {
+        Restatectl::new(self.binaries.restatectl.clone(), self.running_addresses())
+    }
+
+    /// `restatectl` against every admin node, running or not: for a watcher that must go on
+    /// through another admin node while one is stopped.
+    pub fn admin_ctl(&self) -> Restatectl {
+        let admins = self
+            .nodes
+            .values()
+            .filter(|n| n.spec.admin)
+            .map(|n| fabric_url(n.ports.fabric))
+            .collect();
+        Restatectl::new(self.binaries.restatectl.clone(), admins)
     }
 
     /// Runs `restatectl ARGS` against the cluster; its stdout, or its stderr as the error.
     pub fn restatectl(&self, args: &[&str]) -> Result<String, LiveError> {
-        self.restatectl_output(args)?
-            .success(&format!("restatectl {}", args.join(" ")))
+        self.ctl().run(args)
     }
 
     /// The rows of `restatectl sql --json QUERY`.
     pub fn sql(&self, query: &str) -> Result<Vec<Map<String, Value>>, LiveError> {
-        let out = self.restatectl(&["sql", "--json", query])?;
-        let unexpected = |detail: String| LiveError::Unexpected {
-            what: format!("restatectl sql {query:?}"),
-            detail,
-        };
-        match serde_json::from_str::<Value>(out.trim()) {
-            Ok(Value::Array(rows)) => rows
-                .into_iter()
-                .map(|row| match row {
-                    Value::Object(map) => Ok(map),
-                    other => Err(unexpected(format!("a row that is not an object: {other}"))),
-                })
-                .collect(),
-            Ok(other) => Err(unexpected(format!("not an array: {other}"))),
-            Err(e) => Err(unexpected(format!("{e}: {out}"))),
-        }
+        self.ctl().sql(query)
     }
 
     /// Every partition's live leader (`None` while it has none), from SQL.
@@ -437,6 +415,26 @@ impl Cluster {
         Ok(())
     }
 
+    /// Pauses node `id` (SIGSTOP): a node that hangs, neither dead nor answering.
+    pub fn pause_node(&mut self, id: u32) -> Result<(), LiveError> {
+        self.signal_node(id, libc::SIGSTOP)
+    }
+
+    /// Resumes node `id` after [`Cluster::pause_node`] (SIGCONT).
+    pub fn resume_node(&mut self, id: u32) -> Result<(), LiveError> {
+        self.signal_node(id, libc::SIGCONT)
+    }
+
+    fn signal_node(&mut self, id: u32, signal: i32) -> Result<(), LiveError> {
+        match self.node_mut(id)?.process.as_mut() {
+            Some(process) if !process.has_exited() => {
+                process.signal(signal);
+                Ok(())
+            }
+            _ => Err(LiveError::Usage(format!("N{id} does not run"))),
+        }
+    }
+
     /// Starts node `id` again (stopped or killed before), with its data: a restart.
     pub fn restart_node(&mut self, id: u32) -> Result<(), LiveError> {
         self.spawn_node(id)?;
@@ -464,29 +462,9 @@ impl Cluster {
         &self.dir
     }
 
-    /// Every partition's current members and how many of them are alive, from SQL.
+    /// Every partition's current replica set, member by member, from SQL.
     pub fn observe(&self) -> Result<Observation, LiveError> {
-        let rows = self.sql("SELECT partition_id, plain_node_id, alive_gen_node_id, membership FROM partition_replica_set")?;
-        let mut observation = Observation::default();
-        let mut seen = BTreeSet::new();
-        for row in rows {
-            if row.get("membership").and_then(Value::as_str) != Some("current") {
-                continue;
-            }
-            let (Some(id), Some(node)) = (
-                row.get("partition_id").and_then(Value::as_u64),
-                row.get("plain_node_id").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if !seen.insert((id, node.to_string())) {
-                continue;
-            }
-            let entry = observation.partitions.entry(id as u32).or_default();
-            entry.0 += 1;
-            entry.1 += usize::from(row.contains_key("alive_gen_node_id"));
-        }
-        Ok(observation)
+        self.ctl().observe()
     }
 }
 
@@ -505,11 +483,6 @@ impl Drop for Cluster {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// `N4` or `4` as 4.
-fn plain_id(text: &str) -> Option<u32> {
-    text.trim_start_matches('N').parse().ok()
 }
 
 /// `N4, N5`.

@@ -13,14 +13,16 @@
 
 mod cluster;
 mod config;
+mod ctl;
 mod error;
 pub mod install;
 pub mod process;
 mod run_dir;
 pub mod wait;
 
-pub use cluster::{Cluster, ClusterSpec, Observation};
+pub use cluster::{Cluster, ClusterSpec};
 pub use config::NodeSpec;
+pub use ctl::{Member, Observation, Restatectl};
 pub use error::LiveError;
 pub use install::{install, Binaries, RESTATE_VERSION};
 pub use run_dir::RunDir;
