@@ -42,9 +42,10 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A fresh, empty folder for the files `test` writes (what a previous run left is removed).
+/// A fresh, empty folder for the files `test` writes, under the target directory's `tmp` (kept
+/// for a look after a failure; the next run removes it first, so nothing piles up in `/tmp`).
 pub fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("worker-policy-cli-{test}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("worker-policy-cli-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
