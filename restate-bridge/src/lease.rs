@@ -143,9 +143,19 @@ impl<'c> LeaseStore<'c> {
         match self.write(stored.version, &lease)? {
             true => Ok(Taken::Ours(stored.version + 1)),
             // Someone wrote the record between our read and our write: whoever it is holds it.
-            false => match self.read()?.lease {
-                Some(other) => Ok(Taken::HeldBy(other)),
-                None => Err(LeaseError::NotALease("it changed and vanished".into())),
+            // It is ours when it is exactly what we wrote: our write landed, and was sent again
+            // to the next address after the first did not answer in time.
+            false => match self.read()? {
+                Stored {
+                    version,
+                    lease: Some(other),
+                } if other == lease => Ok(Taken::Ours(version)),
+                Stored {
+                    lease: Some(other), ..
+                } => Ok(Taken::HeldBy(other)),
+                Stored { lease: None, .. } => {
+                    Err(LeaseError::NotALease("it changed and vanished".into()))
+                }
             },
         }
     }
