@@ -1,7 +1,8 @@
 //! `worker-policy control`: the loop that keeps a live Restate cluster on its policy. Observe
 //! (import the live cluster), decide (the policy's plan, every answer checked by the host), act
 //! (the plan's steps, as `apply --execute` carries them out), wait, repeat; one structured log
-//! record per decision on stdout (a JSON line), and the figures at `--metrics`.
+//! record per decision on stdout (a JSON line), one per step event (started, each command,
+//! done) as it happens, and the figures at `--metrics`.
 //!
 //! - **One controller per cluster**: before acting, the controller takes (then renews at every
 //!   look and before a step when half its time is gone) a lease in Restate's metadata store
@@ -28,7 +29,7 @@ use clap::Args;
 use serde_json::{json, Value};
 use worker_policy::LoadedPolicy;
 use worker_policy_model::{quality, NodeId, Snapshot};
-use worker_policy_restate_bridge::apply::{execute, ApplyError, Outcome, RestatectlCluster};
+use worker_policy_restate_bridge::apply::{execute, ApplyError, Event, Outcome, RestatectlCluster};
 use worker_policy_restate_bridge::import::live::LiveError;
 use worker_policy_restate_bridge::lease::{now_ms, LeaseError, LeaseStore, Taken};
 
@@ -267,17 +268,24 @@ impl Control<'_> {
         if !self.args.dry_run {
             self.lease()?;
         }
+        let observing = Instant::now();
         let observation = observe(&self.target)?;
+        let observed = observing.elapsed().as_secs_f64();
         for note in &observation.notes {
             write_note_line(&format!("note: {note}"));
         }
         self.metrics.decisions.inc();
         self.measure(&observation.file.snapshot, observation.owned.len());
         if let Some(waiting) = self.within_grace(&observation.file.snapshot) {
-            return log(
-                json!({"event": "decision", "look": look, "outcome": "waiting", "why": waiting}),
-            );
+            return log(json!({
+                "event": "decision",
+                "look": look,
+                "outcome": "waiting",
+                "why": waiting,
+                "observe_seconds": observed,
+            }));
         }
+        let deciding = Instant::now();
         let planned = decide(
             &self.target,
             &self.args.planning,
@@ -295,6 +303,8 @@ impl Control<'_> {
             "snapshot_sha256": planned.snapshot_sha256,
             "policy_sha256": planned.policy.sha256,
             "plan": planned.steps.iter().map(|s| s.change.describe()).collect::<Vec<_>>(),
+            "observe_seconds": observed,
+            "decide_seconds": deciding.elapsed().as_secs_f64(),
         });
         if planned.steps.is_empty() || self.args.dry_run {
             let outcome = if planned.steps.is_empty() {
@@ -305,14 +315,20 @@ impl Control<'_> {
             record["outcome"] = outcome.into();
             return log(record);
         }
+        let acting = Instant::now();
         let mut cluster = RestatectlCluster::new(self.target.restatectl()?)?;
         let stop = || interrupt::stop_requested() || !self.keep_lease();
         let metrics = &self.metrics;
-        let mut on_event = |event: worker_policy_restate_bridge::apply::Event| {
-            if let worker_policy_restate_bridge::apply::Event::StepDone { seconds, .. } = event {
+        let mut on_event = |event: Event| {
+            if let Event::StepDone { seconds, .. } = event {
                 metrics.steps_applied.inc();
                 metrics.step_seconds.observe(seconds);
             }
+            // Every step's start, commands and end as they happen: a controller killed in the
+            // middle of a step has logged what it issued.
+            let mut line = serde_json::to_value(&event).unwrap_or(Value::Null);
+            line["look"] = look.into();
+            let _ = log(line);
         };
         let outcome = execute(
             &mut cluster,
@@ -321,6 +337,7 @@ impl Control<'_> {
             &stop,
             &mut on_event,
         );
+        record["act_seconds"] = acting.elapsed().as_secs_f64().into();
         record["seconds"] = started.elapsed().as_secs_f64().into();
         match outcome {
             Ok(Outcome::Applied(tally)) => {
