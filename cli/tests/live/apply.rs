@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -125,7 +125,7 @@ pub fn operator_freeze_during_apply(live: &mut Live) {
     let mut target: Option<u64> = None;
     let mut frozen_set: Option<String> = None;
     let start = Instant::now();
-    let (events, status) = run_watched(live, &args, &mut |event, _| {
+    let (events, status) = run_watched(worker_policy(live, &args), &mut |event, _| {
         if event["event"] == "planned" && target.is_none() {
             // The plan's last partition step: far enough ahead to be frozen before it starts.
             let steps = event["steps"].as_array().expect("the planned steps");
@@ -217,7 +217,7 @@ const OPERATOR: &str = "operator: hold during a support case";
 /// has started when `interrupt`; its events and exit code. See [`run_watched`].
 fn run_apply(live: &Live, args: &[String], interrupt: bool) -> (Vec<Value>, Option<i32>) {
     let mut interrupted = false;
-    run_watched(live, args, &mut |event, pid| {
+    run_watched(worker_policy(live, args), &mut |event, pid| {
         if interrupt && !interrupted && event["event"] == "step-started" {
             // SAFETY: kill(2) on the PID of the child this test started and still owns.
             unsafe { libc::kill(pid, libc::SIGINT) };
@@ -226,19 +226,21 @@ fn run_apply(live: &Live, args: &[String], interrupt: bool) -> (Vec<Value>, Opti
     })
 }
 
-/// Runs `worker-policy ARGS` (JSON lines on stdout), handing each event and the process's PID
-/// to `watch` as it comes; its events and exit code. Bounded by [`APPLY_BOUND`]; the process is
-/// killed when the bound is missed or the scenario fails.
-fn run_watched(
-    live: &Live,
-    args: &[String],
+/// `worker-policy ARGS` in `live`'s environment.
+pub fn worker_policy(live: &Live, args: &[String]) -> Command {
+    let mut command = live.command(env!("CARGO_BIN_EXE_worker-policy"));
+    command.args(args);
+    command
+}
+
+/// Runs `command` (worker-policy printing JSON lines on stdout), handing each event and the
+/// process's PID to `watch` as it comes; its events and exit code. Bounded by [`APPLY_BOUND`];
+/// the process is killed when the bound is missed or the scenario fails.
+pub fn run_watched(
+    mut command: Command,
     watch: &mut dyn FnMut(&Value, i32),
 ) -> (Vec<Value>, Option<i32>) {
-    let mut command = live.command(env!("CARGO_BIN_EXE_worker-policy"));
-    command
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = Guard(command.spawn().expect("worker-policy starts"));
     let stdout = child.0.stdout.take().expect("stdout is piped");
     let (send, receive) = mpsc::channel();
@@ -287,11 +289,13 @@ impl Drop for Guard {
     }
 }
 
-fn of_kind<'e>(events: &'e [Value], kind: &str) -> Vec<&'e Value> {
+/// The events of `kind`.
+pub fn of_kind<'e>(events: &'e [Value], kind: &str) -> Vec<&'e Value> {
     events.iter().filter(|e| e["event"] == kind).collect()
 }
 
-fn lines(events: &[Value]) -> String {
+/// The events, a line each, for a failure message.
+pub fn lines(events: &[Value]) -> String {
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
     lines.join("\n")
 }

@@ -265,14 +265,33 @@ impl Live {
                 start.elapsed().as_secs_f64()
             );
         }
-        let left = self.ok(&[
+        self.assert_nothing_left(&now, "after one run of the script");
+    }
+
+    /// Imports the cluster into `name` (worker-policy's own freezes read as none) and fails
+    /// unless the policy has nothing left to do on it, `when` saying after what; the snapshot.
+    pub fn assert_policy_done(&mut self, name: &str, when: &str) -> Snapshot {
+        let snapshot = self.import(name, &["--own-freezes"]);
+        self.assert_nothing_left(&self.path(name), when);
+        snapshot
+    }
+
+    /// Fails unless `evaluate` plans nothing on `snapshot`; `when` says after what.
+    fn assert_nothing_left(&self, snapshot: &Path, when: &str) {
+        let json = self.ok(&[
             "evaluate",
             "--snapshot",
-            &now.display().to_string(),
+            &snapshot.display().to_string(),
             "--format",
             "json",
         ]);
-        assert_nothing_left(&left);
+        let value: Value = serde_json::from_str(&json).expect("evaluate prints JSON");
+        let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            (count("transitions"), count("steps")),
+            (0, 0),
+            "the policy still has work to do on the live cluster {when}:\n{json}"
+        );
     }
 }
 
@@ -301,16 +320,5 @@ pub fn assert_left(after: &Snapshot, node: u32, when: &str) {
     assert!(
         used.is_empty(),
         "N{node} still holds or leads partitions {used:?} {when}"
-    );
-}
-
-/// Fails unless `evaluate --format json` planned nothing.
-fn assert_nothing_left(json: &str) {
-    let value: Value = serde_json::from_str(json).expect("evaluate prints JSON");
-    let count = |key: &str| value[key].as_array().map_or(0, Vec::len);
-    assert_eq!(
-        (count("transitions"), count("steps")),
-        (0, 0),
-        "the policy still has work to do on the live cluster after one run of the script:\n{json}"
     );
 }

@@ -11,6 +11,8 @@
 
 mod apply;
 mod control;
+mod controller;
+mod faults;
 mod interrupt;
 mod live;
 mod membership;
@@ -21,6 +23,7 @@ mod runner;
 mod tables;
 mod views;
 mod walkthrough;
+mod watch;
 mod waves;
 
 use std::path::PathBuf;
@@ -112,6 +115,13 @@ fn main() -> ExitCode {
         APPLY,
     );
     run_group(
+        "live::faults",
+        &filters,
+        &mut tally,
+        || start_live(&binaries, &runs, zone2_for("faults")),
+        FAULTS,
+    );
+    run_group(
         "live::harness",
         &filters,
         &mut tally,
@@ -154,6 +164,28 @@ const APPLY: &[Scenario<Live>] = &[
     Scenario {
         name: "control_one_holder_heals_a_dead_node_then_hands_back",
         run: control::one_controller_heals_then_hands_back,
+    },
+];
+
+/// Faults while worker-policy drives a fresh cluster: a Restate node killed during an apply,
+/// the controller killed during a step, a node paused past the grace period, the controller's
+/// admin node stopped.
+const FAULTS: &[Scenario<Live>] = &[
+    Scenario {
+        name: "apply_rides_out_a_restate_node_killed_and_restarted",
+        run: faults::restate_node_killed_mid_apply,
+    },
+    Scenario {
+        name: "control_killed_mid_step_then_started_again",
+        run: faults::controller_killed_mid_step,
+    },
+    Scenario {
+        name: "control_waits_out_a_paused_node_then_plans_with_it_again",
+        run: faults::node_paused_past_grace,
+    },
+    Scenario {
+        name: "control_goes_on_through_another_address_when_its_admin_node_stops",
+        run: faults::admin_node_stopped,
     },
 ];
 
@@ -223,6 +255,7 @@ fn scenario_names() -> Vec<String> {
     names.extend(group("live::zone3", ZONE3));
     names.extend(group("live::node3", NODE3));
     names.extend(group("live::apply", APPLY));
+    names.extend(group("live::faults", FAULTS));
     names.extend(
         interrupt::SCENARIOS
             .iter()

@@ -1,0 +1,314 @@
+//! Faults while worker-policy drives a live cluster: a Restate node killed in the middle of an
+//! apply and started again; the controller killed in the middle of a step and started again; a
+//! node paused (SIGSTOP) past the grace period, then resumed; the admin node the controller
+//! talks to stopped while an operator drains a node.
+//!
+//! After each, checked: a watcher beside the scenario never saw a partition served by fewer
+//! replicas than `{zone: 2}` needs ([`Watch`]); no command was issued twice; the policy has
+//! nothing left to do on the cluster once the fault is gone; one controller holds the lease.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::apply::{lines, run_watched, worker_policy};
+use crate::controller::{decision, Controller};
+use crate::live::{assert_left, Live};
+use crate::watch::Watch;
+use worker_policy_restate_live::wait::{wait_for, Poll};
+
+/// The replicas `{zone: 2}` needs.
+const NEED: usize = 2;
+/// How long a killed node stays down before it is started again.
+const DOWN: Duration = Duration::from_secs(3);
+/// How long a node may take to be seen alive or dead.
+const LIVENESS_BOUND: Duration = Duration::from_secs(90);
+
+/// `apply --execute --drain N4`; at the first command of a step that grows a partition's set,
+/// the node joining it is killed (SIGKILL) and started again 3 s later. apply rides it out, or
+/// stops naming the step the node's absence outlasted and, run again, goes on from the cluster.
+pub fn restate_node_killed_mid_apply(live: &mut Live) {
+    live.settle();
+    let watch = Watch::start(live.cluster.admin_ctl(), NEED);
+    let address = live.cluster.address();
+    let args: Vec<String> = [
+        "apply",
+        "--address",
+        &address,
+        "--drain",
+        "N4",
+        "--execute",
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut steps: Vec<Value> = Vec::new();
+    let mut killed: Option<u32> = None;
+    let start = Instant::now();
+    let (mut events, status) = run_watched(worker_policy(live, &args), &mut |event, _| {
+        if event["event"] == "planned" {
+            steps = event["steps"].as_array().cloned().unwrap_or_default();
+        }
+        if event["event"] != "command" || killed.is_some() {
+            return;
+        }
+        let Some(node) = joining(&steps, &event["step"]) else {
+            return;
+        };
+        watch.fault(node);
+        live.cluster.kill_node(node).expect("the node is killed");
+        println!(
+            "    N{node} killed at step {}'s first command",
+            event["step"]
+        );
+        std::thread::sleep(DOWN);
+        live.cluster
+            .restart_node(node)
+            .expect("the node starts again");
+        killed = Some(node);
+    });
+    assert!(
+        killed.is_some(),
+        "no step grew a partition's set:\n{}",
+        lines(&events)
+    );
+    if status != Some(0) {
+        assert_eq!(
+            status,
+            Some(5),
+            "apply neither rode out the killed node nor stopped naming a step:\n{}",
+            lines(&events)
+        );
+        println!(
+            "    apply stopped: {}",
+            events.last().unwrap_or(&Value::Null)
+        );
+        let (again, status) = run_watched(worker_policy(live, &args), &mut |_, _| {});
+        assert_eq!(
+            status,
+            Some(0),
+            "apply run again did not converge:\n{}",
+            lines(&again)
+        );
+        events.extend(again);
+    }
+    live.time(
+        "apply --execute with a Restate node killed and restarted",
+        start.elapsed(),
+    );
+    let issued = events
+        .iter()
+        .filter(|e| e["event"] == "command")
+        .filter_map(|e| e["command"].as_str().map(String::from))
+        .collect();
+    assert_once(issued);
+    let after = live.assert_policy_done("faults-killed.json", "after apply rode out a killed node");
+    assert_left(&after, 4, "after apply");
+    watch.assert_served(NEED);
+}
+
+/// The node step `number` of the planned `steps` adds to a partition's set, if it adds one.
+fn joining(steps: &[Value], number: &Value) -> Option<u32> {
+    let step = steps.iter().find(|s| &s["number"] == number)?;
+    let change = &step["change"];
+    if change["kind"] != "partition" {
+        return None;
+    }
+    let nodes = |shape: &Value| -> BTreeSet<u64> {
+        shape["replicas"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect()
+    };
+    let added = &nodes(&change["after"]) - &nodes(&change["before"]);
+    added.first().and_then(|&n| u32::try_from(n).ok())
+}
+
+/// A controller killed (SIGKILL) at its first command after the operator takes N4 back into
+/// service, then started again under the same name: it takes its own lease back at once and
+/// finishes what the policy wants, without issuing any command a second time.
+pub fn controller_killed_mid_step(live: &mut Live) {
+    live.settle();
+    let watch = Watch::start(live.cluster.admin_ctl(), NEED);
+    let mut first = Controller::start(live, "ctl-k");
+    first.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    let from = first.count();
+    operator(
+        live,
+        &[
+            "nodes",
+            "set-worker-state",
+            "--nodes",
+            "4",
+            "--worker-state",
+            "active",
+        ],
+    );
+    first.wait_line("a step's first command", from, |v| v["event"] == "command");
+    first.kill();
+    let mut issued = first.commands();
+    println!("    ctl-k killed after issuing: {}", issued.join("; "));
+    let start = Instant::now();
+    let mut second = Controller::start(live, "ctl-k");
+    let acted = second.wait_line("a decision that applied steps", 0, decision("applied"));
+    second.wait_line(
+        "a look with nothing to do",
+        acted,
+        decision("nothing-to-do"),
+    );
+    live.time(
+        "control started again until nothing is left to do",
+        start.elapsed(),
+    );
+    issued.extend(second.commands());
+    assert_once(issued);
+    let lease = live
+        .cluster
+        .restatectl(&["metadata", "get", "-k", "worker_policy_controller"])
+        .expect("the lease reads");
+    let lease: Value = serde_json::from_str(&lease).expect("the lease is JSON");
+    assert_eq!(lease["holder"], "ctl-k", "{lease}");
+    let after = live.assert_policy_done(
+        "faults-controller.json",
+        "after the controller was started again",
+    );
+    assert!(
+        after.partitions.iter().any(|p| p.is_held_by(4)),
+        "N4, back in service, was given no replica"
+    );
+    assert_eq!(second.terminate(), Some(0), "{}", second.log());
+    watch.assert_served(NEED);
+}
+
+/// N6 paused (SIGSTOP) while a controller runs: the controller waits out the grace period,
+/// moves N6's data, and once N6 is resumed (SIGCONT) and alive again, plans with it again.
+pub fn node_paused_past_grace(live: &mut Live) {
+    let watch = Watch::start(live.cluster.admin_ctl(), NEED);
+    let mut ctl = Controller::start(live, "ctl-p");
+    ctl.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    let from = ctl.count();
+    watch.fault(6);
+    live.cluster.pause_node(6).expect("N6 is paused");
+    let start = Instant::now();
+    let waited = ctl.wait_line("a wait for paused N6's grace period", from, |v| {
+        v["outcome"] == "waiting" && v["why"].as_str().is_some_and(|w| w.contains("N6"))
+    });
+    let past = ctl.wait_line("a decision past N6's grace period", waited, |v| {
+        v["event"] == "decision" && v["outcome"] != "waiting"
+    });
+    ctl.wait_line(
+        "a look with nothing to do while N6 is paused",
+        past,
+        decision("nothing-to-do"),
+    );
+    live.time(
+        "control: N6 paused until its data is moved",
+        start.elapsed(),
+    );
+    let paused = live.import("faults-paused.json", &["--own-freezes"]);
+    let held: Vec<u32> = paused
+        .partitions
+        .iter()
+        .filter(|p| p.is_held_by(6))
+        .map(|p| p.id)
+        .collect();
+    assert!(held.is_empty(), "the paused N6 still holds {held:?}");
+    live.cluster.resume_node(6).expect("N6 is resumed");
+    let start = Instant::now();
+    live.cluster
+        .wait_state(&[6], "alive", LIVENESS_BOUND)
+        .expect("N6 is alive again");
+    settle_controller(&mut ctl, "N6 is alive again");
+    live.time(
+        "control: N6 resumed until nothing is left to do",
+        start.elapsed(),
+    );
+    println!("    {}", ctl.timings());
+    live.assert_policy_done("faults-resumed.json", "after N6 was resumed");
+    assert_eq!(ctl.terminate(), Some(0), "{}", ctl.log());
+    watch.assert_served(NEED);
+}
+
+/// N1, the first address the controller was given and an admin node, stopped while the
+/// controller runs; an operator drains N5 meanwhile. The controller goes on through the next
+/// address: it drains N5 to disabled, and plans with N1 again once it is back.
+pub fn admin_node_stopped(live: &mut Live) {
+    let watch = Watch::start(live.cluster.admin_ctl(), NEED);
+    let mut ctl = Controller::start(live, "ctl-s");
+    ctl.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    watch.fault(1);
+    live.cluster.stop_node(1).expect("N1 stops");
+    let start = Instant::now();
+    operator(
+        live,
+        &[
+            "nodes",
+            "set-worker-state",
+            "--nodes",
+            "5",
+            "--worker-state",
+            "draining",
+        ],
+    );
+    settle_controller(&mut ctl, "N1 stopped and N5 drained");
+    live.time(
+        "control: N1 stopped and N5 drained until nothing is left to do",
+        start.elapsed(),
+    );
+    let failed = ctl.count_of(|v| v["event"] == "look-failed");
+    println!("    {failed} look(s) failed at the stopped N1 before the next address answered");
+    let drained = live.import("faults-admin.json", &["--own-freezes"]);
+    assert_left(
+        &drained,
+        5,
+        "after the controller drained it with N1 stopped",
+    );
+    live.cluster.restart_node(1).expect("N1 starts again");
+    live.cluster
+        .wait_state(&[1], "alive", LIVENESS_BOUND)
+        .expect("N1 is alive again");
+    settle_controller(&mut ctl, "N1 is back");
+    live.assert_policy_done("faults-admin-back.json", "after N1 came back");
+    assert_eq!(ctl.terminate(), Some(0), "{}", ctl.log());
+    watch.assert_served(NEED);
+}
+
+/// Waits until `ctl` logs a look with nothing to do that started after this call (`what` says
+/// after what): a look already under way may have seen the cluster from before.
+fn settle_controller(ctl: &mut Controller, what: &str) {
+    let look = ctl.last_look();
+    ctl.wait_line(
+        &format!("a look with nothing to do after {what}"),
+        0,
+        move |v| decision("nothing-to-do")(v) && v["look"].as_u64().is_some_and(|l| l > look + 1),
+    );
+}
+
+/// Runs the operator's `restatectl ARGS`, again while it is refused as unavailable: right after
+/// an admin node stops, nodes forward to the cluster controller that was there until another
+/// takes over (measured: about a second).
+fn operator(live: &Live, args: &[&str]) {
+    let what = format!("`restatectl {}` to be accepted", args.join(" "));
+    wait_for(&what, LIVENESS_BOUND, Duration::from_secs(1), || {
+        Ok(match live.cluster.restatectl(args) {
+            Ok(_) => Poll::Ready(()),
+            Err(error) => Poll::Pending(error.to_string()),
+        })
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Fails when a command appears twice in `issued`.
+fn assert_once(issued: Vec<String>) {
+    let unique: BTreeSet<&String> = issued.iter().collect();
+    assert_eq!(
+        unique.len(),
+        issued.len(),
+        "a command was issued twice: {issued:#?}"
+    );
+    println!("    {} command(s), none issued twice", issued.len());
+}
