@@ -74,7 +74,11 @@ impl Fake {
 
     fn run(&self, args: &[&str], path: Option<&Path>) -> Output {
         let mut command = worker_policy();
-        command.args(args).env("TMPDIR", self.dir.join("tmp"));
+        // Set as an operator's shell may have it: the import must not pass it on beside -S.
+        command
+            .args(args)
+            .env("TMPDIR", self.dir.join("tmp"))
+            .env("RESTATECTL_ADDRESS", "http://127.0.0.1:9/");
         if let Some(path) = path {
             command.env("PATH", path);
         }
