@@ -80,7 +80,7 @@ impl Restatectl {
     /// Every partition's current replica set, member by member, from SQL.
     pub fn observe(&self) -> Result<Observation, LiveError> {
         let rows = self.sql(
-            "SELECT partition_id, plain_node_id, alive_gen_node_id, membership FROM partition_replica_set",
+            "SELECT partition_id, plain_node_id, alive_gen_node_id, is_leader, membership FROM partition_replica_set",
         )?;
         let mut observation = Observation::default();
         for row in rows {
@@ -100,6 +100,7 @@ impl Restatectl {
                 members.push(Member {
                     node,
                     alive: row.contains_key("alive_gen_node_id"),
+                    leads: row.get("is_leader").and_then(Value::as_bool) == Some(true),
                 });
             }
         }
@@ -138,6 +139,8 @@ pub struct Member {
     pub node: u32,
     /// Whether SQL shows it alive.
     pub alive: bool,
+    /// Whether SQL shows it leading the partition.
+    pub leads: bool,
 }
 
 /// One look at every partition's current replica set.
@@ -180,6 +183,19 @@ impl Observation {
             })
             .collect()
     }
+
+    /// The partitions no alive member leads, but those with a member on one of the `faulted`
+    /// nodes (a leader the fault took down is being replaced by Restate's election).
+    pub fn leaderless(&self, faulted: &BTreeSet<u32>) -> Vec<u32> {
+        self.partitions
+            .iter()
+            .filter(|(_, members)| {
+                !members.iter().any(|m| m.alive && m.leads)
+                    && !members.iter().any(|m| faulted.contains(&m.node))
+            })
+            .map(|(&id, _)| id)
+            .collect()
+    }
 }
 
 fn alive(members: &[Member]) -> usize {
@@ -197,7 +213,11 @@ mod tests {
                 .map(|(id, members)| {
                     let members = members
                         .iter()
-                        .map(|&(node, alive)| Member { node, alive })
+                        .map(|&(node, alive)| Member {
+                            node,
+                            alive,
+                            leads: false,
+                        })
                         .collect();
                     (*id, members)
                 })
@@ -214,6 +234,17 @@ mod tests {
         );
         assert!(observation.short_of(2, &BTreeSet::from([4])).is_empty());
         assert_eq!(observation.below_majority(), vec![0]);
+    }
+
+    #[test]
+    fn a_partition_is_leaderless_unless_an_alive_member_leads_or_a_fault_excuses_it() {
+        let mut observation = look(&[(0, &[(1, true), (4, true)]), (1, &[(2, true), (6, false)])]);
+        assert_eq!(observation.leaderless(&BTreeSet::new()), vec![0, 1]);
+        assert_eq!(observation.leaderless(&BTreeSet::from([6])), vec![0]);
+        observation.partitions.get_mut(&0).unwrap()[1].leads = true;
+        assert!(observation.leaderless(&BTreeSet::from([6])).is_empty());
+        observation.partitions.get_mut(&0).unwrap()[1].alive = false;
+        assert_eq!(observation.leaderless(&BTreeSet::from([6])), vec![0]);
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! twice a second, on a thread of its own, until the scenario ends, and keeps every observation
 //! at which a partition was served by fewer replicas than its property needs. A member on a node
 //! the scenario itself took down (killed, stopped, paused) counts as serving while it is down:
-//! the fault took it, not a reconfiguration.
+//! the fault took it, not a reconfiguration. It also times how long each partition went without
+//! a leader (an election after a planned leader change is a second or two), and keeps every
+//! partition leaderless for longer than [`LEADERLESS_BOUND`] with no member on a node the
+//! scenario took down.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -14,6 +17,8 @@ use worker_policy_restate_live::Restatectl;
 
 /// How often the watcher looks.
 const EVERY: Duration = Duration::from_millis(500);
+/// How long a partition may go without a leader when no fault excuses it.
+const LEADERLESS_BOUND: Duration = Duration::from_secs(10);
 
 /// The watcher's thread, and the nodes the scenario took down.
 pub struct Watch {
@@ -31,6 +36,10 @@ pub struct Watched {
     pub failed: usize,
     /// Every short partition, with the time into the watch it was seen short.
     pub short: Vec<String>,
+    /// Every partition leaderless for longer than the bound, unexcused.
+    pub leaderless: Vec<String>,
+    /// The longest unexcused time a partition went without a leader.
+    pub longest_leaderless: Duration,
 }
 
 impl Watch {
@@ -43,14 +52,29 @@ impl Watch {
         let thread = std::thread::spawn(move || {
             let start = Instant::now();
             let mut watched = Watched::default();
+            let mut leaderless_since: BTreeMap<u32, Instant> = BTreeMap::new();
             while !stopping.load(Ordering::Relaxed) {
                 match ctl.observe() {
                     Ok(observation) => {
                         watched.observations += 1;
                         let down = down.lock().unwrap().clone();
+                        let at = start.elapsed().as_secs_f64();
                         for short in observation.short_of(need, &down) {
-                            let at = start.elapsed().as_secs_f64();
                             watched.short.push(format!("{at:.1} s: {short}"));
+                        }
+                        let now = Instant::now();
+                        let leaderless = observation.leaderless(&down);
+                        leaderless_since.retain(|id, _| leaderless.contains(id));
+                        for id in leaderless {
+                            let since = *leaderless_since.entry(id).or_insert(now);
+                            let gap = now - since;
+                            watched.longest_leaderless = watched.longest_leaderless.max(gap);
+                            if gap > LEADERLESS_BOUND {
+                                watched.leaderless.push(format!(
+                                    "{at:.1} s: partition {id} without a leader for {:.1} s",
+                                    gap.as_secs_f64()
+                                ));
+                            }
                         }
                     }
                     Err(_) => watched.failed += 1,
@@ -71,8 +95,9 @@ impl Watch {
         self.faulted.lock().unwrap().insert(id);
     }
 
-    /// Stops watching; fails the scenario when a partition was ever served short, or when
-    /// nothing was observed. Prints what was watched.
+    /// Stops watching; fails the scenario when a partition was ever served short, was left
+    /// without a leader for longer than the bound with no fault to excuse it, or when nothing
+    /// was observed. Prints what was watched.
     pub fn assert_served(mut self, need: usize) {
         let watched = self.finish();
         assert!(
@@ -85,9 +110,18 @@ impl Watch {
             "partitions served by fewer than {need} replicas:\n{}",
             watched.short.join("\n")
         );
+        assert!(
+            watched.leaderless.is_empty(),
+            "partitions without a leader for longer than {} s, no fault excusing it:\n{}",
+            LEADERLESS_BOUND.as_secs(),
+            watched.leaderless.join("\n")
+        );
         println!(
-            "    {} observations ({} failed looks), every partition served by at least {need} replicas",
-            watched.observations, watched.failed
+            "    {} observations ({} failed looks), every partition served by at least {need} replicas; \
+             the longest time without a leader, no fault excusing it: {:.1} s",
+            watched.observations,
+            watched.failed,
+            watched.longest_leaderless.as_secs_f64()
         );
     }
 
