@@ -10,7 +10,7 @@ use serde_json::Value;
 use worker_policy_restate_bridge::script::FREEZE_PREFIX;
 
 use crate::controller::{decision, Controller, BOUND};
-use crate::live::Live;
+use crate::live::{held_by, Live};
 
 /// The whole life of a controller; see the module.
 pub fn one_controller_heals_then_hands_back(live: &mut Live) {
@@ -63,12 +63,7 @@ pub fn one_controller_heals_then_hands_back(live: &mut Live) {
     );
     println!("    {}", holder.timings());
     let after = live.import("control-after.json", &["--own-freezes"]);
-    let held: Vec<u32> = after
-        .partitions
-        .iter()
-        .filter(|p| p.is_held_by(6))
-        .map(|p| p.id)
-        .collect();
+    let held = held_by(&after, 6);
     assert!(
         held.is_empty(),
         "partitions still held by the dead N6: {held:?}"

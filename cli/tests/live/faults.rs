@@ -1,7 +1,7 @@
 //! Faults while worker-policy drives a live cluster: a Restate node killed in the middle of an
 //! apply and started again; the controller killed in the middle of a step and started again; a
 //! node paused (SIGSTOP) past the grace period, then resumed; the admin node the controller
-//! talks to stopped while an operator drains a node.
+//! talks to stopped while an operator drains a node; an operator's drain during an apply.
 //!
 //! After each, checked: a watcher beside the scenario never saw a partition served by fewer
 //! replicas than `{zone: 2}` needs ([`Watch`]); no command was issued twice; the policy has
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::apply::{lines, run_watched, worker_policy};
 use crate::controller::{decision, Controller};
-use crate::live::{assert_left, Live};
+use crate::live::{assert_left, held_by, Live};
 use crate::watch::Watch;
 use worker_policy_restate_live::wait::{wait_for, Poll};
 
@@ -177,7 +177,7 @@ pub fn controller_killed_mid_step(live: &mut Live) {
         "after the controller was started again",
     );
     assert!(
-        after.partitions.iter().any(|p| p.is_held_by(4)),
+        !held_by(&after, 4).is_empty(),
         "N4, back in service, was given no replica"
     );
     assert_eq!(second.terminate(), Some(0), "{}", second.log());
@@ -210,12 +210,7 @@ pub fn node_paused_past_grace(live: &mut Live) {
         start.elapsed(),
     );
     let paused = live.import("faults-paused.json", &["--own-freezes"]);
-    let held: Vec<u32> = paused
-        .partitions
-        .iter()
-        .filter(|p| p.is_held_by(6))
-        .map(|p| p.id)
-        .collect();
+    let held = held_by(&paused, 6);
     assert!(held.is_empty(), "the paused N6 still holds {held:?}");
     live.cluster.resume_node(6).expect("N6 is resumed");
     let start = Instant::now();
@@ -274,6 +269,80 @@ pub fn admin_node_stopped(live: &mut Live) {
     settle_controller(&mut ctl, "N1 is back");
     live.assert_policy_done("faults-admin-back.json", "after N1 came back");
     assert_eq!(ctl.terminate(), Some(0), "{}", ctl.log());
+    watch.assert_served(NEED);
+}
+
+/// `apply --execute --drain N4`, and an operator's `set-worker-state draining` of N6 once the
+/// first step is done: apply finishes the step in flight, plans again from the cluster (N6
+/// draining, as the operator left it) and carries both drains through to disabled, never
+/// writing over what the operator or Restate's scheduler (which moves N6's unfrozen partitions
+/// itself) did meanwhile.
+pub fn operator_drain_during_apply(live: &mut Live) {
+    live.settle();
+    let watch = Watch::start(live.cluster.admin_ctl(), NEED);
+    let address = live.cluster.address();
+    let args: Vec<String> = [
+        "apply",
+        "--address",
+        &address,
+        "--drain",
+        "N4",
+        "--execute",
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut drained = false;
+    let start = Instant::now();
+    let (events, status) = run_watched(worker_policy(live, &args), &mut |event, _| {
+        if event["event"] == "step-done" && !drained {
+            operator(
+                live,
+                &[
+                    "nodes",
+                    "set-worker-state",
+                    "--nodes",
+                    "6",
+                    "--worker-state",
+                    "draining",
+                ],
+            );
+            drained = true;
+        }
+    });
+    live.time(
+        "apply --execute with an operator's drain of N6 during it",
+        start.elapsed(),
+    );
+    assert_eq!(
+        status,
+        Some(0),
+        "apply did not converge:\n{}",
+        lines(&events)
+    );
+    assert!(drained, "no step was done:\n{}", lines(&events));
+    let replanned = events
+        .iter()
+        .filter(|e| e["event"] == "planning-again")
+        .count();
+    assert!(
+        replanned > 0,
+        "apply did not plan again after the operator's drain:\n{}",
+        lines(&events)
+    );
+    let issued = events
+        .iter()
+        .filter(|e| e["event"] == "command")
+        .filter_map(|e| e["command"].as_str().map(String::from))
+        .collect();
+    assert_once(issued);
+    let after = live.assert_policy_done(
+        "faults-operator-drain.json",
+        "after apply carried the operator's drain through",
+    );
+    assert_left(&after, 4, "after apply --drain N4");
+    assert_left(&after, 6, "after the operator drained it during apply");
     watch.assert_served(NEED);
 }
 

@@ -322,3 +322,13 @@ pub fn assert_left(after: &Snapshot, node: u32, when: &str) {
         "N{node} still holds or leads partitions {used:?} {when}"
     );
 }
+
+/// The partitions `node` holds (current or `next`) in `snapshot`.
+pub fn held_by(snapshot: &Snapshot, node: u32) -> Vec<u32> {
+    snapshot
+        .partitions
+        .iter()
+        .filter(|p| p.is_held_by(node))
+        .map(|p| p.id)
+        .collect()
+}

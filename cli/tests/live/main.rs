@@ -169,7 +169,7 @@ const APPLY: &[Scenario<Live>] = &[
 
 /// Faults while worker-policy drives a fresh cluster: a Restate node killed during an apply,
 /// the controller killed during a step, a node paused past the grace period, the controller's
-/// admin node stopped.
+/// admin node stopped, an operator's drain during an apply.
 const FAULTS: &[Scenario<Live>] = &[
     Scenario {
         name: "apply_rides_out_a_restate_node_killed_and_restarted",
@@ -186,6 +186,10 @@ const FAULTS: &[Scenario<Live>] = &[
     Scenario {
         name: "control_goes_on_through_another_address_when_its_admin_node_stops",
         run: faults::admin_node_stopped,
+    },
+    Scenario {
+        name: "apply_carries_an_operators_drain_set_during_it_through",
+        run: faults::operator_drain_during_apply,
     },
 ];
 
