@@ -262,9 +262,9 @@ mod tests {
         ErrorClass::Diverged,
     ];
 
-    /// The README's exit-code table, rendered from [`VERBS`]: a row per verb, a column per code,
-    /// `-` where the verb never ends with that code.
-    fn readme_table() -> String {
+    /// The exit-code table of `docs/operators/commands.md`, rendered from [`VERBS`]: a row per
+    /// verb, a column per code, `-` where the verb never ends with that code.
+    fn documented_table() -> String {
         let codes: Vec<String> = std::iter::once(0)
             .chain(CLASSES.iter().map(|c| c.exit_code()))
             .map(|code| code.to_string())
@@ -287,11 +287,11 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_table_of_exit_codes_is_this_one() {
-        let readme = include_str!("../../README.md");
-        let section = readme
-            .split_once("### Exit codes\n")
-            .expect("README.md has a section `### Exit codes`")
+    fn the_documented_table_of_exit_codes_is_this_one() {
+        let commands = include_str!("../../docs/operators/commands.md");
+        let section = commands
+            .split_once("## Exit codes\n")
+            .expect("docs/operators/commands.md has a section `## Exit codes`")
             .1;
         let table: String = section
             .lines()
@@ -299,10 +299,10 @@ mod tests {
             .take_while(|line| line.starts_with('|'))
             .map(|line| format!("{line}\n"))
             .collect();
-        let expected = readme_table();
+        let expected = documented_table();
         assert!(
             table == expected,
-            "the table under `### Exit codes` in README.md is not the one cli/src/exit_codes.rs makes; paste this in its place:\n\n{expected}"
+            "the table under `## Exit codes` in docs/operators/commands.md is not the one cli/src/exit_codes.rs makes; paste this in its place:\n\n{expected}"
         );
     }
 

@@ -1,37 +1,40 @@
-//! The README's walk-through on a live cluster, as written: its shell block is read from the
-//! README and run with bash (restatectl and worker-policy on `PATH`, `RESTATECTL_ADDRESS` set),
-//! so the commands a user copies are the commands tested.
+//! The walk-through on a live cluster of `docs/operators/live-cluster.md`, as written: its shell
+//! block is read from that file and run with bash (restatectl and worker-policy on `PATH`,
+//! `RESTATECTL_ADDRESS` set), so the commands a user copies are the commands tested.
 
 use std::path::Path;
 
 use crate::live::{assert_left, read_snapshot, Live};
 
-/// The heading of the README section whose first `sh` block is the walk-through.
-const HEADING: &str = "### Walk-through: drain N4 on a live cluster";
+/// Where the walk-through is, from this crate's directory.
+const DOC: &str = "../docs/operators/live-cluster.md";
+
+/// The heading of the section of [`DOC`] whose first `sh` block is the walk-through.
+const HEADING: &str = "## Walk-through: drain N4 on a live cluster";
 
 /// The walk-through's shell block.
-fn readme_block() -> String {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-    let text = std::fs::read_to_string(&readme).expect("the README reads");
+fn shell_block() -> String {
+    let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join(DOC);
+    let text = std::fs::read_to_string(&doc).expect("the walk-through's document reads");
     let after = text
         .split_once(&format!("\n{HEADING}\n"))
-        .unwrap_or_else(|| panic!("the README has no section `{HEADING}`"))
+        .unwrap_or_else(|| panic!("{DOC} has no section `{HEADING}`"))
         .1;
     let block = after
         .split_once("```sh\n")
         .and_then(|(_, rest)| rest.split_once("\n```"))
-        .unwrap_or_else(|| panic!("the README section `{HEADING}` has no sh block"))
+        .unwrap_or_else(|| panic!("the section `{HEADING}` of {DOC} has no sh block"))
         .0;
     block.to_string()
 }
 
-/// Drains N4 to disabled with the README's commands, then checks the cluster is the plan's.
+/// Drains N4 to disabled with the walk-through's commands, then checks the cluster is the plan's.
 /// The walk-through starts from a quiet cluster, as an operator would (a fresh cluster's
 /// leaders move for a few seconds after every partition first has one).
 pub fn drain_n4(live: &mut Live) {
     live.settle();
     let script = live.path("walkthrough.sh");
-    std::fs::write(&script, format!("set -euo pipefail\n{}\n", readme_block())).unwrap();
+    std::fs::write(&script, format!("set -euo pipefail\n{}\n", shell_block())).unwrap();
     live.run_script(&script);
     let planned = live.path("planned.json");
     let after = read_snapshot(&live.path("after.json"));
