@@ -4,7 +4,8 @@
 //! same changes and measures as the conformance suite's scorecard).
 //!
 //! Without `--zones` it runs the shapes the peers are measured on (3 zones of 4 and of 33 hosts,
-//! 10,000 and 256 partitions, RF 3 with one replica per zone), which the README's table reports.
+//! 10,000 and 256 partitions, RF 3 with one replica per zone), which the table of
+//! `docs/performance.md` reports.
 
 use anyhow::Context;
 use clap::Args;

@@ -23,7 +23,7 @@ pub fn recognise(text: &str) -> Option<String> {
 
 /// How to make a snapshot from Restate's dumps or a live cluster.
 const IMPORT: &str = "make a snapshot from Restate's dumps with `worker-policy import restate` \
-                      (the README's \"A real Restate cluster\"), or from a live cluster with \
+                      (see docs/operators/restate.md), or from a live cluster with \
                       `worker-policy import restate --address URL`";
 
 /// A JSON array: `restatectl sql --json` prints one of rows.

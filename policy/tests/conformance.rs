@@ -1,6 +1,7 @@
 //! The conformance suite run natively, in-process, on this crate's own logic through the same
 //! hooks and the same invariant checker as the component: quick enough to be the test that
-//! mutation testing runs on every mutant (see the README, "Measuring the suite").
+//! mutation testing runs on every mutant (see `docs/policy-authors/conformance.md`, "Measuring
+//! the suite").
 
 use std::cell::RefCell;
 
@@ -18,8 +19,9 @@ const DEFAULT: NativePolicy = NativePolicy {
 };
 
 /// The default policy, with each answer held to what the default documents beyond the
-/// contract (README, "The default policy's rules"): every reason names the node it is about
-/// (and a step's, its partition), and `reconcile` makes exactly the transitions of its rules.
+/// contract (`docs/operators/model.md`, "The default policy's rules"): every reason names the
+/// node it is about (and a step's, its partition), and `reconcile` makes exactly the
+/// transitions of its rules.
 /// What breaks them is collected, not returned as an error, so the suite itself runs as usual.
 struct Documented {
     broken: RefCell<Vec<String>>,
@@ -150,9 +152,9 @@ fn the_default_policy_logic_passes_every_safety_property_and_keeps_its_documente
     );
 }
 
-/// The default policy's quality claims (README, "Placement quality") on the suite's scorecard:
-/// every node inside its fair-share band, for replicas and for leaders, and every change made
-/// with exactly the fewest moves that can reach balance.
+/// The default policy's quality claims (`docs/performance.md`, "Placement quality") on the
+/// suite's scorecard: every node inside its fair-share band, for replicas and for leaders, and
+/// every change made with exactly the fewest moves that can reach balance.
 #[test]
 fn the_default_policy_logic_is_balanced_at_the_lower_bound_on_the_scorecard() {
     let report = conformance::run(&DEFAULT, &Options::default());

@@ -12,8 +12,8 @@
 //! - [`dumps`]: a snapshot written as the dumps Restate would print for it, in the shapes of
 //!   several Restate versions (for trying the import without a cluster, and for its tests).
 //!
-//! Formats follow Restate 1.7.6 and the older versions noted where they differ; the README's
-//! section "A real Restate cluster" walks an operator from the dumps to an applied plan.
+//! Formats follow Restate 1.7.6 and the older versions noted where they differ;
+//! `docs/operators/restate.md` walks an operator from the dumps to an applied plan.
 
 pub mod apply;
 pub mod dumps;

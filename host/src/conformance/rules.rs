@@ -45,7 +45,8 @@ impl Expected {
 /// (`worker-policy conformance --rules NAME`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReferenceRules {
-    /// The default policy's documented table (README, "The default policy's rules").
+    /// The default policy's documented table (`docs/operators/model.md`, "The default policy's
+    /// rules").
     #[default]
     Default,
     /// What `restatectl nodes set-worker-state` allows without `--force` (Restate 1.7).

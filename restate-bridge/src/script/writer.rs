@@ -17,8 +17,8 @@ use super::restate::{needs_force, RestateView};
 use super::shell::comment;
 
 /// The script that applies `plans` (each made on the snapshot the one before leads to,
-/// the first on `snapshot`) with `restatectl`, safe at every line; see the README's
-/// `--emit restatectl` section for the order and why.
+/// the first on `snapshot`) with `restatectl`, safe at every line; see the `--emit restatectl`
+/// section of `docs/operators/restate.md` for the order and why.
 pub fn restatectl_script(
     header: &ScriptHeader,
     snapshot: &Snapshot,

@@ -1,7 +1,7 @@
-//! The dumps a live import takes, each a file named as the README's dump commands name it and
-//! the `restatectl` arguments that print it, exactly the README's commands: the metadata
-//! route's records (freezes and affinities are only there) and SQL's `nodes` and `partitions`
-//! (liveness and the live leaders are only there). A file's name gives its command back, so a
+//! The dumps a live import takes, each a file named as the dump commands of
+//! `docs/operators/restate.md` name it and the `restatectl` arguments that print it, exactly
+//! those commands: the metadata route's records (freezes and affinities are only there) and SQL's
+//! `nodes` and `partitions` (liveness and the live leaders are only there). A file's name gives its command back, so a
 //! refusal names the command instead of a scratch file that is gone by then.
 
 use std::path::Path;

@@ -1,7 +1,8 @@
 //! `import restate --address`: a live cluster dumped and imported in one step, read-only, by
-//! running `restatectl` itself with exactly the README's dump commands. The metadata route's
-//! records give placement, freezes and affinities; SQL's `nodes` and `partitions` give
-//! liveness and the live leaders; so the snapshot is as complete as dumps make it.
+//! running `restatectl` itself with exactly the dump commands of `docs/operators/restate.md`.
+//! The metadata route's records give placement, freezes and affinities; SQL's `nodes` and
+//! `partitions` give liveness and the live leaders; so the snapshot is as complete as dumps make
+//! it.
 //!
 //! In order: `restatectl --version` must be 1.7.x; a cheap `sql` query must succeed at the
 //! first address (SQL exists only on admin nodes, and `restatectl sql` asks only the first);
