@@ -17,6 +17,11 @@ const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 30;
 /// The pause between two observations of the cluster while steps are in flight.
 const POLL: Duration = Duration::from_millis(250);
 
+/// How long the node a step waits for may be seen dead before the step gives up on it: longer
+/// than a restart (Restate shows a restarted node dead for about 6 s), far shorter than
+/// `--step-timeout`.
+const DEAD_GRACE: Duration = Duration::from_secs(15);
+
 /// The live cluster and how `restatectl` reaches it.
 #[derive(Debug, Clone, Args)]
 pub struct LiveTarget {
@@ -98,6 +103,7 @@ impl StepOptions {
             max_concurrent: self.max_concurrent as usize,
             step_timeout: Duration::from_secs(self.step_timeout),
             poll: POLL,
+            dead_grace: DEAD_GRACE,
         }
     }
 }

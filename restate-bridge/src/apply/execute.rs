@@ -17,7 +17,9 @@
 //!   was changed by someone else: again a new plan.
 //! - Every step has a bound. One that the cluster does not confirm in time stops the run, and
 //!   the error says what was waited for, what the cluster shows, and that what was written is
-//!   safe (a grown set keeps every replica and its leader until the shrink, which is written
+//!   safe; so does a step waiting for a node (a new replica to catch up, a leader to be
+//!   elected) that has been dead for longer than [`Limits::dead_grace`], without waiting out
+//!   the bound (a grown set keeps every replica and its leader until the shrink, which is written
 //!   only after the new replicas caught up).
 //! - A stop request (Ctrl-C) starts no new step; the steps in flight are finished.
 
@@ -47,6 +49,9 @@ pub struct Limits {
     pub step_timeout: Duration,
     /// The pause between two observations.
     pub poll: Duration,
+    /// How long the node a step waits for may be seen dead before the step gives up on it
+    /// (a restart is seconds; a dead node never catches up or leads).
+    pub dead_grace: Duration,
 }
 
 /// How a run of steps ended.
@@ -136,6 +141,8 @@ struct InFlight {
     differs_since: Option<Instant>,
     /// What it waits for now.
     waiting_for: String,
+    /// The node it waits for now, and since when the cluster has shown it dead.
+    waiting_on: Option<(NodeId, Option<Instant>)>,
 }
 
 struct Run<'s> {
@@ -210,7 +217,9 @@ impl Run<'_> {
             }
             let flight = &mut self.in_flight[i];
             track_difference(step, flight, observed);
-            if let Some(found) = diverged(step, flight, observed) {
+            let found = diverged(step, flight, observed)
+                .or_else(|| waits_on_the_dead(flight, observed, self.limits.dead_grace));
+            if let Some(found) = found {
                 return Err(ApplyError::Diverged {
                     step: step.number,
                     change: step.change.describe(),
@@ -291,6 +300,7 @@ impl Run<'_> {
                         issued: false,
                         differs_since: None,
                         waiting_for: String::new(),
+                        waiting_on: None,
                     };
                     advance(cluster, step, &mut flight, observed, event)?;
                     self.in_flight.push(flight);
@@ -425,11 +435,13 @@ fn advance(
         }
         let met = match command {
             Command::WaitCaughtUp { partition, node } => {
+                flight.wait_on(*node);
                 flight.waiting_for =
                     format!("N{node}'s replica of partition {partition} to catch up");
                 !flight.issued && observed.caught_up.contains(&(*partition, *node))
             }
             Command::WaitLeader { partition, node } => {
+                flight.wait_on(*node);
                 flight.waiting_for = format!("N{node} to lead partition {partition}");
                 !flight.issued
                     && observed.partitions.get(partition).is_some_and(|p| {
@@ -447,6 +459,39 @@ fn advance(
         }
         flight.cursor += 1;
     }
+}
+
+impl InFlight {
+    /// Notes that the step now waits for `node` (keeping since when it has been seen dead
+    /// while it is the same node).
+    fn wait_on(&mut self, node: NodeId) {
+        if self.waiting_on.is_none_or(|(n, _)| n != node) {
+            self.waiting_on = Some((node, None));
+        }
+    }
+}
+
+/// What stops the step when the node it waits for has been dead for longer than `grace`: it
+/// will neither catch up nor lead until it is back.
+fn waits_on_the_dead(
+    flight: &mut InFlight,
+    observed: &Observed,
+    grace: Duration,
+) -> Option<String> {
+    let (node, since) = flight.waiting_on.as_mut()?;
+    let dead = observed.nodes.get(node).is_some_and(|n| !n.alive);
+    *since = match dead {
+        true => since.or(Some(Instant::now())),
+        false => None,
+    };
+    let dead_for = since.map(|s| s.elapsed())?;
+    (dead_for > grace).then(|| {
+        format!(
+            "N{node}, which the step waits for ({}), has been dead for {} s: it cannot finish until N{node} is back",
+            flight.waiting_for,
+            dead_for.as_secs()
+        )
+    })
 }
 
 /// Whether the cluster shows where `step` leads.

@@ -150,6 +150,7 @@ fn limits(max_concurrent: usize) -> Limits {
         max_concurrent,
         step_timeout: Duration::from_secs(5),
         poll: Duration::from_millis(1),
+        dead_grace: Duration::from_secs(5),
     }
 }
 
@@ -322,6 +323,58 @@ fn a_replica_that_never_catches_up_stops_the_run_naming_it() {
     );
     // Only the grow was written: every replica and the leader are still there.
     assert_eq!(cluster.issued.len(), 1, "{:?}", cluster.issued);
+}
+
+#[test]
+fn a_step_waiting_for_a_node_that_died_gives_up_on_it_before_its_bound() {
+    let (snapshot, _, steps) = drain();
+    let (step, joining) = steps
+        .iter()
+        .find_map(|s| match &s.change {
+            Change::Partition { before, after, .. } => after
+                .replicas
+                .iter()
+                .find(|n| !before.replicas.contains(n))
+                .map(|&n| (s.number, n)),
+            Change::WorkerState { .. } => None,
+        })
+        .expect("a step that adds a replica");
+    let mut cluster = FakeRestate::new(&snapshot, 2);
+    let i = cluster.snapshot.nodes.iter().position(|n| n.id == joining);
+    cluster.snapshot.nodes[i.expect("the joining node")].alive = false;
+    let quick = Limits {
+        dead_grace: Duration::from_millis(20),
+        ..limits(1)
+    };
+    let start = std::time::Instant::now();
+    let error = run(&mut cluster, &steps, &quick, &|| false).0.unwrap_err();
+    let text = error.to_string();
+    assert!(error.is_divergence(), "{text}");
+    assert!(
+        text.contains(&format!("step {step} "))
+            && text.contains(&format!("N{joining}, which the step waits for")),
+        "{text}"
+    );
+    assert!(
+        start.elapsed() < quick.step_timeout,
+        "it waited out the bound: {text}"
+    );
+    // A node back within the grace is waited for: the same run with a long grace times out
+    // instead (the node never comes back here), naming what it waited for.
+    let mut cluster = FakeRestate::new(&snapshot, 2);
+    let i = cluster.snapshot.nodes.iter().position(|n| n.id == joining);
+    cluster.snapshot.nodes[i.expect("the joining node")].alive = false;
+    let patient = Limits {
+        step_timeout: Duration::from_millis(50),
+        dead_grace: Duration::from_secs(60),
+        ..limits(1)
+    };
+    let text = run(&mut cluster, &steps, &patient, &|| false)
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("in vain"), "{text}");
+    assert!(!text.contains("which the step waits for"), "{text}");
 }
 
 #[test]
