@@ -62,6 +62,9 @@ pub fn one_controller_heals_then_hands_back(live: &mut Live) {
         start.elapsed(),
     );
     println!("    {}", holder.timings());
+    for failure in holder.failures() {
+        println!("    failed: {failure}");
+    }
     let after = live.import("control-after.json", &["--own-freezes"]);
     let held = held_by(&after, 6);
     assert!(

@@ -145,6 +145,22 @@ impl Controller {
             .unwrap_or(0)
     }
 
+    /// The decisions that failed and the looks that failed so far, from its log, a line each.
+    pub fn failures(&self) -> Vec<String> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter(|v| v["outcome"] == "failed" || v["event"] == "look-failed")
+            .map(|v| {
+                let why = v["why"]
+                    .as_str()
+                    .or(v["error"].as_str())
+                    .unwrap_or_default();
+                format!("look {}: {why}", v["look"])
+            })
+            .collect()
+    }
+
     /// What its looks took so far, from its log: observe and decide per look, each step from
     /// its command to the cluster confirming it (min-max, mean).
     pub fn timings(&self) -> String {
