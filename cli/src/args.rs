@@ -108,7 +108,8 @@ pub enum Command {
     /// Placement quality on synthetic clusters: place, drain one, add one, lose one; balance
     /// against the fair share and moves against the lower bound.
     Scenarios(scenarios::ScenariosArgs),
-    /// Planning speed of the default policy inside its component against native, side by side.
+    /// Planning speed of an embedded policy (the default, or `--policy restate`) inside its
+    /// component against the same logic compiled natively, side by side.
     Bench(bench::BenchArgs),
     /// The nodes of a snapshot, as `restatectl nodes list` shows them: state, location, replicas
     /// and leaders against the fair share, and what stands out.
