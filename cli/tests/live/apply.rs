@@ -30,6 +30,13 @@ fn apply_args(live: &Live) -> Vec<String> {
     .to_vec()
 }
 
+/// `apply --drain N4 --execute --format json` on the cluster.
+pub fn execute_args(live: &Live) -> Vec<String> {
+    let mut args = apply_args(live);
+    args.extend(["--execute", "--format", "json"].map(String::from));
+    args
+}
+
 /// A dry run prints the steps and leaves the cluster as it was.
 pub fn dry_run_changes_nothing(live: &mut Live) {
     live.settle();
@@ -51,8 +58,7 @@ pub fn dry_run_changes_nothing(live: &mut Live) {
 
 /// `apply --execute`, interrupted after its first step started, then run again to the end.
 pub fn interrupted_then_resumed(live: &mut Live) {
-    let mut args = apply_args(live);
-    args.extend(["--execute", "--format", "json"].map(String::from));
+    let mut args = execute_args(live);
     // 1. Interrupted once the first step is in flight.
     let start = Instant::now();
     let (first, status) = run_apply(live, &args, true);
@@ -83,26 +89,13 @@ pub fn interrupted_then_resumed(live: &mut Live) {
     let start = Instant::now();
     let (second, status) = run_apply(live, &args, false);
     live.time("apply --execute to the end", start.elapsed());
-    assert_eq!(
-        status,
-        Some(0),
-        "apply did not converge:\n{}",
-        lines(&second)
-    );
+    assert_converged(status, &second);
     let end = second.last().expect("apply printed its end");
     assert_eq!(end["outcome"], "converged", "{end}");
     assert!(end["applied"].as_u64().unwrap_or(0) > 0, "{end}");
-    let once: Vec<String> = of_kind(&first, "command")
-        .into_iter()
-        .chain(of_kind(&second, "command"))
-        .map(|e| e["command"].as_str().unwrap_or_default().to_string())
-        .collect();
-    let unique: BTreeSet<&String> = once.iter().collect();
-    assert_eq!(
-        unique.len(),
-        once.len(),
-        "a command was issued twice: {once:#?}"
-    );
+    let mut issued = commands_of(&first);
+    issued.extend(commands_of(&second));
+    assert_once(issued);
     let after = live.import("apply-after.json", &["--own-freezes"]);
     assert_left(&after, 4, "after apply");
     // 3. A third run finds nothing to do.
@@ -165,12 +158,7 @@ pub fn operator_freeze_during_apply(live: &mut Live) {
         "apply --execute with an operator's freeze set during it",
         start.elapsed(),
     );
-    assert_eq!(
-        status,
-        Some(0),
-        "apply did not converge:\n{}",
-        lines(&events)
-    );
+    assert_converged(status, &events);
     let id = target.expect("a partition was frozen");
     let replanned = of_kind(&events, "planning-again").into_iter().any(|e| {
         e["why"]
@@ -287,6 +275,35 @@ impl Drop for Guard {
             let _ = self.0.wait();
         }
     }
+}
+
+/// The `restatectl` commands the events say were issued, in order.
+pub fn commands_of(events: &[Value]) -> Vec<String> {
+    of_kind(events, "command")
+        .into_iter()
+        .filter_map(|e| e["command"].as_str().map(String::from))
+        .collect()
+}
+
+/// Fails unless apply exited 0 (converged), with its events.
+pub fn assert_converged(status: Option<i32>, events: &[Value]) {
+    assert_eq!(
+        status,
+        Some(0),
+        "apply did not converge:\n{}",
+        lines(events)
+    );
+}
+
+/// Fails when a command appears twice in `issued`.
+pub fn assert_once(issued: Vec<String>) {
+    let unique: BTreeSet<&String> = issued.iter().collect();
+    assert_eq!(
+        unique.len(),
+        issued.len(),
+        "a command was issued twice: {issued:#?}"
+    );
+    println!("    {} command(s), none issued twice", issued.len());
 }
 
 /// The events of `kind`.

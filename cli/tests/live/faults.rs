@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::apply::{lines, run_watched, worker_policy};
+use crate::apply::{
+    assert_converged, assert_once, commands_of, execute_args, lines, run_watched, worker_policy,
+};
 use crate::controller::{decision, Controller};
 use crate::live::{assert_left, held_by, Live};
 use crate::watch::Watch;
@@ -31,19 +33,7 @@ const LIVENESS_BOUND: Duration = Duration::from_secs(90);
 pub fn restate_node_killed_mid_apply(live: &mut Live) {
     live.settle();
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
-    let address = live.cluster.address();
-    let args: Vec<String> = [
-        "apply",
-        "--address",
-        &address,
-        "--drain",
-        "N4",
-        "--execute",
-        "--format",
-        "json",
-    ]
-    .map(String::from)
-    .to_vec();
+    let args = execute_args(live);
     let mut steps: Vec<Value> = Vec::new();
     let mut killed: Option<u32> = None;
     let start = Instant::now();
@@ -86,24 +76,14 @@ pub fn restate_node_killed_mid_apply(live: &mut Live) {
             events.last().unwrap_or(&Value::Null)
         );
         let (again, status) = run_watched(worker_policy(live, &args), &mut |_, _| {});
-        assert_eq!(
-            status,
-            Some(0),
-            "apply run again did not converge:\n{}",
-            lines(&again)
-        );
+        assert_converged(status, &again);
         events.extend(again);
     }
     live.time(
         "apply --execute with a Restate node killed and restarted",
         start.elapsed(),
     );
-    let issued = events
-        .iter()
-        .filter(|e| e["event"] == "command")
-        .filter_map(|e| e["command"].as_str().map(String::from))
-        .collect();
-    assert_once(issued);
+    assert_once(commands_of(&events));
     let after = live.assert_policy_done("faults-killed.json", "after apply rode out a killed node");
     assert_left(&after, 4, "after apply");
     watch.assert_served(NEED);
@@ -280,19 +260,7 @@ pub fn admin_node_stopped(live: &mut Live) {
 pub fn operator_drain_during_apply(live: &mut Live) {
     live.settle();
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
-    let address = live.cluster.address();
-    let args: Vec<String> = [
-        "apply",
-        "--address",
-        &address,
-        "--drain",
-        "N4",
-        "--execute",
-        "--format",
-        "json",
-    ]
-    .map(String::from)
-    .to_vec();
+    let args = execute_args(live);
     let mut drained = false;
     let start = Instant::now();
     let (events, status) = run_watched(worker_policy(live, &args), &mut |event, _| {
@@ -315,12 +283,7 @@ pub fn operator_drain_during_apply(live: &mut Live) {
         "apply --execute with an operator's drain of N6 during it",
         start.elapsed(),
     );
-    assert_eq!(
-        status,
-        Some(0),
-        "apply did not converge:\n{}",
-        lines(&events)
-    );
+    assert_converged(status, &events);
     assert!(drained, "no step was done:\n{}", lines(&events));
     let replanned = events
         .iter()
@@ -331,12 +294,7 @@ pub fn operator_drain_during_apply(live: &mut Live) {
         "apply did not plan again after the operator's drain:\n{}",
         lines(&events)
     );
-    let issued = events
-        .iter()
-        .filter(|e| e["event"] == "command")
-        .filter_map(|e| e["command"].as_str().map(String::from))
-        .collect();
-    assert_once(issued);
+    assert_once(commands_of(&events));
     let after = live.assert_policy_done(
         "faults-operator-drain.json",
         "after apply carried the operator's drain through",
@@ -369,15 +327,4 @@ fn operator(live: &Live, args: &[&str]) {
         })
     })
     .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// Fails when a command appears twice in `issued`.
-fn assert_once(issued: Vec<String>) {
-    let unique: BTreeSet<&String> = issued.iter().collect();
-    assert_eq!(
-        unique.len(),
-        issued.len(),
-        "a command was issued twice: {issued:#?}"
-    );
-    println!("    {} command(s), none issued twice", issued.len());
 }
