@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use worker_policy_restate_bridge::script::FREEZE_PREFIX;
 
-use crate::controller::{decision, Controller, BOUND};
+use crate::controller::{decision, lease_holder, Controller, BOUND};
 use crate::live::{held_by, Live};
 
 /// The whole life of a controller; see the module.
@@ -89,12 +89,11 @@ pub fn one_controller_heals_then_hands_back(live: &mut Live) {
     assert!(metrics.lines().any(|l| l == holder_line), "{metrics}");
     // 5. SIGTERM: it stops and releases the lease.
     assert_eq!(holder.terminate(), Some(0), "{}", holder.log());
-    let lease = live
-        .cluster
-        .restatectl(&["metadata", "get", "-k", "worker_policy_controller"])
-        .expect("the lease reads");
-    let lease: Value = serde_json::from_str(&lease).expect("the lease is JSON");
-    assert_eq!(lease["holder"], "", "the lease was not released: {lease}");
+    let holder_now = lease_holder(live);
+    assert_eq!(
+        holder_now, "",
+        "the lease was not released: held by {holder_now}"
+    );
     // 6. Hand-back: nothing stays frozen by worker-policy.
     let address = live.cluster.address();
     let out = live.ok(&[

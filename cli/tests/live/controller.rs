@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use worker_policy_restate_bridge::lease::LEASE_KEY;
 
 use crate::live::Live;
 
@@ -67,6 +68,14 @@ impl Controller {
             stderr,
             metrics,
         }
+    }
+
+    /// Starts `control` as [`Controller::start`] does and waits for its first look with nothing
+    /// to do: the cluster is on its policy when a scenario's fault begins.
+    pub fn start_settled(live: &Live, name: &'static str) -> Controller {
+        let mut controller = Controller::start(live, name);
+        controller.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+        controller
     }
 
     /// Its exit code once it has exited.
@@ -259,4 +268,17 @@ fn free_port() -> u16 {
 /// Matches a decision record with `outcome`.
 pub fn decision(outcome: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["event"] == "decision" && v["outcome"] == outcome
+}
+
+/// Who holds the controller's lease in the cluster's metadata store (empty once released).
+pub fn lease_holder(live: &Live) -> String {
+    let record = live
+        .cluster
+        .restatectl(&["metadata", "get", "-k", LEASE_KEY])
+        .expect("the lease reads");
+    let record: Value = serde_json::from_str(&record).expect("the lease is JSON");
+    record["holder"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a lease without a holder: {record}"))
+        .to_string()
 }

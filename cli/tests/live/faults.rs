@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::apply::{
     assert_converged, assert_once, commands_of, execute_args, lines, run_watched, worker_policy,
 };
-use crate::controller::{decision, Controller};
+use crate::controller::{decision, lease_holder, Controller};
 use crate::live::{assert_left, held_by, Live};
 use crate::watch::Watch;
 use worker_policy_restate_live::wait::{wait_for, Poll};
@@ -114,8 +114,7 @@ fn joining(steps: &[Value], number: &Value) -> Option<u32> {
 pub fn controller_killed_mid_step(live: &mut Live) {
     live.settle();
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
-    let mut first = Controller::start(live, "ctl-k");
-    first.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    let mut first = Controller::start_settled(live, "ctl-k");
     let from = first.count();
     operator(
         live,
@@ -146,12 +145,7 @@ pub fn controller_killed_mid_step(live: &mut Live) {
     );
     issued.extend(second.commands());
     assert_once(issued);
-    let lease = live
-        .cluster
-        .restatectl(&["metadata", "get", "-k", "worker_policy_controller"])
-        .expect("the lease reads");
-    let lease: Value = serde_json::from_str(&lease).expect("the lease is JSON");
-    assert_eq!(lease["holder"], "ctl-k", "{lease}");
+    assert_eq!(lease_holder(live), "ctl-k", "the lease holder");
     let after = live.assert_policy_done(
         "faults-controller.json",
         "after the controller was started again",
@@ -168,8 +162,7 @@ pub fn controller_killed_mid_step(live: &mut Live) {
 /// moves N6's data, and once N6 is resumed (SIGCONT) and alive again, plans with it again.
 pub fn node_paused_past_grace(live: &mut Live) {
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
-    let mut ctl = Controller::start(live, "ctl-p");
-    ctl.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    let mut ctl = Controller::start_settled(live, "ctl-p");
     let from = ctl.count();
     watch.fault(6);
     live.cluster.pause_node(6).expect("N6 is paused");
@@ -213,8 +206,7 @@ pub fn node_paused_past_grace(live: &mut Live) {
 /// address: it drains N5 to disabled, and plans with N1 again once it is back.
 pub fn admin_node_stopped(live: &mut Live) {
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
-    let mut ctl = Controller::start(live, "ctl-s");
-    ctl.wait_line("a look with nothing to do", 0, decision("nothing-to-do"));
+    let mut ctl = Controller::start_settled(live, "ctl-s");
     watch.fault(1);
     live.cluster.stop_node(1).expect("N1 stops");
     let start = Instant::now();
