@@ -98,8 +98,9 @@ impl Restatectl {
         result
     }
 
-    /// Runs `restatectl -s <addresses> <args>` and returns what it printed on stdout; its
-    /// output goes through files in `scratch` (overwritten by the next command).
+    /// Runs `restatectl <args>` against the cluster (as [`Restatectl::run_on_cluster`] does)
+    /// and returns what it printed on stdout; its output goes through files in `scratch`
+    /// (overwritten by the next command).
     pub fn stdout_of(&self, args: &[String], scratch: &Path) -> Result<String, LiveError> {
         let (out, err) = (
             scratch.join("restatectl.out"),
