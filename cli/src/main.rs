@@ -28,6 +28,9 @@ mod man;
 mod output;
 mod plan_input;
 mod policy_options;
+// The docs/reference pages: written and checked by its tests.
+#[cfg(test)]
+mod reference;
 mod report;
 mod rollout;
 mod scenarios;

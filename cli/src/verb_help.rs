@@ -125,19 +125,25 @@ fn visible_names(command: &Command) -> Vec<String> {
         .collect()
 }
 
-/// The long help's text after the options of `verb`: its examples, then its exit codes.
-pub fn long_help(verb: &str) -> String {
-    let examples = EXAMPLES
+/// The examples of `verb`: what each does, then the command; none for a verb without.
+pub fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
+    EXAMPLES
         .iter()
         .find(|(name, _)| *name == verb)
-        .map(|(_, examples)| {
-            let lines: Vec<String> = examples
-                .iter()
-                .map(|(what, command)| format!("  # {what}\n  {command}"))
-                .collect();
-            format!("Examples:\n{}\n\n", lines.join("\n"))
-        })
-        .unwrap_or_default();
+        .map_or(&[], |(_, examples)| examples)
+}
+
+/// The long help's text after the options of `verb`: its examples, then its exit codes.
+pub fn long_help(verb: &str) -> String {
+    let lines: Vec<String> = examples(verb)
+        .iter()
+        .map(|(what, command)| format!("  # {what}\n  {command}"))
+        .collect();
+    let examples = if lines.is_empty() {
+        String::new()
+    } else {
+        format!("Examples:\n{}\n\n", lines.join("\n"))
+    };
     let codes = exit_codes::of(verb)
         .map(exit_codes::VerbCodes::help)
         .unwrap_or_default();

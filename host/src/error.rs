@@ -24,6 +24,26 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
+    /// Every class, in the order of their exit codes.
+    pub const ALL: [ErrorClass; 5] = [
+        ErrorClass::Refused,
+        ErrorClass::BadInput,
+        ErrorClass::PolicyFault,
+        ErrorClass::Host,
+        ErrorClass::Diverged,
+    ];
+
+    /// What the class means, in a few words (each verb's help says what it means there).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ErrorClass::Refused => "the policy refused",
+            ErrorClass::BadInput => "bad input",
+            ErrorClass::PolicyFault => "the policy misbehaved",
+            ErrorClass::Host => "host error",
+            ErrorClass::Diverged => "the live cluster diverged",
+        }
+    }
+
     /// The process exit code of this class.
     pub fn exit_code(self) -> u8 {
         match self {
