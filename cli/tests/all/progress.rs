@@ -3,12 +3,10 @@
 //! `simulate` and `generate --restate-dumps` are drawn on stderr only when it is a terminal (a
 //! pseudo-terminal from util-linux's `script`) and `-q` was not given, and never touch stdout.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{example_arg, run, scratch, text};
+use crate::common::{example_arg, run, scratch, text};
 
 /// `simulate`'s runs whose table is compared with the whole table: converged, refused, with
 /// many rounds (`--max-moves 1`), with `--write`.

@@ -2,11 +2,9 @@
 //! and stores the first time and loads from the cache the second, in table and JSON; with
 //! `--no-cache` nothing is read or written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::run;
+use crate::common::run;
 
 /// Stdout of a run that must succeed.
 fn stdout(args: &[&str]) -> String {

@@ -3,11 +3,9 @@
 //! asked about is not blamed) or the change makes it short, on every verb that meets it:
 //! `transition`, `evaluate` (plain and `--drain`), `simulate` and `decommission`.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{example, run, scratch, text};
+use crate::common::{example, run, scratch, text};
 use serde_json::Value;
 
 /// `three-zones-draining.json` (zones eu-west.a: N1-N3, b: N4-N6 with N5 draining, c: N7-N9)

@@ -3,11 +3,9 @@
 //! the codes the program really returns among them; shell completions and the man page without
 //! the hidden verb; `--version` naming the contract and the embedded policies' digests.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{example_arg, run, scratch, text, worker_policy};
+use crate::common::{example_arg, run, scratch, text, worker_policy};
 use worker_policy::ErrorClass;
 
 /// The width the help is asked to wrap to.

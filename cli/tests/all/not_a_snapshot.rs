@@ -2,9 +2,7 @@
 //! directory, YAML, a Restate dump, worker-policy's own output. Each exits 2 with a message that
 //! names what it is and the fix, instead of the first field the JSON reader trips on.
 
-mod common;
-
-use common::{example_arg, run, scratch, text};
+use crate::common::{example_arg, run, scratch, text};
 
 /// Runs `evaluate --snapshot path` and returns its stderr, checked to be a bad-input exit.
 fn refused(path: &str) -> String {

@@ -3,12 +3,10 @@
 //! names the limit, and the peak memory of the CLI and its worker stays under a bound. The
 //! bombs are generated here as WAT, so nothing big is kept on disk.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{scratch, worker_policy};
+use crate::common::{scratch, worker_policy};
 
 /// What a run of the binary left: exit code, stderr, and the peak resident memory of the
 /// process and the worker it waited for (the larger of the two), in bytes.

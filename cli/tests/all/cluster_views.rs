@@ -2,13 +2,11 @@
 //! and on a generated cluster too long to show whole; the snapshot from a positional file,
 //! `--snapshot` or stdin; bad input named with the fix.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{example_arg as example, run, scratch, text, worker_policy};
+use crate::common::{example_arg as example, run, scratch, text, worker_policy};
 use serde_json::{json, Value};
 
 /// The three-zone example: N5 draining, zone b left with N4 and N6.

@@ -3,13 +3,11 @@
 //! `--emit restatectl` leaves a script on stdout that fails when run; every verb's JSON carries
 //! `format_version`, and an error with `--format json` is a JSON object on stdout.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{example_arg, run, scratch, text, worker_policy};
+use crate::common::{example_arg, run, scratch, text, worker_policy};
 
 /// Runs the binary in `dir` with `stdin` as its standard input.
 fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
@@ -255,7 +253,7 @@ fn a_missing_output_directory_fails_before_any_work() {
 #[test]
 fn dash_is_stdout_for_output_and_stdin_for_a_snapshot() {
     let dir = scratch("oc-dash");
-    let path = common::example("three-zones-draining.json");
+    let path = crate::common::example("three-zones-draining.json");
     let snapshot = std::fs::read(&path).unwrap();
     let from_file = run(&["evaluate", path.to_str().unwrap(), "--format", "json"]);
     let from_stdin = run_in(
@@ -458,7 +456,7 @@ fn every_json_output_has_a_format_version_and_errors_are_json_too() {
 fn quiet_leaves_out_notes_but_not_errors() {
     let dir = scratch("oc-quiet");
     let mut doc: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(common::example("three-zones-draining.json")).unwrap(),
+        &std::fs::read(crate::common::example("three-zones-draining.json")).unwrap(),
     )
     .unwrap();
     // Partition 0 (on N1, N5, N9) frozen while moving to N2: evaluate notes it.

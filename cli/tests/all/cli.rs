@@ -1,12 +1,10 @@
 //! The `worker-policy` binary as an operator uses it: exit codes, output formats, error
 //! messages that name the file and field, and files written whole or not at all.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{example, run, scratch, text, worker_policy};
+use crate::common::{example, run, scratch, text, worker_policy};
 
 #[test]
 fn evaluate_prints_the_plan_with_reasons() {

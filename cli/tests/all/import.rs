@@ -4,11 +4,9 @@
 //! node, a dead node, a tombstone, a frozen and pinned partition, an unplaced one, u64 values
 //! above 2^53); the round trips over generated clusters are in `restate-bridge/tests/`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{run, scratch, text};
+use crate::common::{run, scratch, text};
 
 const NODES_CONFIG: &str = r#"{
   "version": 23,

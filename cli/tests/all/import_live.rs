@@ -5,13 +5,11 @@
 //! unreachable address, a cluster that keeps changing, a command that hangs and a bad record
 //! each exit 2 with what to do, writing nothing and leaving no scratch directory behind.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{scratch, text, worker_policy};
+use crate::common::{scratch, text, worker_policy};
 
 /// The fixture whose dumps the fake restatectl prints.
 fn fixture() -> PathBuf {

@@ -2,9 +2,7 @@
 //! policy takes (`inspect`), what it refuses (exit 2, naming where the settings came from and
 //! what is wrong), and that accepted settings change the plan.
 
-mod common;
-
-use common::{example_arg, run, scratch, text};
+use crate::common::{example_arg, run, scratch, text};
 
 #[test]
 fn inspect_lists_the_settings_the_default_policy_takes() {

@@ -1,14 +1,12 @@
 //! What every test of the `worker-policy` binary needs: the binary itself, run as a user with no
-//! home and no `XDG_CACHE_HOME` (no compilation cache: every run compiles its policy as the
-//! tests expect, and nothing is written to a real `~/.cache`; the cache's own test passes
-//! `--cache-dir`), the examples, and a fresh folder per test.
-#![allow(
-    dead_code,
-    reason = "each test binary uses its own part of these helpers"
-)]
+//! home and with `XDG_CACHE_HOME` set to one folder of this test run (so the default policy is
+//! compiled once and loaded from the cache after that, and nothing is ever written to a real
+//! `~/.cache`; the tests of compiling itself pass `--no-cache` or their own `--cache-dir`), the
+//! examples, and a fresh folder per test.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// The path of a file in `examples/`.
 pub fn example(name: &str) -> PathBuf {
@@ -22,11 +20,27 @@ pub fn example_arg(name: &str) -> String {
     example(name).display().to_string()
 }
 
-/// The binary, with no home and no `XDG_CACHE_HOME`.
+/// The binary, with no home and this test run's cache folder as `XDG_CACHE_HOME`.
 pub fn worker_policy() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_worker-policy"));
-    command.env_remove("XDG_CACHE_HOME").env_remove("HOME");
     command
+        .env("XDG_CACHE_HOME", run_cache_home())
+        .env_remove("HOME");
+    command
+}
+
+/// The `XDG_CACHE_HOME` of this test run: under the target directory's `tmp`, emptied when the
+/// run first asks for it, so every run starts cold and the runs after its first compile share
+/// what it compiled (the cache writes each entry whole, then renames it into place, so tests
+/// running at once may store the same entry).
+pub fn run_cache_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("worker-policy-cli-cache-home");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the test run's cache folder can be made");
+        dir
+    })
 }
 
 /// Runs the binary with `args` and waits for it.

@@ -1,9 +1,7 @@
 //! `decommission` and `rollout` as an operator runs them on the files in `examples/`: their
 //! output, and exit codes 0 (done), 1 (refused) and 2 (bad input).
 
-mod common;
-
-use common::{example_arg as example, run, scratch, text};
+use crate::common::{example_arg as example, run, scratch, text};
 
 #[test]
 fn decommission_drains_in_waves_and_writes_the_final_snapshot() {

@@ -5,13 +5,11 @@
 //! when it is missing and `apt-get` can), or the browser the `CHROMIUM` variable names; without
 //! one these tests fail and say how to install it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{example_arg, run, scratch, text};
+use crate::common::{example_arg, run, scratch, text};
 
 /// The browser: `$CHROMIUM`, else `chromium` on `PATH`. When it is missing and Debian's
 /// `apt-get` is there, it is installed first, once (the README's test command needs no setup

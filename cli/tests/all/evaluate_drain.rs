@@ -2,9 +2,7 @@
 //! verdicts, plan, headroom and script; and the same headroom lines on `transition` and
 //! `decommission`.
 
-mod common;
-
-use common::{example_arg as example, run, text};
+use crate::common::{example_arg as example, run, text};
 
 const ZONE_B: &str = "headroom  zone eu-west.b keeps 1 eligible worker(s) (N6) holding 18 replica(s) of 18 placed partition(s): one more node lost there leaves 2 zone(s) available, the replication property requires 3\n";
 const N6_OVERLOADED: &str = "headroom  N6 holds 18 replica(s), 2.33 times the mean of 7.71 per eligible worker (more than 2)\n";

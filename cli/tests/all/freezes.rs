@@ -2,9 +2,7 @@
 //! draining node is left where it is and the node is reported blocked, by `evaluate` and
 //! `simulate`, in the table and in JSON; the new fields round-trip through `--write`.
 
-mod common;
-
-use common::{example, run, scratch, text};
+use crate::common::{example, run, scratch, text};
 
 /// `three-zones-draining.json` with the first partition N5 (the draining node) holds frozen,
 /// written to a scratch folder; returns the file and that partition's id.

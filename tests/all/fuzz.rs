@@ -3,7 +3,7 @@
 //! the embedded policy and the host's checks). Reproducible: case `i` always uses seed `i`.
 //!
 //! CI runs a few thousand cases; `WORKER_POLICY_FUZZ_CASES=1000000 cargo test --release -p
-//! worker-policy-tests --test fuzz` runs longer.
+//! worker-policy-tests --test all fuzz::` runs longer.
 
 use std::path::Path;
 

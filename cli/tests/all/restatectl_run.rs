@@ -5,12 +5,10 @@
 //! change; a wait that times out says how to resume, and the resume works; a rollout stops at
 //! each restart point and needs a line on stdin to go on.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{example_arg, run, scratch, text};
+use crate::common::{example_arg, run, scratch, text};
 
 /// The stand-in: `FAKE_STATE` is its folder; `FAKE_SQL_FAILS` makes `sql` fail as it does
 /// against a node without the admin role; `FAKE_REPLAY` is the replay status it reports;

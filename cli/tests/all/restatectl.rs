@@ -4,11 +4,9 @@
 //! cannot reach the plan's leaders exits 3 (`restatectl_run.rs` runs the scripts against a
 //! stand-in for restatectl).
 
-mod common;
-
 use std::process::Command;
 
-use common::{example, example_arg, run, text};
+use crate::common::{example, example_arg, run, text};
 use serde_json::Value;
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy_model::{Snapshot, StepOp, WorkerState};
@@ -84,7 +82,7 @@ fn a_script_is_the_same_bytes_on_every_run_and_bash_accepts_its_syntax() {
     for verb in ["evaluate", "simulate"] {
         let first = planned(verb, EXAMPLES[0], "restatectl", &[]);
         assert_eq!(first, planned(verb, EXAMPLES[0], "restatectl", &[]));
-        let dir = common::scratch(&format!("restatectl-{verb}"));
+        let dir = crate::common::scratch(&format!("restatectl-{verb}"));
         let path = dir.join("plan.sh");
         std::fs::write(&path, &first).unwrap();
         let syntax = Command::new("bash").arg("-n").arg(&path).output().unwrap();
@@ -112,7 +110,7 @@ fn emit_and_format_are_one_option_and_the_other_formats_are_unchanged() {
 
 #[test]
 fn simulate_with_write_writes_the_final_snapshot_and_prints_the_script() {
-    let dir = common::scratch("restatectl-output");
+    let dir = crate::common::scratch("restatectl-output");
     let output = dir.join("after.json").display().to_string();
     let script = planned("simulate", EXAMPLES[0], "restatectl", &["--write", &output]);
     let after = SnapshotFile::read(std::path::Path::new(&output))
@@ -145,14 +143,14 @@ fn edited_example(test: &str, name: &str, edit: impl FnOnce(&mut Value)) -> Stri
     let mut json: Value =
         serde_json::from_str(&std::fs::read_to_string(example(name)).unwrap()).unwrap();
     edit(&mut json);
-    let path = common::scratch(test).join(name);
+    let path = crate::common::scratch(test).join(name);
     std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
     path.display().to_string()
 }
 
 #[test]
 fn a_decommission_script_replays_to_the_final_snapshot_with_the_nodes_disabled() {
-    let dir = common::scratch("restatectl-decommission");
+    let dir = crate::common::scratch("restatectl-decommission");
     let output = dir.join("final.json").display().to_string();
     let path = example_arg(EXAMPLES[0]);
     let args = [

@@ -1,11 +1,9 @@
 //! `worker-policy diff` as an operator runs it: a policy against itself, against the
 //! Restate-compatible policy, in JSON, and on a snapshot that is not there.
 
-mod common;
-
 use std::process::Output;
 
-use common::{example, example_arg as path, text, worker_policy};
+use crate::common::{example, example_arg as path, text, worker_policy};
 
 /// `worker-policy diff` with `args`.
 fn diff(args: &[&str]) -> Output {
