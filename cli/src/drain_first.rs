@@ -20,8 +20,8 @@ use crate::view::policy::PolicyView;
 #[derive(Debug, Args)]
 pub struct DrainOptions {
     /// Ask the policy to drain these nodes first (`N4` or `N4,N5`, in order), each checked by
-    /// the host as `transition --to draining` is; when all are allowed, print the verdicts and
-    /// the plan for the snapshot with them draining (the script too, with `--emit restatectl`).
+    /// the host as `transition --to draining` is; when all are allowed, the verdicts come first
+    /// and the plan is made for the cluster with them draining.
     #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = values::node_id)]
     pub drain: Vec<NodeId>,
 }
