@@ -1,7 +1,6 @@
 //! What the policy logged, on stderr when `-v` asks for it, with what the sandbox's bounds made
 //! the log lose.
 
-use worker_policy::bindings::logging::Level;
 use worker_policy::policy::CallLog;
 use worker_policy::sandbox::{LogLosses, MAX_LOG_RECORDS, MAX_OUTPUT_BYTES, MAX_POLICY_TEXT};
 use worker_policy::LoadedPolicy;
@@ -21,13 +20,10 @@ pub fn print_logs(policy: &LoadedPolicy, verbose: bool) {
             continue;
         }
         for record in records {
-            let level = match record.level {
-                Level::Debug => "debug",
-                Level::Info => "info",
-                Level::Warn => "warn",
-                Level::Error => "error",
-            };
-            write_stderr_line(&format!("policy {hook} [{level}]: {}", record.message));
+            write_stderr_line(&format!(
+                "policy {hook} [{}]: {}",
+                record.level, record.message
+            ));
         }
         if let Some(summary) = losses_summary(&losses) {
             write_stderr_line(&format!("policy {hook}: {summary}"));

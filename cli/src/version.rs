@@ -2,7 +2,7 @@
 //! the policies it carries: each one's name and version (from its crate, the logic it is
 //! built from) and the SHA-256 of its component (what `--policy-sha256` pins).
 
-use worker_policy::bindings::{ContractVersion, CONTRACT_PACKAGE};
+use worker_policy::contract::{ContractVersion, CONTRACT_PACKAGE};
 use worker_policy::embedded::{DEFAULT_POLICY, RESTATE_POLICY};
 use worker_policy::policy::sha256_hex;
 use worker_policy_model::PolicyInfo;

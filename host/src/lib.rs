@@ -6,6 +6,7 @@
 //! - [`engine`] is the wasmtime engine policies run in, shareable between them;
 //! - [`compile`] compiles untrusted bytes under static limits, in process or in a worker process;
 //! - [`sandbox`] is the limits every policy call runs under, and its per-call store;
+//! - [`contract`] names the contract and the versions of it this host loads;
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
 //! - [`hooks`] is the contract's hooks as a trait, for a loaded component or native logic;
 //! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
@@ -53,10 +54,11 @@
 //! ```
 
 pub mod atomic_file;
-pub mod bindings;
+mod bindings;
 pub mod compare;
 pub mod compile;
 pub mod conformance;
+pub mod contract;
 pub mod decommission;
 pub mod eligibility;
 #[cfg(feature = "embedded")]
@@ -81,7 +83,7 @@ pub use error::{Error, ErrorClass};
 pub use evaluate::{evaluate, simulate, simulate_each, Evaluation, Simulation};
 pub use hooks::{NativePolicy, PolicyHooks};
 pub use policy::{LoadedPolicy, PolicyMetadata};
-pub use sandbox::Limits;
+pub use sandbox::{Limits, LogLevel};
 pub use settings::PolicySettings;
 /// The cluster model the host speaks (snapshots, plans, invariants), re-exported for embedders.
 pub use worker_policy_model as model;

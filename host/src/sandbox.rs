@@ -29,7 +29,6 @@ use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 use worker_policy_model::generate::SplitMix64;
 
-use crate::bindings::logging;
 use crate::engine::EPOCH_TICK;
 /// The longest string a policy may hand the host, in bytes: a reason, an `info` field, the
 /// message of an error; an answer with a longer one is refused, and a longer log message is cut
@@ -76,11 +75,42 @@ impl Default for Limits {
     }
 }
 
+/// How much a message a policy logged matters: the contract's `logging.level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Detail for whoever debugs the policy.
+    Debug,
+    /// What the policy did and why.
+    Info,
+    /// Something the operator may want to look at.
+    Warn,
+    /// Something went wrong (a panic's message is logged at this level).
+    Error,
+}
+
+impl LogLevel {
+    /// The level as the contract names it, `debug`, `info`, `warn` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One message a policy logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
     /// How much it matters.
-    pub level: logging::Level,
+    pub level: LogLevel,
     /// What it says.
     pub message: String,
 }
@@ -155,10 +185,9 @@ impl HostState {
 
     /// Moves what a WASI policy wrote to stdout (info) and stderr (warn) into the log.
     pub(crate) fn collect_output(&mut self) {
-        use logging::Host;
         for (pipe, level) in [
-            (self.stdout.clone(), logging::Level::Info),
-            (self.stderr.clone(), logging::Level::Warn),
+            (self.stdout.clone(), LogLevel::Info),
+            (self.stderr.clone(), LogLevel::Warn),
         ] {
             let bytes = pipe.contents();
             if bytes.len() >= MAX_OUTPUT_BYTES {
@@ -269,8 +298,10 @@ impl ResourceLimiter for HostState {
     }
 }
 
-impl logging::Host for HostState {
-    fn log(&mut self, level: logging::Level, mut message: String) {
+impl HostState {
+    /// Keeps a message the policy logged, within [`MAX_LOG_RECORDS`] per call and
+    /// [`MAX_POLICY_TEXT`] bytes per message, counting what does not fit.
+    pub(crate) fn log(&mut self, level: LogLevel, mut message: String) {
         if self.logs.len() >= MAX_LOG_RECORDS {
             self.losses.dropped_records += 1;
             return;

@@ -7,10 +7,10 @@
 
 use std::path::PathBuf;
 
-use worker_policy::bindings::ContractVersion;
 use worker_policy::conformance::{
     self, Counterexample, Options, Property, ReferenceRules, Replay, Report,
 };
+use worker_policy::contract::ContractVersion;
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
 use worker_policy::snapshot_file::SnapshotFile;

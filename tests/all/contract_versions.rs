@@ -3,7 +3,7 @@
 //! (the default policy) as it is; settings only for the policy whose contract has them; and
 //! freezes enforced on every policy's answers, also when the policy cannot see them.
 
-use worker_policy::bindings::ContractVersion;
+use worker_policy::contract::ContractVersion;
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::error::{Error, PolicyFault, SettingsError};
 use worker_policy::model::invariants::Invariant;

@@ -19,7 +19,7 @@ use generated::worker_policy::policy::logging;
 pub use generated::worker_policy::policy::types as wit;
 pub use generated::{WorkerPolicy, WorkerPolicyPre};
 
-use crate::sandbox::HostState;
+use crate::sandbox::{HostState, LogLevel};
 
 super::shared_conversions!(wit);
 
@@ -77,12 +77,12 @@ impl wit::Host for HostState {}
 impl logging::Host for HostState {
     fn log(&mut self, level: logging::Level, message: String) {
         let level = match level {
-            logging::Level::Debug => super::logging::Level::Debug,
-            logging::Level::Info => super::logging::Level::Info,
-            logging::Level::Warn => super::logging::Level::Warn,
-            logging::Level::Error => super::logging::Level::Error,
+            logging::Level::Debug => LogLevel::Debug,
+            logging::Level::Info => LogLevel::Info,
+            logging::Level::Warn => LogLevel::Warn,
+            logging::Level::Error => LogLevel::Error,
         };
-        super::logging::Host::log(self, level, message);
+        HostState::log(self, level, message);
     }
 }
 

@@ -15,11 +15,11 @@ mod generated {
     });
 }
 
-pub use generated::worker_policy::policy::logging;
+use generated::worker_policy::policy::logging;
 pub use generated::worker_policy::policy::types as wit;
 pub use generated::{WorkerPolicy, WorkerPolicyPre};
 
-use crate::sandbox::HostState;
+use crate::sandbox::{HostState, LogLevel};
 
 super::shared_conversions!(wit);
 
@@ -127,6 +127,19 @@ pub fn error_from_wit(e: wit::PolicyError) -> model::PolicyError {
 
 /// The contract's types interface has no functions to provide.
 impl wit::Host for HostState {}
+
+/// A policy's log goes to the call's bounded log.
+impl logging::Host for HostState {
+    fn log(&mut self, level: logging::Level, message: String) {
+        let level = match level {
+            logging::Level::Debug => LogLevel::Debug,
+            logging::Level::Info => LogLevel::Info,
+            logging::Level::Warn => LogLevel::Warn,
+            logging::Level::Error => LogLevel::Error,
+        };
+        HostState::log(self, level, message);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use worker_policy_model::{NodeId, Snapshot, WorkerState};
 
 use crate::atomic_file::write_atomically;
-use crate::bindings::ContractVersion;
+use crate::contract::ContractVersion;
 use crate::error::Error;
 use crate::hooks::PolicyHooks;
 use crate::sandbox::Limits;

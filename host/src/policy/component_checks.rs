@@ -2,7 +2,7 @@
 //! core module, not another file), exporting the contract at a version this host loads, and
 //! importing nothing but the contract at that version and virtual WASI 0.2.
 
-use crate::bindings::{ContractVersion, CONTRACT_PACKAGE};
+use crate::contract::{ContractVersion, CONTRACT_PACKAGE};
 use crate::error::PolicyFault;
 
 /// The WASI 0.2 packages a policy may import; the host gives them a virtual implementation with

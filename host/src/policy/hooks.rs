@@ -9,9 +9,11 @@ use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdi
 
 use super::fault::{classify, CallEvidence};
 use super::{CallLog, Linked, LoadedPolicy};
-use crate::bindings::{logging, v0_1, v0_2};
+use crate::bindings::{v0_1, v0_2};
 use crate::error::{Error, Hook, PolicyFault};
-use crate::sandbox::{self, crossing_limit, HostState, MAX_POLICY_TEXT, MIN_CROSSING_BYTES};
+use crate::sandbox::{
+    self, crossing_limit, HostState, LogLevel, MAX_POLICY_TEXT, MIN_CROSSING_BYTES,
+};
 use crate::settings::MAX_SETTINGS_BYTES;
 
 /// A hook's answer: the value, or the policy's typed error in the model's form.
@@ -257,7 +259,7 @@ impl LoadedPolicy {
                 .logs
                 .iter()
                 .rev()
-                .find(|r| r.level == logging::Level::Error)
+                .find(|r| r.level == LogLevel::Error)
                 .map(|r| r.message.clone()),
         };
         if !state.logs.is_empty() || !state.losses.is_empty() {

@@ -5,7 +5,8 @@
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::Linked;
-use crate::bindings::{v0_1, v0_2, ContractVersion};
+use crate::bindings::{v0_1, v0_2};
+use crate::contract::ContractVersion;
 use crate::engine::PolicyEngine;
 use crate::error::PolicyFault;
 

@@ -18,8 +18,9 @@ pub mod pin;
 
 use std::sync::Mutex;
 
-use crate::bindings::{v0_1, v0_2, ContractVersion};
+use crate::bindings::{v0_1, v0_2};
 use crate::compile::{CacheOutcome, CompileFigures};
+use crate::contract::ContractVersion;
 use crate::engine::PolicyEngine;
 use crate::error::{Error, Hook, SettingsError};
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
