@@ -24,9 +24,8 @@ use serde::Serialize;
 use worker_policy::embedded::{
     DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
 };
-use worker_policy::error::PolicyFault;
 use worker_policy::snapshot_file::{snapshot_to_json, SnapshotFile};
-use worker_policy::{Error, Limits, LoadedPolicy, NativePolicy, PolicyHooks};
+use worker_policy::{Error, Hook, Limits, LoadedPolicy, NativePolicy, PolicyHooks};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{NodeId, Replication, Snapshot, Step, WorkerState};
@@ -183,10 +182,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let empty = generate(&ClusterShape::new(zones, args.partitions, replication));
 
     // A placed, settled cluster to rebalance: the policy's own placement.
-    let placed = checked(&empty, &native.place(&empty)?, "place")?;
+    let placed = checked(&empty, &native.place(&empty)?, Hook::Place)?;
     let mut draining = placed.clone();
     let victim = SplitMix64::new(7).below(draining.nodes.len());
     draining.nodes[victim].worker_state = WorkerState::Draining;
+    // The node `validate-transition` is asked to drain.
     let active = placed.nodes[(victim + 1) % placed.nodes.len()].id;
 
     let scratch = Scratch::new()?;
@@ -198,7 +198,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
         (
             "validate-transition (drain one)",
             &placed,
-            Hook::Validate(active),
+            Hook::ValidateTransition,
         ),
     ];
     // Start-up, each hook, end to end, and the imports.
@@ -208,8 +208,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     for (name, snapshot, hook) in cases {
         progress.advance();
         progress.say(name);
+        let measured = Measured {
+            hook,
+            drain: active,
+        };
         rows.extend(hook_rows(
-            args.runs, name, snapshot, hook, &native, &policy,
+            args.runs, name, snapshot, measured, &native, &policy,
         )?);
     }
     progress.advance();
@@ -237,20 +241,20 @@ fn hook_rows(
     runs: u32,
     name: &str,
     snapshot: &Snapshot,
-    hook: Hook,
+    measured: Measured,
     native: &NativePolicy,
     policy: &LoadedPolicy,
 ) -> anyhow::Result<Vec<Row>> {
-    let native_time = median(runs, || hook.run(native, snapshot).map(drop))?;
-    let wasm_time = median(runs, || hook.run(policy, snapshot).map(drop))?;
+    let native_time = median(runs, || measured.run(native, snapshot).map(drop))?;
+    let wasm_time = median(runs, || measured.run(policy, snapshot).map(drop))?;
     let mut rows = vec![Row::new(name, wasm_time, "native", native_time)];
-    if let Some(steps) = hook.run(native, snapshot)? {
+    if let Some(steps) = measured.run(native, snapshot)? {
         let check = median_of(runs, |timer| {
             let mut checker = PlanChecker::new(snapshot.clone());
             timer.start();
             let checked = checker.steps(&steps);
             timer.stop();
-            checked.map_err(|violation| violation_fault(hook.name(), violation))
+            checked.map_err(|violation| Error::violation(measured.hook, violation))
         })?;
         rows.push(Row::new(
             format!("host check: {name}"),
@@ -372,50 +376,36 @@ impl Drop for Scratch {
     }
 }
 
-/// The hook measured.
+/// A decision hook measured, with the node `validate-transition` is asked to drain.
 #[derive(Clone, Copy)]
-enum Hook {
-    Place,
-    Rebalance,
-    Reconcile,
-    /// Draining the node.
-    Validate(NodeId),
+struct Measured {
+    /// The hook.
+    hook: Hook,
+    /// The node a `validate-transition` call asks to drain (the other hooks take no node).
+    drain: NodeId,
 }
 
-impl Hook {
-    fn name(self) -> &'static str {
-        match self {
-            Hook::Place => "place",
-            Hook::Rebalance => "rebalance",
-            Hook::Reconcile => "reconcile",
-            Hook::Validate(_) => "validate-transition",
-        }
-    }
-
+impl Measured {
     /// The hook's answer from `policy`, native or a component: the steps of a planning hook,
     /// nothing for the others. A native refusal is the policy's, as from the component.
     fn run(self, policy: &dyn PolicyHooks, s: &Snapshot) -> Result<Option<Vec<Step>>, Error> {
-        match self {
+        match self.hook {
             Hook::Place => policy.place(s).map(Some),
             Hook::Rebalance => policy.rebalance(s, None).map(Some),
             Hook::Reconcile => policy.reconcile(s).map(|_| None),
-            Hook::Validate(node) => policy
-                .validate_transition(s, node, WorkerState::Draining)
+            Hook::ValidateTransition => policy
+                .validate_transition(s, self.drain, WorkerState::Draining)
                 .map(|_| None),
+            Hook::Info | Hook::ValidateSettings => {
+                unreachable!("bench measures only the four decision hooks")
+            }
         }
     }
 }
 
 /// `snapshot` with `steps` (an answer to `hook`) applied through the host's invariant checker.
-fn checked(snapshot: &Snapshot, steps: &[Step], hook: &'static str) -> Result<Snapshot, Error> {
-    PlanChecker::apply_steps(snapshot.clone(), steps).map_err(|v| violation_fault(hook, v))
-}
-
-fn violation_fault(
-    hook: &'static str,
-    violation: worker_policy_model::invariants::Violation,
-) -> Error {
-    Error::Fault(PolicyFault::Violation { hook, violation })
+fn checked(snapshot: &Snapshot, steps: &[Step], hook: Hook) -> Result<Snapshot, Error> {
+    PlanChecker::apply_steps(snapshot.clone(), steps).map_err(|v| Error::violation(hook, v))
 }
 
 /// Starts and stops the clock around the part of a run that is measured.
@@ -526,7 +516,11 @@ mod tests {
         let replication = Replication::parse("{zone: 3, node: 3}").unwrap();
         let two_zones = generate(&ClusterShape::new(vec![2, 2], 4, replication));
         let native = BenchPolicy::Default.native();
-        let error = Hook::Place.run(&native, &two_zones).unwrap_err();
+        let place = Measured {
+            hook: Hook::Place,
+            drain: 0,
+        };
+        let error = place.run(&native, &two_zones).unwrap_err();
         assert_eq!(error.class(), ErrorClass::Refused, "{error}");
     }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 use worker_policy_model::invariants::Violation;
 use worker_policy_model::PolicyError;
 
+use crate::hooks::Hook;
+
 /// The class of an error, and the exit code the CLI gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
@@ -111,6 +113,14 @@ impl Error {
             }
         }
     }
+
+    /// The policy's fault that its answer to `hook` breaks the invariant `violation`.
+    pub fn violation(hook: Hook, violation: Violation) -> Error {
+        Error::Fault(PolicyFault::Violation {
+            hook: hook.name(),
+            violation,
+        })
+    }
 }
 
 /// A snapshot problem: which file, which field, what is wrong and how to fix it.
@@ -184,9 +194,6 @@ pub enum SettingsError {
     },
 }
 
-/// The hook a policy was running when it failed.
-pub type Hook = &'static str;
-
 /// A policy that misbehaved, or a component that is not a policy for this host.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyFault {
@@ -237,8 +244,8 @@ pub enum PolicyFault {
     /// The policy trapped (a panic shows as `unreachable`).
     #[error("the policy trapped in `{hook}`: {message}")]
     Trap {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The trap and, where the policy logged one, its panic message.
         message: String,
     },
@@ -246,8 +253,8 @@ pub enum PolicyFault {
     /// bounds, a bad pointer from its allocator) or went past a host limit on the data copied.
     #[error("the policy trapped in `{hook}`{}", .panic.as_ref().map_or(String::new(), |p| format!(" (the policy logged: {p})")))]
     CallFailed {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// What wasmtime reported.
         #[source]
         source: wasmtime::Error,
@@ -258,8 +265,8 @@ pub enum PolicyFault {
     /// an answer to the snapshot may take; wasmtime stopped the copy before making it.
     #[error("the policy handed the host more than {limit} bytes in one crossing of `{hook}` (its answer or a log message): the most an answer to this snapshot may take, {} bytes per step it may need, at least {} and at most the policy's memory cap of {max_memory} bytes (--max-memory)", crate::sandbox::CROSSING_BYTES_PER_STEP, crate::sandbox::MIN_CROSSING_BYTES)]
     OversizedCrossing {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The crossing limit of the call, in bytes.
         limit: usize,
         /// The policy's memory cap, in bytes.
@@ -268,24 +275,24 @@ pub enum PolicyFault {
     /// The policy ran past its deadline.
     #[error("the policy ran past its deadline of {} ms in `{hook}` and was stopped", .limit.as_millis())]
     Timeout {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The deadline.
         limit: Duration,
     },
     /// The policy used up its fuel.
     #[error("the policy used all of its {fuel} fuel in `{hook}` and was stopped")]
     OutOfFuel {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The fuel it had.
         fuel: u64,
     },
     /// The policy tried to grow its memories and tables, all together, past the cap.
     #[error("the policy tried to grow its memory and tables to {requested} bytes in all in `{hook}`, over the cap of {limit} bytes, and was stopped")]
     OutOfMemory {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The total size it asked for, over every memory and table of the call.
         requested: usize,
         /// The cap.
@@ -294,8 +301,8 @@ pub enum PolicyFault {
     /// The policy answered with far more items than the snapshot could need.
     #[error("the policy answered `{hook}` with {items} items, more than the {limit} any plan for this snapshot needs")]
     OversizedAnswer {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// Items returned.
         items: usize,
         /// The most that make sense.
@@ -304,8 +311,8 @@ pub enum PolicyFault {
     /// The policy answered with a string longer than any string a policy may hand the host.
     #[error("the policy answered `{hook}` with `{field}` of {size} bytes, over the cap of {limit} bytes")]
     OversizedText {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// Where the string is in the answer, such as `steps[3].reason`.
         field: String,
         /// Its length in bytes.
@@ -316,8 +323,8 @@ pub enum PolicyFault {
     /// A step of a plan names a reason its reason table does not have.
     #[error("the policy answered `{hook}` with steps[{step}] naming reason {reason}, past the end of the plan's reason table ({reasons} in all, numbered from 0)")]
     UnknownReason {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The step's index in the plan.
         step: usize,
         /// The reason index it gives.
@@ -341,8 +348,8 @@ pub enum PolicyFault {
     /// replication property: a false refusal, the policy's fault.
     #[error("the policy answered `{hook}` with insufficient nodes ({claimed}), but the eligible workers can satisfy the replication property {replication}: they span {available} {}(s) where {} are required; the policy is wrong, not the cluster", .claimed.scope, .claimed.required)]
     FalseInsufficient {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// What the policy claimed.
         claimed: worker_policy_model::replication::Shortfall,
         /// The snapshot's replication property.
@@ -362,8 +369,8 @@ pub enum PolicyFault {
     /// The policy's answer breaks a safety invariant.
     #[error("the policy's answer to `{hook}` was refused: {violation}")]
     Violation {
-        /// The hook.
-        hook: Hook,
+        /// The hook, by its name in the contract ([`Hook::name`]).
+        hook: &'static str,
         /// The invariant broken.
         violation: Violation,
     },

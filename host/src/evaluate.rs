@@ -11,8 +11,8 @@ use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::settled::{count_by_kind, Unsettled};
 use worker_policy_model::{Plan, PolicyError, Snapshot};
 
-use crate::error::{Error, Hook, PolicyFault};
-use crate::hooks::PolicyHooks;
+use crate::error::{Error, PolicyFault};
+use crate::hooks::{Hook, PolicyHooks};
 
 /// The plan a policy decided for a snapshot, and the snapshot with the plan applied.
 #[derive(Debug, Clone)]
@@ -32,33 +32,40 @@ pub fn evaluate(
     max_moves: Option<u32>,
 ) -> Result<Evaluation, Error> {
     let mut checker = PlanChecker::new(snapshot.clone());
-    let broken = |hook, violation| Error::Fault(PolicyFault::Violation { hook, violation });
 
     let transitions = policy
         .reconcile(checker.snapshot())
-        .map_err(|e| claim_checked("reconcile", checker.snapshot(), e))?;
+        .map_err(|e| claim_checked(Hook::Reconcile, checker.snapshot(), e))?;
     for t in &transitions {
-        checker.transition(t).map_err(|v| broken("reconcile", v))?;
+        checker
+            .transition(t)
+            .map_err(|v| Error::violation(Hook::Reconcile, v))?;
     }
     checker.begin_answer();
     let mut steps = policy
         .place(checker.snapshot())
-        .map_err(|e| claim_checked("place", checker.snapshot(), e))?;
-    checker.steps(&steps).map_err(|v| broken("place", v))?;
-    checker.end_answer().map_err(|v| broken("place", v))?;
+        .map_err(|e| claim_checked(Hook::Place, checker.snapshot(), e))?;
+    checker
+        .steps(&steps)
+        .map_err(|v| Error::violation(Hook::Place, v))?;
+    checker
+        .end_answer()
+        .map_err(|v| Error::violation(Hook::Place, v))?;
     let rebalanced = policy
         .rebalance(checker.snapshot(), max_moves)
-        .map_err(|e| claim_checked("rebalance", checker.snapshot(), e))?;
+        .map_err(|e| claim_checked(Hook::Rebalance, checker.snapshot(), e))?;
     if let Some(max) = max_moves {
         checker
             .check_budget(&rebalanced, max)
-            .map_err(|v| broken("rebalance", v))?;
+            .map_err(|v| Error::violation(Hook::Rebalance, v))?;
     }
     checker.begin_answer();
     checker
         .steps(&rebalanced)
-        .map_err(|v| broken("rebalance", v))?;
-    checker.end_answer().map_err(|v| broken("rebalance", v))?;
+        .map_err(|v| Error::violation(Hook::Rebalance, v))?;
+    checker
+        .end_answer()
+        .map_err(|v| Error::violation(Hook::Rebalance, v))?;
     steps.extend(rebalanced);
     Ok(Evaluation {
         plan: Plan { transitions, steps },
@@ -82,7 +89,7 @@ fn claim_checked(hook: Hook, given: &Snapshot, error: Error) -> Error {
                 .collect::<HashSet<_>>()
                 .len() as u32;
             PolicyFault::FalseInsufficient {
-                hook,
+                hook: hook.name(),
                 claimed,
                 replication: given.replication.to_string(),
                 available,

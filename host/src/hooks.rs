@@ -1,12 +1,43 @@
-//! The contract's hooks as one trait, so evaluation, simulation and the conformance suite run
-//! any implementation of them: a [`LoadedPolicy`] in its sandbox, or a policy's logic compiled
-//! natively ([`NativePolicy`]), which is how the suite runs in-process on a policy's own code
+//! The contract's hooks: each named by [`Hook`], and all of them as one trait, so evaluation,
+//! simulation and the conformance suite run any implementation of them: a [`LoadedPolicy`] in
+//! its sandbox, or a policy's logic compiled natively ([`NativePolicy`]), which is how the suite runs in-process on a policy's own code
 //! (in its tests, and under mutation testing, where a mutant is checked in seconds).
 
 use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
 
 use crate::error::Error;
 use crate::policy::LoadedPolicy;
+
+/// A hook of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hook {
+    /// `info`: the policy's name and version.
+    Info,
+    /// `validate-settings`: whether the policy takes the operator's settings.
+    ValidateSettings,
+    /// `validate-transition`: the verdict on an operator's request.
+    ValidateTransition,
+    /// `reconcile`: the transitions the policy makes by itself.
+    Reconcile,
+    /// `place`: steps placing the unplaced partitions.
+    Place,
+    /// `rebalance`: steps rebalancing the placed partitions.
+    Rebalance,
+}
+
+impl Hook {
+    /// The hook's name in the contract (`wit/`), as errors and logs name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Info => "info",
+            Hook::ValidateSettings => "validate-settings",
+            Hook::ValidateTransition => "validate-transition",
+            Hook::Reconcile => "reconcile",
+            Hook::Place => "place",
+            Hook::Rebalance => "rebalance",
+        }
+    }
+}
 
 /// A policy as the host calls it: the four decision hooks of the contract.
 pub trait PolicyHooks {

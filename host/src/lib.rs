@@ -81,7 +81,7 @@ pub mod verdict_check;
 pub use engine::PolicyEngine;
 pub use error::{Error, ErrorClass};
 pub use evaluate::{evaluate, simulate, simulate_each, Evaluation, Simulation};
-pub use hooks::{NativePolicy, PolicyHooks};
+pub use hooks::{Hook, NativePolicy, PolicyHooks};
 pub use policy::{LoadedPolicy, PolicyMetadata};
 pub use sandbox::{Limits, LogLevel};
 pub use settings::PolicySettings;

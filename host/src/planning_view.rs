@@ -11,7 +11,8 @@
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{NodeId, Plan, Snapshot, WorkerState};
 
-use crate::error::{Error, PolicyFault};
+use crate::error::Error;
+use crate::hooks::Hook;
 
 /// `snapshot` with each of `queued` that is not disabled moved to draining: the policy places
 /// nothing on them, and moves what they hold to the nodes that stay.
@@ -33,7 +34,6 @@ pub fn bring_back(
     rounds: &[Plan],
     queued: &[NodeId],
 ) -> Result<(Vec<Plan>, Snapshot), Error> {
-    let broken = |hook, violation| Error::Fault(PolicyFault::Violation { hook, violation });
     let mut current = real.clone();
     let mut kept = Vec::with_capacity(rounds.len());
     for plan in rounds {
@@ -45,12 +45,14 @@ pub fn bring_back(
             .cloned()
             .collect();
         for t in &transitions {
-            checker.transition(t).map_err(|v| broken("reconcile", v))?;
+            checker
+                .transition(t)
+                .map_err(|v| Error::violation(Hook::Reconcile, v))?;
         }
         checker.begin_answer();
         checker
             .steps(&plan.steps)
-            .map_err(|v| broken("rebalance", v))?;
+            .map_err(|v| Error::violation(Hook::Rebalance, v))?;
         current = checker.into_snapshot();
         let plan = Plan {
             transitions,

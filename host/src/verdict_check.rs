@@ -12,7 +12,8 @@ use worker_policy_model::{NodeId, Snapshot, Verdict, WorkerState};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::Transition;
 
-use crate::error::{excerpt, Error, PolicyFault};
+use crate::error::{excerpt, Error};
+use crate::hooks::Hook;
 
 /// A verdict the policy gave as allowed and the host refuses: the request, the policy's
 /// reason, and the rule it breaks.
@@ -87,12 +88,7 @@ pub fn check_verdict(
 pub fn apply_request(checker: &mut PlanChecker, transition: &Transition) -> Result<(), Error> {
     checker
         .requested_transition(transition)
-        .map_err(|violation| {
-            Error::Fault(PolicyFault::Violation {
-                hook: "validate-transition",
-                violation,
-            })
-        })
+        .map_err(|violation| Error::violation(Hook::ValidateTransition, violation))
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 
 use wasmtime::Trap;
 
-use crate::error::{excerpt, BoundedCause, Hook, PolicyFault};
+use crate::error::{excerpt, BoundedCause, PolicyFault};
+use crate::hooks::Hook;
 use crate::sandbox::Limits;
 
 /// What the store saw besides the error itself.
@@ -29,6 +30,7 @@ pub(crate) fn classify(
     limits: &Limits,
     evidence: CallEvidence,
 ) -> PolicyFault {
+    let hook = hook.name();
     let panic = evidence.panic.as_deref().map(excerpt);
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PolicyFault::Timeout {

@@ -10,7 +10,8 @@ use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdi
 use super::fault::{classify, CallEvidence};
 use super::{CallLog, Linked, LoadedPolicy};
 use crate::bindings::{v0_1, v0_2};
-use crate::error::{Error, Hook, PolicyFault};
+use crate::error::{Error, PolicyFault};
+use crate::hooks::Hook;
 use crate::sandbox::{
     self, crossing_limit, HostState, LogLevel, MAX_POLICY_TEXT, MIN_CROSSING_BYTES,
 };
@@ -44,7 +45,7 @@ impl LoadedPolicy {
         let input = self.input(snapshot);
         let settings = &self.settings;
         let (allowed, reason) =
-            self.answer("validate-transition", MIN_CROSSING_BYTES, |store| {
+            self.answer(Hook::ValidateTransition, MIN_CROSSING_BYTES, |store| {
                 Ok(match &input {
                     Input::V0_2(pre, input) => pre
                         .instantiate(&mut *store)?
@@ -66,7 +67,11 @@ impl LoadedPolicy {
                         .map_err(v0_1::error_from_wit),
                 })
             })?;
-        check_text("validate-transition", || "verdict.reason".into(), &reason)?;
+        check_text(
+            Hook::ValidateTransition,
+            || "verdict.reason".into(),
+            &reason,
+        )?;
         Ok(Verdict { allowed, reason })
     }
 
@@ -75,7 +80,7 @@ impl LoadedPolicy {
         let input = self.input(snapshot);
         let settings = &self.settings;
         let crossing = crossing_limit(snapshot.nodes.len(), &self.limits);
-        let transitions = self.answer("reconcile", crossing, |store| {
+        let transitions = self.answer(Hook::Reconcile, crossing, |store| {
             Ok(match &input {
                 Input::V0_2(pre, input) => pre
                     .instantiate(&mut *store)?
@@ -95,10 +100,10 @@ impl LoadedPolicy {
                     .map_err(v0_1::error_from_wit),
             })
         })?;
-        check_size("reconcile", transitions.len(), snapshot.nodes.len())?;
+        check_size(Hook::Reconcile, transitions.len(), snapshot.nodes.len())?;
         for (i, transition) in transitions.iter().enumerate() {
             check_text(
-                "reconcile",
+                Hook::Reconcile,
                 || format!("transitions[{i}].reason"),
                 &transition.reason,
             )?;
@@ -108,7 +113,7 @@ impl LoadedPolicy {
 
     /// Steps placing the unplaced partitions.
     pub fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, Error> {
-        self.plan("place", snapshot, None)
+        self.plan(Hook::Place, snapshot, None)
     }
 
     /// Steps rebalancing the placed partitions, with at most `max_moves` added replicas.
@@ -117,7 +122,7 @@ impl LoadedPolicy {
         snapshot: &Snapshot,
         max_moves: Option<u32>,
     ) -> Result<Vec<Step>, Error> {
-        self.plan("rebalance", snapshot, Some(max_moves))
+        self.plan(Hook::Rebalance, snapshot, Some(max_moves))
     }
 
     /// Calls `place` (`rebalance: None`) or `rebalance` with its budget, and checks the plan's
@@ -161,7 +166,7 @@ impl LoadedPolicy {
 
     /// The policy's info, asked once at load.
     pub(super) fn info(&self) -> Result<Info, Error> {
-        let info = self.call("info", MIN_CROSSING_BYTES, |store| {
+        let info = self.call(Hook::Info, MIN_CROSSING_BYTES, |store| {
             Ok(match &self.linked {
                 Linked::V0_2(pre) => {
                     let info = pre
@@ -194,10 +199,10 @@ impl LoadedPolicy {
             ("info.version", &info.version),
             ("info.description", &info.description),
         ] {
-            check_text("info", || field.into(), text)?;
+            check_text(Hook::Info, || field.into(), text)?;
         }
         check_text_within(
-            "info",
+            Hook::Info,
             || "info.settings".into(),
             &info.settings,
             MAX_SETTINGS_BYTES,
@@ -212,13 +217,13 @@ impl LoadedPolicy {
         pre: &v0_2::WorkerPolicyPre<HostState>,
         settings: &str,
     ) -> Result<Result<(), String>, Error> {
-        let answer = self.call("validate-settings", crossing_for(settings), |store| {
+        let answer = self.call(Hook::ValidateSettings, crossing_for(settings), |store| {
             pre.instantiate(&mut *store)?
                 .worker_policy_policy_policy()
                 .call_validate_settings(store, settings)
         })?;
         if let Err(message) = &answer {
-            check_text("validate-settings", || "error".into(), message)?;
+            check_text(Hook::ValidateSettings, || "error".into(), message)?;
         }
         Ok(answer)
     }
@@ -267,7 +272,7 @@ impl LoadedPolicy {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(CallLog {
-                    hook,
+                    hook: hook.name(),
                     records: state.logs,
                     losses: state.losses,
                 });
@@ -327,7 +332,7 @@ impl RawPlan {
                 let reasons = plan.reasons.len();
                 v0_2::steps_from_wit(plan).map_err(|(step, reason)| {
                     PolicyFault::UnknownReason {
-                        hook,
+                        hook: hook.name(),
                         step,
                         reason,
                         reasons,
@@ -360,7 +365,11 @@ fn step_limit(snapshot: &Snapshot) -> usize {
 /// Refuses an answer with more items than the snapshot could need.
 fn check_size(hook: Hook, items: usize, limit: usize) -> Result<(), PolicyFault> {
     if items > limit {
-        return Err(PolicyFault::OversizedAnswer { hook, items, limit });
+        return Err(PolicyFault::OversizedAnswer {
+            hook: hook.name(),
+            items,
+            limit,
+        });
     }
     Ok(())
 }
@@ -379,7 +388,7 @@ fn check_text_within(
 ) -> Result<(), PolicyFault> {
     if text.len() > limit {
         return Err(PolicyFault::OversizedText {
-            hook,
+            hook: hook.name(),
             field: field(),
             size: text.len(),
             limit,

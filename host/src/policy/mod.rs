@@ -22,7 +22,7 @@ use crate::bindings::{v0_1, v0_2};
 use crate::compile::{CacheOutcome, CompileFigures};
 use crate::contract::ContractVersion;
 use crate::engine::PolicyEngine;
-use crate::error::{Error, Hook, SettingsError};
+use crate::error::{Error, SettingsError};
 use crate::sandbox::{HostState, Limits, LogLosses, LogRecord};
 use crate::settings::PolicySettings;
 pub use pin::{check_pin, sha256_hex};
@@ -66,8 +66,8 @@ enum Linked {
 /// What one hook call logged, and what its log lost to the sandbox's bounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLog {
-    /// The hook called.
-    pub hook: Hook,
+    /// The hook called, by its name in the contract ([`Hook::name`](crate::hooks::Hook::name)).
+    pub hook: &'static str,
     /// The records kept, in the order logged.
     pub records: Vec<LogRecord>,
     /// The records dropped and the bytes cut.
