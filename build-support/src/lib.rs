@@ -184,7 +184,7 @@ fn ensure_target(target: &str) -> Result<(), String> {
 /// one, for the whole workspace's policy and model folders.
 fn rerun_if_changed(dep_file: &Path, workspace: &Path) {
     let Ok(deps) = fs::read_to_string(dep_file) else {
-        for dir in ["policy", "model", "tests/policies"] {
+        for dir in ["policies", "model", "tests/policies"] {
             println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
         }
         return;

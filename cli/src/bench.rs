@@ -62,7 +62,7 @@ pub struct BenchArgs {
 /// An embedded policy, as a component and as the same logic compiled natively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchPolicy {
-    /// The default policy (`policy/`).
+    /// The default policy (`policies/default/`).
     Default,
     /// The Restate-compatible policy (`policies/restate/`).
     Restate,
