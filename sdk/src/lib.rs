@@ -13,7 +13,7 @@
 //! them from an empty struct (`{}`, with `deny_unknown_fields`), or uses
 //! [`export_policy_functions!`].
 //!
-//! ```ignore
+//! ```
 //! use serde::Deserialize;
 //! use worker_policy_sdk::model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
 //! use worker_policy_sdk::{export_policy, Info, Policy};
@@ -25,18 +25,54 @@
 //!     max_moves: Option<u32>,
 //! }
 //!
-//! impl Default for MyPolicy { /* what the policy does without settings */ }
+//! impl Default for MyPolicy {
+//!     fn default() -> Self {
+//!         // what the policy does without settings
+//! #       MyPolicy { max_moves: None }
+//!     }
+//! }
 //!
 //! impl Policy for MyPolicy {
-//!     fn info() -> Info { /* name, version, description, settings (a JSON Schema) */ }
-//!     fn check_settings(&self) -> Result<(), String> { /* beyond what serde checks */ }
-//!     fn validate_transition(&self, s: &Snapshot, node: NodeId, to: WorkerState) -> Result<Verdict, PolicyError> { /* ... */ }
-//!     fn reconcile(&self, s: &Snapshot) -> Result<Vec<Transition>, PolicyError> { /* ... */ }
-//!     fn place(&self, s: &Snapshot) -> Result<Vec<Step>, PolicyError> { /* ... */ }
-//!     fn rebalance(&self, s: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> { /* ... */ }
+//!     fn info() -> Info {
+//!         // name, version, description, settings (a JSON Schema)
+//! #       Info {
+//! #           name: "my-policy".into(),
+//! #           version: "0.1.0".into(),
+//! #           description: "An example.".into(),
+//! #           settings: String::new(),
+//! #       }
+//!     }
+//!     fn check_settings(&self) -> Result<(), String> {
+//!         // beyond what serde checks
+//! #       Ok(())
+//!     }
+//!     fn validate_transition(&self, s: &Snapshot, node: NodeId, to: WorkerState) -> Result<Verdict, PolicyError> {
+//!         // ...
+//! #       Ok(Verdict { allowed: true, reason: format!("N{node} may become {to:?}") })
+//!     }
+//!     fn reconcile(&self, s: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
+//!         // ...
+//! #       Ok(Vec::new())
+//!     }
+//!     fn place(&self, s: &Snapshot) -> Result<Vec<Step>, PolicyError> {
+//!         // ...
+//! #       Ok(Vec::new())
+//!     }
+//!     fn rebalance(&self, s: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, PolicyError> {
+//!         // ...
+//! #       Ok(Vec::new())
+//!     }
 //! }
 //!
 //! export_policy!(MyPolicy);
+//! #
+//! # // Natively the export expands to nothing, and the hooks are plain methods.
+//! # fn main() {
+//! #     let policy: MyPolicy = serde_json::from_str(r#"{"max_moves": 10}"#).unwrap();
+//! #     assert_eq!(policy.max_moves, Some(10));
+//! #     policy.check_settings().unwrap();
+//! #     assert_eq!(MyPolicy::info().name, "my-policy");
+//! # }
 //! ```
 //!
 //! A policy written as plain functions at its crate's root, without settings (the
