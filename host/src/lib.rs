@@ -9,7 +9,7 @@
 //! - [`contract`] names the contract and the versions of it this host loads;
 //! - [`policy`] loads a component, checks its contract version and imports, and calls its hooks;
 //! - [`hooks`] is the contract's hooks as a trait, for a loaded component or native logic;
-//! - [`evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
+//! - [`mod@evaluate`] runs reconcile, place and rebalance, validating each answer, and simulates;
 //! - [`verdict_check`] refuses an allowed verdict that breaks a rule no policy may break;
 //! - [`conformance`] certifies a policy against the safety properties and scores its quality;
 //! - [`compare`] sets two policies' decisions on the same snapshots side by side;

@@ -1,6 +1,6 @@
 //! A real Restate cluster on 127.0.0.1, for the live tests and benchmarks of worker-policy.
 //!
-//! - [`install`]: Restate's own binaries (`restate-server`, `restatectl`) from the npm registry,
+//! - [`mod@install`]: Restate's own binaries (`restate-server`, `restatectl`) from the npm registry,
 //!   the version pinned by `npm/package-lock.json`, installed once into a cache under `target/`;
 //! - [`Cluster`]: nodes with zones, each in a process group of its own, provisioned and waited
 //!   for with bounds; nodes stopped, killed, restarted and added by their PID;

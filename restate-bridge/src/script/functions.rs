@@ -13,9 +13,9 @@
 /// Which block of functions a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Block {
-    /// [`HELPERS`]: `sql_json`, `waited`, `wait_caught_up`, `wait_leader` and the admin check.
+    /// `HELPERS`: `sql_json`, `waited`, `wait_caught_up`, `wait_leader` and the admin check.
     Helpers,
-    /// [`RESTART`]: `generation_of` and `await_restart`, in rollout scripts only.
+    /// `RESTART`: `generation_of` and `await_restart`, in rollout scripts only.
     Restart,
 }
 
@@ -32,7 +32,7 @@ impl Block {
     pub const ALL: [Block; 2] = [Block::Helpers, Block::Restart];
 }
 
-/// The line that ends [`HELPERS`]: a resumed run prints the script up to it, then the rest.
+/// The line that ends the helpers ([`Block::Helpers`]): a resumed run prints the script up to it, then the rest.
 pub const END_OF_HELPERS: &str = "# ---- end of helpers ----";
 
 /// The helpers every script with a command defines, ending with the admin check.
