@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use worker_policy::error::PolicyFault;
 use worker_policy::sandbox::LogLosses;
-use worker_policy::{Error, Limits, LoadedPolicy};
+use worker_policy::{Error, Hook, Limits, LoadedPolicy};
 use worker_policy_model::Snapshot;
 use worker_policy_tests::wat_policy::WatPolicy;
 use worker_policy_tests::{error_chain, example, HOSTILE_POLICY};
@@ -103,7 +103,7 @@ fn a_log_flood() {
     let [call] = calls.as_slice() else {
         panic!("expected one call's log, got {}", calls.len());
     };
-    assert_eq!(call.hook, "reconcile");
+    assert_eq!(call.hook, Hook::Reconcile);
     assert_eq!(call.records.len(), 1000);
     assert!(call.records[0].message.len() <= 4096 + " [cut]".len());
     assert_eq!(

@@ -116,10 +116,7 @@ impl Error {
 
     /// The policy's fault that its answer to `hook` breaks the invariant `violation`.
     pub fn violation(hook: Hook, violation: Violation) -> Error {
-        Error::Fault(PolicyFault::Violation {
-            hook: hook.name(),
-            violation,
-        })
+        Error::Fault(PolicyFault::Violation { hook, violation })
     }
 }
 
@@ -244,8 +241,8 @@ pub enum PolicyFault {
     /// The policy trapped (a panic shows as `unreachable`).
     #[error("the policy trapped in `{hook}`: {message}")]
     Trap {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The trap and, where the policy logged one, its panic message.
         message: String,
     },
@@ -253,8 +250,8 @@ pub enum PolicyFault {
     /// bounds, a bad pointer from its allocator) or went past a host limit on the data copied.
     #[error("the policy trapped in `{hook}`{}", .panic.as_ref().map_or(String::new(), |p| format!(" (the policy logged: {p})")))]
     CallFailed {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// What wasmtime reported.
         #[source]
         source: wasmtime::Error,
@@ -265,8 +262,8 @@ pub enum PolicyFault {
     /// an answer to the snapshot may take; wasmtime stopped the copy before making it.
     #[error("the policy handed the host more than {limit} bytes in one crossing of `{hook}` (its answer or a log message): the most an answer to this snapshot may take, {} bytes per step it may need, at least {} and at most the policy's memory cap of {max_memory} bytes (--max-memory)", crate::sandbox::CROSSING_BYTES_PER_STEP, crate::sandbox::MIN_CROSSING_BYTES)]
     OversizedCrossing {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The crossing limit of the call, in bytes.
         limit: usize,
         /// The policy's memory cap, in bytes.
@@ -275,24 +272,24 @@ pub enum PolicyFault {
     /// The policy ran past its deadline.
     #[error("the policy ran past its deadline of {} ms in `{hook}` and was stopped", .limit.as_millis())]
     Timeout {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The deadline.
         limit: Duration,
     },
     /// The policy used up its fuel.
     #[error("the policy used all of its {fuel} fuel in `{hook}` and was stopped")]
     OutOfFuel {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The fuel it had.
         fuel: u64,
     },
     /// The policy tried to grow its memories and tables, all together, past the cap.
     #[error("the policy tried to grow its memory and tables to {requested} bytes in all in `{hook}`, over the cap of {limit} bytes, and was stopped")]
     OutOfMemory {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The total size it asked for, over every memory and table of the call.
         requested: usize,
         /// The cap.
@@ -301,8 +298,8 @@ pub enum PolicyFault {
     /// The policy answered with far more items than the snapshot could need.
     #[error("the policy answered `{hook}` with {items} items, more than the {limit} any plan for this snapshot needs")]
     OversizedAnswer {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// Items returned.
         items: usize,
         /// The most that make sense.
@@ -311,8 +308,8 @@ pub enum PolicyFault {
     /// The policy answered with a string longer than any string a policy may hand the host.
     #[error("the policy answered `{hook}` with `{field}` of {size} bytes, over the cap of {limit} bytes")]
     OversizedText {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// Where the string is in the answer, such as `steps[3].reason`.
         field: String,
         /// Its length in bytes.
@@ -323,8 +320,8 @@ pub enum PolicyFault {
     /// A step of a plan names a reason its reason table does not have.
     #[error("the policy answered `{hook}` with steps[{step}] naming reason {reason}, past the end of the plan's reason table ({reasons} in all, numbered from 0)")]
     UnknownReason {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The step's index in the plan.
         step: usize,
         /// The reason index it gives.
@@ -348,8 +345,8 @@ pub enum PolicyFault {
     /// replication property: a false refusal, the policy's fault.
     #[error("the policy answered `{hook}` with insufficient nodes ({claimed}), but the eligible workers can satisfy the replication property {replication}: they span {available} {}(s) where {} are required; the policy is wrong, not the cluster", .claimed.scope, .claimed.required)]
     FalseInsufficient {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// What the policy claimed.
         claimed: worker_policy_model::replication::Shortfall,
         /// The snapshot's replication property.
@@ -369,8 +366,8 @@ pub enum PolicyFault {
     /// The policy's answer breaks a safety invariant.
     #[error("the policy's answer to `{hook}` was refused: {violation}")]
     Violation {
-        /// The hook, by its name in the contract ([`Hook::name`]).
-        hook: &'static str,
+        /// The hook.
+        hook: Hook,
         /// The invariant broken.
         violation: Violation,
     },

@@ -89,7 +89,7 @@ fn claim_checked(hook: Hook, given: &Snapshot, error: Error) -> Error {
                 .collect::<HashSet<_>>()
                 .len() as u32;
             PolicyFault::FalseInsufficient {
-                hook: hook.name(),
+                hook,
                 claimed,
                 replication: given.replication.to_string(),
                 available,

@@ -39,6 +39,13 @@ impl Hook {
     }
 }
 
+impl std::fmt::Display for Hook {
+    /// The hook's [`name`](Hook::name).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A policy as the host calls it: the four decision hooks of the contract.
 pub trait PolicyHooks {
     /// The policy's verdict on moving `node` to `to`.

@@ -66,8 +66,8 @@ enum Linked {
 /// What one hook call logged, and what its log lost to the sandbox's bounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLog {
-    /// The hook called, by its name in the contract ([`Hook::name`](crate::hooks::Hook::name)).
-    pub hook: &'static str,
+    /// The hook called.
+    pub hook: crate::hooks::Hook,
     /// The records kept, in the order logged.
     pub records: Vec<LogRecord>,
     /// The records dropped and the bytes cut.

@@ -14,7 +14,7 @@ use worker_policy::contract::ContractVersion;
 use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::model::{NodeId, Snapshot, Step, Transition, Verdict, WorkerState};
 use worker_policy::snapshot_file::SnapshotFile;
-use worker_policy::{evaluate, simulate, Limits, LoadedPolicy, PolicyHooks};
+use worker_policy::{evaluate, simulate, Hook, Limits, LoadedPolicy, PolicyHooks};
 use worker_policy_tests::{error_chain, LEAST_LOADED_POLICY};
 
 /// Few generated cases, so the whole crate stays quick; the CLI defaults to more.
@@ -493,7 +493,7 @@ fn a_false_insufficient_nodes_answer_is_the_policys_fault_not_a_refusal() {
     let Error::Fault(PolicyFault::FalseInsufficient { hook, .. }) = &error else {
         panic!("{error}");
     };
-    assert_eq!(*hook, "place");
+    assert_eq!(*hook, Hook::Place);
     assert!(
         error.to_string().contains(
             "the eligible workers can satisfy the replication property {zone: 3, node: 3}"

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use worker_policy::error::PolicyFault;
-use worker_policy::{evaluate, Error, ErrorClass, Limits, LoadedPolicy};
+use worker_policy::{evaluate, Error, ErrorClass, Hook, Limits, LoadedPolicy};
 use worker_policy_model::{Replication, Snapshot, WorkerState};
 use worker_policy_tests::wat_policy::WatPolicy;
 use worker_policy_tests::{
@@ -59,7 +59,7 @@ fn an_endless_loop_is_stopped_at_the_deadline() {
     let PolicyFault::Timeout { hook, limit } = fault else {
         panic!("expected a timeout, got {fault}");
     };
-    assert_eq!((hook, limit), ("reconcile", Duration::from_millis(300)));
+    assert_eq!((hook, limit), (Hook::Reconcile, Duration::from_millis(300)));
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn a_memory_bomb_is_stopped_at_the_cap() {
 fn a_panic_becomes_a_trap_with_its_message() {
     match fault_of("panic", tight()) {
         PolicyFault::Trap { hook, message } => {
-            assert_eq!(hook, "reconcile");
+            assert_eq!(hook, Hook::Reconcile);
             assert!(message.contains("panics on purpose"), "{message}");
         }
         other => panic!("expected a trap, got {other}"),
@@ -114,7 +114,7 @@ fn deep_recursion_becomes_a_trap() {
 fn a_huge_answer_is_refused_before_it_is_used() {
     match fault_of("huge-output", tight()) {
         PolicyFault::OversizedAnswer { hook, items, limit } => {
-            assert_eq!((hook, items), ("place", 500_000));
+            assert_eq!((hook, items), (Hook::Place, 500_000));
             assert!(limit < items);
         }
         other => panic!("expected an oversized answer, got {other}"),
@@ -136,7 +136,7 @@ fn an_answer_repeating_one_reason_past_the_crossing_limit_is_refused_before_the_
             let PolicyFault::OversizedCrossing { hook, limit, .. } = &fault else {
                 unreachable!()
             };
-            assert_eq!((*hook, *limit), ("place", 128 << 20));
+            assert_eq!((*hook, *limit), (Hook::Place, 128 << 20));
             assert!(fault.to_string().contains("--max-memory"), "{fault}");
         }
         other => panic!("expected an oversized crossing, got {:?}", other.err()),
@@ -328,7 +328,7 @@ fn the_memory_cap_is_on_every_memory_of_every_core_instance_together() {
             requested,
             limit: cap,
         } => {
-            assert_eq!((hook, cap), ("info", limit));
+            assert_eq!((hook, cap), (Hook::Info, limit));
             assert!(requested > 2 * (937 << 20), "{requested}");
         }
         other => panic!("expected out of memory, got {other}"),
@@ -371,7 +371,7 @@ fn a_reason_over_the_cap_is_refused_naming_the_field() {
         })) => {
             assert_eq!(
                 (hook, field.as_str(), size, limit),
-                ("place", "steps[0].reason", 5000, 4096)
+                (Hook::Place, "steps[0].reason", 5000, 4096)
             );
         }
         other => panic!("expected an oversized text, got {other:?}"),
@@ -386,7 +386,7 @@ fn an_info_field_over_the_cap_is_refused_at_load() {
     };
     match load_fault(&policy.wat(), tight()) {
         PolicyFault::OversizedText { hook, field, .. } => {
-            assert_eq!((hook, field.as_str()), ("info", "info.name"));
+            assert_eq!((hook, field.as_str()), (Hook::Info, "info.name"));
         }
         other => panic!("expected an oversized text, got {other}"),
     }
@@ -410,7 +410,7 @@ fn a_step_naming_a_reason_past_the_table_is_refused_naming_the_step() {
             else {
                 unreachable!()
             };
-            assert_eq!((hook, step, reason, reasons), ("place", 0, 1, 1));
+            assert_eq!((hook, step, reason, reasons), (Hook::Place, 0, 1, 1));
         }
         other => panic!("expected an unknown reason, got {other}"),
     }
@@ -420,7 +420,7 @@ fn a_step_naming_a_reason_past_the_table_is_refused_naming_the_step() {
 fn a_reason_table_longer_than_any_plan_needs_is_refused() {
     match fault_of("many-reasons", tight()) {
         PolicyFault::OversizedAnswer { hook, items, limit } => {
-            assert_eq!((hook, items), ("place", 500_000));
+            assert_eq!((hook, items), (Hook::Place, 500_000));
             assert!(limit < items);
         }
         other => panic!("expected an oversized answer, got {other}"),
@@ -446,14 +446,14 @@ fn a_settings_check_that_loops_panics_or_floods_is_a_fault_of_validate_settings(
     assert!(matches!(
         settings_fault("loop", tight()),
         Error::Fault(PolicyFault::Timeout {
-            hook: "validate-settings",
+            hook: Hook::ValidateSettings,
             ..
         })
     ));
     assert!(matches!(
         settings_fault("panic", tight()),
         Error::Fault(PolicyFault::Trap {
-            hook: "validate-settings",
+            hook: Hook::ValidateSettings,
             ..
         })
     ));
@@ -465,7 +465,7 @@ fn a_settings_check_that_loops_panics_or_floods_is_a_fault_of_validate_settings(
     };
     match settings_fault("huge-refusal", roomy) {
         Error::Fault(PolicyFault::OversizedText { hook, field, .. }) => {
-            assert_eq!((hook, field.as_str()), ("validate-settings", "error"));
+            assert_eq!((hook, field.as_str()), (Hook::ValidateSettings, "error"));
         }
         other => panic!("expected an oversized refusal, got {other}"),
     }

@@ -30,7 +30,6 @@ pub(crate) fn classify(
     limits: &Limits,
     evidence: CallEvidence,
 ) -> PolicyFault {
-    let hook = hook.name();
     let panic = evidence.panic.as_deref().map(excerpt);
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PolicyFault::Timeout {

@@ -272,7 +272,7 @@ impl LoadedPolicy {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(CallLog {
-                    hook: hook.name(),
+                    hook,
                     records: state.logs,
                     losses: state.losses,
                 });
@@ -332,7 +332,7 @@ impl RawPlan {
                 let reasons = plan.reasons.len();
                 v0_2::steps_from_wit(plan).map_err(|(step, reason)| {
                     PolicyFault::UnknownReason {
-                        hook: hook.name(),
+                        hook,
                         step,
                         reason,
                         reasons,
@@ -365,11 +365,7 @@ fn step_limit(snapshot: &Snapshot) -> usize {
 /// Refuses an answer with more items than the snapshot could need.
 fn check_size(hook: Hook, items: usize, limit: usize) -> Result<(), PolicyFault> {
     if items > limit {
-        return Err(PolicyFault::OversizedAnswer {
-            hook: hook.name(),
-            items,
-            limit,
-        });
+        return Err(PolicyFault::OversizedAnswer { hook, items, limit });
     }
     Ok(())
 }
@@ -388,7 +384,7 @@ fn check_text_within(
 ) -> Result<(), PolicyFault> {
     if text.len() > limit {
         return Err(PolicyFault::OversizedText {
-            hook: hook.name(),
+            hook,
             field: field(),
             size: text.len(),
             limit,
