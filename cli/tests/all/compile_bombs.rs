@@ -161,7 +161,11 @@ fn compiling_past_the_memory_bound_stops_the_worker() {
 
 #[test]
 fn the_default_policy_compiles_in_a_worker_within_the_default_bounds_and_inspect_shows_them() {
-    let out = worker_policy().arg("inspect").output().unwrap();
+    // Compiled now, not loaded from the test run's cache.
+    let out = worker_policy()
+        .args(["inspect", "--no-cache"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
