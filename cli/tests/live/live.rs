@@ -41,6 +41,7 @@ impl Live {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_worker-policy"), &link)
             .expect("worker-policy can be linked");
+        std::fs::create_dir_all(work.join("tmp")).expect("the tmp folder can be created");
         Live {
             cluster,
             work,
@@ -54,7 +55,9 @@ impl Live {
     }
 
     /// `command` in the work folder, with the cluster's environment (restatectl and
-    /// worker-policy first on `PATH`, `RESTATECTL_ADDRESS`) and a compilation cache of its own.
+    /// worker-policy first on `PATH`, `RESTATECTL_ADDRESS`), a compilation cache of its own, and
+    /// `TMPDIR` in the work folder: what a process a scenario kills leaves there (the dump
+    /// folder of a controller killed mid-look) goes with the cluster's folder, not into `/tmp`.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         command.current_dir(&self.work);
@@ -70,6 +73,7 @@ impl Live {
         }
         command
             .env("XDG_CACHE_HOME", self.work.join("cache"))
+            .env("TMPDIR", self.work.join("tmp"))
             .env("NO_COLOR", "1");
         command
     }
