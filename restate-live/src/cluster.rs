@@ -291,6 +291,21 @@ impl Cluster {
         running.iter().map(|n| fabric_url(n.ports.fabric)).collect()
     }
 
+    /// The admin API of the first running admin node (`http://127.0.0.1:PORT/`), if one runs.
+    pub fn admin_url(&self) -> Option<String> {
+        self.nodes
+            .values()
+            .filter(|n| n.spec.admin && n.process.as_ref().is_some_and(|p| !p.has_exited()))
+            .map(|n| format!("http://127.0.0.1:{}/", n.ports.admin))
+            .next()
+    }
+
+    /// Node `id`'s HTTP ingress (`http://127.0.0.1:PORT/`), if the cluster has that node.
+    pub fn ingress_url(&self, id: u32) -> Option<String> {
+        let node = self.nodes.get(&id)?;
+        Some(format!("http://127.0.0.1:{}/", node.ports.ingress))
+    }
+
     /// The environment a script of `restatectl` commands runs in against this cluster:
     /// `PATH` with the pinned binaries first, and `RESTATECTL_ADDRESS`.
     pub fn script_env(&self) -> Vec<(OsString, OsString)> {

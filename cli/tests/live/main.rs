@@ -15,6 +15,7 @@ mod controller;
 mod faults;
 mod interrupt;
 mod live;
+mod load;
 mod membership;
 mod operator;
 mod restate_policy;
@@ -204,10 +205,17 @@ fn node3() -> ClusterSpec {
     ClusterSpec::zoned("node3", 1, 5, 12, "3")
 }
 
-const NODE3: &[Scenario<Live>] = &[Scenario {
-    name: "restate_policy_places_as_restate",
-    run: restate_policy::places_as_restate,
-}];
+/// Five nodes in one zone, `3`: Restate's placement, then a drain by `apply` under load.
+const NODE3: &[Scenario<Live>] = &[
+    Scenario {
+        name: "restate_policy_places_as_restate",
+        run: restate_policy::places_as_restate,
+    },
+    Scenario {
+        name: "apply_drain_under_load_loses_nothing",
+        run: load::apply_drain_loses_nothing,
+    },
+];
 
 const ZONE2: &[Scenario<Live>] = &[
     Scenario {
