@@ -20,6 +20,9 @@ const COMMAND_BOUND: Duration = Duration::from_secs(300);
 /// How long a killed node may take to show as dead, or a new one as alive.
 const LIVENESS_BOUND: Duration = Duration::from_secs(60);
 
+/// Where `apply`'s events go, in the work folder.
+pub const APPLY_LOG: &str = "apply.jsonl";
+
 /// What happens to the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -68,6 +71,8 @@ pub struct Operator {
     pub work: PathBuf,
     /// Where worker-policy keeps compiled policies, shared by every run.
     pub cache: PathBuf,
+    /// `apply`'s `--max-concurrent`.
+    pub max_concurrent: u32,
 }
 
 impl Operator {
@@ -182,11 +187,15 @@ impl Operator {
         Ok(())
     }
 
-    /// `worker-policy apply --execute` on the live cluster (with `--drain N<drain>`, if any).
+    /// `worker-policy apply --execute` on the live cluster (with `--drain N<drain>`, if any);
+    /// its events (JSON lines) go to [`APPLY_LOG`] in the work folder.
     fn apply(&self, cluster: &Cluster, drain: Option<u32>) -> Result<()> {
         let address = cluster.address();
         let drain = drain.map(|n| format!("N{n}"));
         let mut args = vec!["apply", "--address", &address, "--execute", "--quiet"];
+        args.extend(["--format", "json", "--output", APPLY_LOG]);
+        let concurrent = self.max_concurrent.to_string();
+        args.extend(["--max-concurrent", &concurrent]);
         if let Some(node) = &drain {
             args.extend(["--drain", node.as_str()]);
         }

@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use worker_policy_restate_live::{install, process, RunDir, RESTATE_VERSION};
 
-use action::{Event, Way};
+use action::{Event, Operator, Way};
 use report::{report, tables, RunReport};
 use run::{kebab, run, Setup};
 
@@ -58,6 +58,15 @@ struct Args {
     /// Also write every run's figures here as JSON
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// `apply`'s `--max-concurrent`: partitions in reconfiguration at once (16: every partition
+    /// of the cluster may move at once, as Restate's scheduler moves them; apply's own default
+    /// is 1)
+    #[arg(long, default_value_t = 16)]
+    max_concurrent: u32,
+    /// Keep each run's files here, in a folder per run: the snapshots before and after, the
+    /// script or `apply`'s events (JSON lines)
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
     /// Passed by `cargo bench`; ignored
     #[arg(long, hide = true)]
     bench: bool,
@@ -112,7 +121,13 @@ fn bench(args: &Args) -> Result<()> {
                 way,
                 &binaries,
                 runs.path(),
-                (&worker_policy, &policy_cache),
+                Operator {
+                    worker_policy: worker_policy.clone(),
+                    work: PathBuf::new(),
+                    cache: policy_cache.clone(),
+                    max_concurrent: args.max_concurrent,
+                },
+                args.keep.as_deref(),
             )?;
             let figures = report(&recorded);
             eprintln!(
@@ -138,7 +153,7 @@ fn bench(args: &Args) -> Result<()> {
         args.before,
         args.seed
     );
-    print!("{}", tables(&reports));
+    print!("{}", tables(&reports, args.max_concurrent));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&reports)?;
         let partial = path.with_extension("json.partial");

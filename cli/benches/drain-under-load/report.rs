@@ -7,6 +7,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::Value;
 use worker_policy_model::quality::{measure, node_balances, Balance, NodeBalance};
 use worker_policy_restate_load::latency::{window, Latency};
 use worker_policy_restate_load::{check, ExactlyOnce, Outcome};
@@ -66,8 +67,54 @@ pub struct RunReport {
     pub leaders_per_node: Spread,
     /// The exactly-once check.
     pub exactly_once: ExactlyOnce,
+    /// What `apply` did, when it ran.
+    pub apply: Option<ApplySteps>,
     /// Looks at the placement that failed (restatectl errors while a node died).
     pub failed_looks: usize,
+}
+
+/// The steps `apply` carried out, from its events.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct ApplySteps {
+    /// Steps carried out.
+    pub applied: u64,
+    /// Steps found already done.
+    pub skipped: u64,
+    /// Plans made again from the live cluster.
+    pub replans: u64,
+    /// The slowest step, in seconds.
+    pub slowest_s: f64,
+    /// The steps' times added up, in seconds.
+    pub steps_s: f64,
+    /// From apply's start to its end, in seconds.
+    pub total_s: f64,
+}
+
+impl ApplySteps {
+    /// Reads `apply --format json`'s events.
+    fn of(log: &str) -> ApplySteps {
+        let mut steps = ApplySteps::default();
+        for event in log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        {
+            match event["event"].as_str() {
+                Some("step-done") => {
+                    let took = event["seconds"].as_f64().unwrap_or(0.0);
+                    steps.steps_s += took;
+                    steps.slowest_s = steps.slowest_s.max(took);
+                }
+                Some("finished") => {
+                    steps.applied = event["applied"].as_u64().unwrap_or(0);
+                    steps.skipped = event["skipped"].as_u64().unwrap_or(0);
+                    steps.replans = event["replans"].as_u64().unwrap_or(0);
+                    steps.total_s = event["seconds"].as_f64().unwrap_or(0.0);
+                }
+                _ => {}
+            }
+        }
+        steps
+    }
 }
 
 /// A count per eligible node (worker, active, alive) at the end, against its fair share under
@@ -177,6 +224,7 @@ pub fn report(recorded: &Recorded) -> RunReport {
         replicas_per_node: Spread::of(&quality.replicas, sum(|b| b.replicas), nodes),
         leaders_per_node: Spread::of(&quality.leaders, sum(|b| b.leaders), nodes),
         exactly_once: check(requests, &recorded.finals),
+        apply: recorded.apply_log.as_deref().map(ApplySteps::of),
         failed_looks: recorded.failed_looks,
     }
 }
@@ -198,7 +246,8 @@ fn secs(d: Duration) -> f64 {
 }
 
 /// One Markdown table per event, a column per way, in the order run.
-pub fn tables(reports: &[RunReport]) -> String {
+/// `max_concurrent` is what `apply` ran with.
+pub fn tables(reports: &[RunReport], max_concurrent: u32) -> String {
     let mut out = String::new();
     let events: Vec<Event> = reports.iter().fold(Vec::new(), |mut seen, r| {
         if !seen.contains(&r.event) {
@@ -214,7 +263,14 @@ pub fn tables(reports: &[RunReport]) -> String {
             Event::Join => format!("N{} joins", event.node()),
         };
         let _ = writeln!(out, "### {title}\n");
-        let heads: Vec<String> = runs.iter().map(|r| way_title(r.way).to_string()).collect();
+        let heads: Vec<String> = runs
+            .iter()
+            .map(|r| match r.way {
+                Way::Restate => "Restate's own scheduler".to_string(),
+                Way::Script => "worker-policy's script".to_string(),
+                Way::Apply => format!("worker-policy apply --max-concurrent {max_concurrent}"),
+            })
+            .collect();
         let _ = writeln!(out, "| | {} |", heads.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(runs.len()));
         let mut row = |name: &str, cell: &dyn Fn(&RunReport) -> String| {
@@ -251,6 +307,16 @@ pub fn tables(reports: &[RunReport]) -> String {
                 .map_or("none".into(), |s| format!("{s:.1}"))
         });
         row("commands ran (s)", &|r| format!("{:.1}", r.commands_s));
+        row(
+            "apply: steps (re-plans), slowest and summed (s)",
+            &|r| match &r.apply {
+                Some(a) => format!(
+                    "{} ({}), {:.1} and {:.1}",
+                    a.applied, a.replans, a.slowest_s, a.steps_s
+                ),
+                None => "-".into(),
+            },
+        );
         row("replicas moved (lower bound)", &|r| {
             format!("{} ({})", r.replicas_moved, r.replicas_moved_lower_bound)
         });
@@ -269,15 +335,6 @@ pub fn tables(reports: &[RunReport]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// A way's column title.
-fn way_title(way: Way) -> &'static str {
-    match way {
-        Way::Restate => "Restate's own scheduler",
-        Way::Script => "worker-policy's script",
-        Way::Apply => "worker-policy apply",
-    }
 }
 
 /// `p50 / p99 / max`.

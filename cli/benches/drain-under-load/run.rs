@@ -13,7 +13,7 @@ use worker_policy_restate_load::{
     read_counters, register, wait_ready, CounterService, Load, LoadSpec, Request,
 };
 
-use crate::action::{act, Event, Operator, Way};
+use crate::action::{act, Event, Operator, Way, APPLY_LOG};
 use crate::watch::{wait_quiet, Sample, Watcher};
 
 /// How long a new cluster may take until every partition has a leader.
@@ -66,6 +66,8 @@ pub struct Recorded {
     pub before: Snapshot,
     /// The cluster at the end.
     pub after: Snapshot,
+    /// What `apply` printed (JSON lines), when it ran.
+    pub apply_log: Option<String>,
 }
 
 /// Runs `event` with `way` reacting on a fresh cluster under `root`.
@@ -75,7 +77,8 @@ pub fn run(
     way: Way,
     binaries: &Binaries,
     root: &Path,
-    operator_files: (&Path, &Path),
+    operator: Operator,
+    keep: Option<&Path>,
 ) -> Result<Recorded> {
     let name = format!("{}-{}", kebab(event), kebab(way));
     let spec = ClusterSpec::zoned(&name, 2, 3, setup.partitions, "{zone: 2}");
@@ -108,13 +111,11 @@ pub fn run(
         setup.rate,
         (setup.before + setup.after).as_secs()
     );
-    let work = cluster.dir().join("work");
-    std::fs::create_dir_all(&work).context("creating the run's work folder")?;
     let operator = Operator {
-        worker_policy: operator_files.0.to_path_buf(),
-        work,
-        cache: operator_files.1.to_path_buf(),
+        work: cluster.dir().join("work"),
+        ..operator
     };
+    std::fs::create_dir_all(&operator.work).context("creating the run's work folder")?;
     let before = operator.import(&cluster, "before.json")?;
     let load = Load::start(load_spec)?;
     let zero = load.started();
@@ -130,6 +131,10 @@ pub fn run(
     eprintln!("  event and reaction took {:.1} s", commands.as_secs_f64());
     let finals = read_counters(&ingresses[0], &requests, Duration::from_secs(60))?;
     let after = operator.import(&cluster, "after.json")?;
+    let apply_log = std::fs::read_to_string(operator.work.join(APPLY_LOG)).ok();
+    if let Some(keep) = keep {
+        copy_files(&operator.work, &keep.join(&name))?;
+    }
     drop(service);
     drop(cluster);
     Ok(Recorded {
@@ -143,7 +148,22 @@ pub fn run(
         commands,
         before,
         after,
+        apply_log,
     })
+}
+
+/// Copies the files of folder `from` (not its subfolders) into `to`, created if needed.
+fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let path = entry?.path();
+        if path.is_file() {
+            let target = to.join(path.file_name().unwrap_or_default());
+            std::fs::copy(&path, &target)
+                .with_context(|| format!("copying {} to {}", path.display(), target.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A value's command-line name (`drain`, `restate`).

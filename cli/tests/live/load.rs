@@ -15,7 +15,7 @@ use crate::live::{assert_left, Live};
 /// How long the registration may take to reach every ingress.
 const READY_BOUND: Duration = Duration::from_secs(60);
 
-/// `apply --drain N5 --execute` while 50 requests a second go to the counters: every request
+/// `apply --drain N5 --execute --max-concurrent 4` while 50 requests a second go to the counters: every request
 /// succeeds, and the counters hold exactly the `add`s that succeeded.
 pub fn apply_drain_loses_nothing(live: &mut Live) {
     let service = CounterService::start().unwrap_or_else(|e| panic!("{e}"));
@@ -48,9 +48,14 @@ pub fn apply_drain_loses_nothing(live: &mut Live) {
         "--drain",
         "N5",
         "--execute",
+        "--max-concurrent",
+        "4",
         "--quiet",
     ]);
-    live.time("apply --drain N5 --execute under load", start.elapsed());
+    live.time(
+        "apply --drain N5 --execute --max-concurrent 4 under load",
+        start.elapsed(),
+    );
     let requests = load.finish().unwrap_or_else(|e| panic!("{e}"));
     let given_up: Vec<String> = requests
         .iter()
