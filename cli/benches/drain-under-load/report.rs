@@ -88,6 +88,8 @@ pub struct ApplySteps {
     pub steps_s: f64,
     /// From apply's start to its end, in seconds.
     pub total_s: f64,
+    /// Partitions whose leader the first plan changes: the elections it asks for.
+    pub planned_leader_changes: u64,
 }
 
 impl ApplySteps {
@@ -99,6 +101,16 @@ impl ApplySteps {
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         {
             match event["event"].as_str() {
+                Some("planned") if event["attempt"] == 1 => {
+                    let changes = event["steps"].as_array().into_iter().flatten();
+                    steps.planned_leader_changes = changes
+                        .map(|step| &step["change"])
+                        .filter(|c| {
+                            c["kind"] == "partition"
+                                && c["before"]["leader"] != c["after"]["leader"]
+                        })
+                        .count() as u64;
+                }
                 Some("step-done") => {
                     let took = event["seconds"].as_f64().unwrap_or(0.0);
                     steps.steps_s += took;
