@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use worker_policy_model::PartitionId;
 
-use crate::import::live::{LiveError, Restatectl, Scratch};
+use crate::import::live::{Restatectl, Scratch};
 
 use super::error::ApplyError;
 use super::observed::{Observed, NODES_QUERY, PARTITIONS_QUERY, PROCESSORS_QUERY};
@@ -38,16 +38,10 @@ impl RestatectlCluster {
         })
     }
 
-    /// The rows `restatectl sql --json QUERY` prints (an empty output is no row); its output
-    /// goes through files in the scratch directory's subfolder `folder`.
-    fn rows(&self, query: &str, folder: &str) -> Result<Vec<Map<String, Value>>, ApplyError> {
+    /// The rows `restatectl sql --json QUERY` prints (an empty output is no row).
+    fn rows(&self, query: &str) -> Result<Vec<Map<String, Value>>, ApplyError> {
         let args = ["sql", "--json", query].map(String::from);
-        let dir = self.scratch.path().join(folder);
-        std::fs::create_dir_all(&dir).map_err(|error| LiveError::Scratch {
-            what: format!("cannot create {}", dir.display()),
-            error,
-        })?;
-        let text = self.ctl.stdout_of(&args, &dir)?;
+        let text = self.ctl.stdout_of(&args, self.scratch.path())?;
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -64,22 +58,11 @@ impl Cluster for RestatectlCluster {
         Ok(())
     }
 
-    /// The three queries run side by side, each a `restatectl` process of its own with its
-    /// own files: a look takes as long as the slowest of them, not the three added up.
     fn observe(&mut self) -> Result<Observed, ApplyError> {
-        let this = &*self;
-        let (partitions, processors, nodes) = std::thread::scope(|scope| {
-            let processors = scope.spawn(|| this.rows(PROCESSORS_QUERY, "processors"));
-            let nodes = scope.spawn(|| this.rows(NODES_QUERY, "nodes"));
-            let partitions = this.rows(PARTITIONS_QUERY, "partitions");
-            let joined = |handle: std::thread::ScopedJoinHandle<'_, _>| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            };
-            (partitions, joined(processors), joined(nodes))
-        });
-        Ok(Observed::from_rows(&partitions?, &processors?, &nodes?)?)
+        let partitions = self.rows(PARTITIONS_QUERY)?;
+        let processors = self.rows(PROCESSORS_QUERY)?;
+        let nodes = self.rows(NODES_QUERY)?;
+        Ok(Observed::from_rows(&partitions, &processors, &nodes)?)
     }
 
     fn freeze(&mut self, id: PartitionId) -> Result<Option<String>, ApplyError> {
