@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker_policy::snapshot_file::SnapshotFile;
 use worker_policy_model::Snapshot;
 use worker_policy_restate_live::process::run;
@@ -24,7 +24,7 @@ const LIVENESS_BOUND: Duration = Duration::from_secs(60);
 pub const APPLY_LOG: &str = "apply.jsonl";
 
 /// What happens to the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Event {
     /// N4 is drained.
@@ -51,7 +51,7 @@ impl Event {
 }
 
 /// Who reacts to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Way {
     /// Restate's own scheduler alone (`restatectl nodes set-worker-state` for a drain).

@@ -67,6 +67,9 @@ struct Args {
     /// script or `apply`'s events (JSON lines)
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
+    /// Print the tables of an earlier run's `--json` FILE instead of running anything
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    tables_of: Option<PathBuf>,
     /// Passed by `cargo bench`; ignored
     #[arg(long, hide = true)]
     bench: bool,
@@ -74,13 +77,31 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match bench(&args) {
+    let result = match &args.tables_of {
+        Some(path) => print_tables_of(path),
+        None => bench(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("drain-under-load: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints the tables of the runs `path` holds (an earlier run's `--json`).
+fn print_tables_of(path: &std::path::Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let reports: Vec<RunReport> = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not the JSON of a drain-under-load run (--json)",
+            path.display()
+        )
+    })?;
+    print!("{}", tables(&reports));
+    Ok(())
 }
 
 /// Runs every event with every way; prints the tables, writes the JSON.
@@ -153,7 +174,7 @@ fn bench(args: &Args) -> Result<()> {
         args.before,
         args.seed
     );
-    print!("{}", tables(&reports, args.max_concurrent));
+    print!("{}", tables(&reports));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&reports)?;
         let partial = path.with_extension("json.partial");

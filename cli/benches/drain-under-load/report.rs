@@ -6,7 +6,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker_policy_model::quality::{measure, node_balances, Balance, NodeBalance};
 use worker_policy_restate_load::latency::{window, Latency};
@@ -20,7 +20,7 @@ use crate::watch::Sample;
 const AFTER_WINDOW: Duration = Duration::from_secs(30);
 
 /// One run's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     /// The event.
     pub event: Event,
@@ -74,7 +74,7 @@ pub struct RunReport {
 }
 
 /// The steps `apply` carried out, from its events.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct ApplySteps {
     /// Steps carried out.
     pub applied: u64,
@@ -90,12 +90,17 @@ pub struct ApplySteps {
     pub total_s: f64,
     /// Partitions whose leader the first plan changes: the elections it asks for.
     pub planned_leader_changes: u64,
+    /// Its `--max-concurrent`.
+    pub max_concurrent: u32,
 }
 
 impl ApplySteps {
-    /// Reads `apply --format json`'s events.
-    fn of(log: &str) -> ApplySteps {
-        let mut steps = ApplySteps::default();
+    /// Reads the events of `apply --format json --max-concurrent MAX_CONCURRENT`.
+    fn of(log: &str, max_concurrent: u32) -> ApplySteps {
+        let mut steps = ApplySteps {
+            max_concurrent,
+            ..ApplySteps::default()
+        };
         for event in log
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -131,7 +136,7 @@ impl ApplySteps {
 
 /// A count per eligible node (worker, active, alive) at the end, against its fair share under
 /// the replication property's domains (`worker_policy_model::quality`).
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Spread {
     /// The fewest on one node.
     pub min: u32,
@@ -236,7 +241,8 @@ pub fn report(recorded: &Recorded) -> RunReport {
         replicas_per_node: Spread::of(&quality.replicas, sum(|b| b.replicas), nodes),
         leaders_per_node: Spread::of(&quality.leaders, sum(|b| b.leaders), nodes),
         exactly_once: check(requests, &recorded.finals),
-        apply: recorded.apply_log.as_deref().map(ApplySteps::of),
+        apply: (recorded.apply_log.as_deref())
+            .map(|log| ApplySteps::of(log, recorded.max_concurrent)),
         failed_looks: recorded.failed_looks,
     }
 }
@@ -258,8 +264,7 @@ fn secs(d: Duration) -> f64 {
 }
 
 /// One Markdown table per event, a column per way, in the order run.
-/// `max_concurrent` is what `apply` ran with.
-pub fn tables(reports: &[RunReport], max_concurrent: u32) -> String {
+pub fn tables(reports: &[RunReport]) -> String {
     let mut out = String::new();
     let events: Vec<Event> = reports.iter().fold(Vec::new(), |mut seen, r| {
         if !seen.contains(&r.event) {
@@ -280,7 +285,10 @@ pub fn tables(reports: &[RunReport], max_concurrent: u32) -> String {
             .map(|r| match r.way {
                 Way::Restate => "Restate's own scheduler".to_string(),
                 Way::Script => "worker-policy's script".to_string(),
-                Way::Apply => format!("worker-policy apply --max-concurrent {max_concurrent}"),
+                Way::Apply => match r.apply {
+                    Some(a) => format!("worker-policy apply --max-concurrent {}", a.max_concurrent),
+                    None => "worker-policy apply".to_string(),
+                },
             })
             .collect();
         let _ = writeln!(out, "| | {} |", heads.join(" | "));
@@ -332,9 +340,12 @@ pub fn tables(reports: &[RunReport], max_concurrent: u32) -> String {
         row("replicas moved (lower bound)", &|r| {
             format!("{} ({})", r.replicas_moved, r.replicas_moved_lower_bound)
         });
-        row("leader elections (lower bound)", &|r| {
+        row("leader elections (lower bound; apply's plan)", &|r| {
+            let planned = r
+                .apply
+                .map_or(String::new(), |a| format!("; {}", a.planned_leader_changes));
             format!(
-                "{} ({})",
+                "{} ({}{planned})",
                 r.leader_elections, r.leader_elections_lower_bound
             )
         });

@@ -68,6 +68,8 @@ pub struct Recorded {
     pub after: Snapshot,
     /// What `apply` printed (JSON lines), when it ran.
     pub apply_log: Option<String>,
+    /// `apply`'s `--max-concurrent`.
+    pub max_concurrent: u32,
 }
 
 /// Runs `event` with `way` reacting on a fresh cluster under `root`.
@@ -149,6 +151,7 @@ pub fn run(
         before,
         after,
         apply_log,
+        max_concurrent: operator.max_concurrent,
     })
 }
 
