@@ -129,6 +129,9 @@ pub fn run(
     let requests = load.finish()?;
     std::thread::sleep(TAIL);
     let (samples, failed_looks) = watcher.finish();
+    if let (Err(_), Some(keep)) = (&reacted, keep) {
+        copy_files(&operator.work, &keep.join(&name))?;
+    }
     reacted.with_context(|| format!("{name}: the event or the reaction failed"))?;
     eprintln!("  event and reaction took {:.1} s", commands.as_secs_f64());
     let finals = read_counters(&ingresses[0], &requests, Duration::from_secs(60))?;
