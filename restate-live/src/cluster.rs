@@ -307,9 +307,12 @@ impl Cluster {
     }
 
     /// The environment a script of `restatectl` commands runs in against this cluster:
-    /// `PATH` with the pinned binaries first, and `RESTATECTL_ADDRESS`.
-    pub fn script_env(&self) -> Vec<(OsString, OsString)> {
-        let mut path = OsString::from(&self.binaries.bin_dir);
+    /// `PATH` with `first` (the folder of a worker-policy binary, say) and then the pinned
+    /// binaries before the rest, and `RESTATECTL_ADDRESS`.
+    pub fn script_env(&self, first: &Path) -> Vec<(OsString, OsString)> {
+        let mut path = first.as_os_str().to_os_string();
+        path.push(":");
+        path.push(&self.binaries.bin_dir);
         if let Some(old) = std::env::var_os("PATH") {
             path.push(":");
             path.push(old);

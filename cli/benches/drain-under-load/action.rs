@@ -2,7 +2,6 @@
 //! added) and the reaction of the way under test (Restate's scheduler alone, worker-policy's
 //! script run once, or `worker-policy apply`), every command run as an operator would.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -80,18 +79,9 @@ impl Operator {
     fn command(&self, cluster: &Cluster, program: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(program);
         command.args(args).current_dir(&self.work);
-        for (key, value) in cluster.script_env() {
-            if key == "PATH" {
-                let mut path =
-                    OsString::from(self.worker_policy.parent().unwrap_or(Path::new(".")));
-                path.push(":");
-                path.push(value);
-                command.env(key, path);
-            } else {
-                command.env(key, value);
-            }
-        }
+        let bin = self.worker_policy.parent().unwrap_or(Path::new("."));
         command
+            .envs(cluster.script_env(bin))
             .env("XDG_CACHE_HOME", &self.cache)
             .env("TMPDIR", &self.work)
             .env("NO_COLOR", "1");
@@ -118,40 +108,26 @@ impl Operator {
     /// Imports the live cluster into `name` in the work folder (`import restate --address`,
     /// worker-policy's own freezes read as none); the snapshot.
     pub fn import(&self, cluster: &Cluster, name: &str) -> Result<Snapshot> {
-        let address = cluster.address();
-        self.worker_policy(
-            cluster,
-            &[
-                "import",
-                "restate",
-                "--address",
-                &address,
-                "--own-freezes",
-                "--output",
-                name,
-            ],
-        )?;
+        self.import_file(cluster, name, &["--own-freezes"])?;
         let path = self.work.join(name);
         Ok(SnapshotFile::read(&path)
             .with_context(|| format!("reading {}", path.display()))?
             .snapshot)
     }
 
+    /// `import restate --address <the cluster> --output NAME EXTRA` in the work folder.
+    fn import_file(&self, cluster: &Cluster, name: &str, extra: &[&str]) -> Result<()> {
+        let address = cluster.address();
+        let mut args = vec!["import", "restate", "--address", &address, "--output", name];
+        args.extend_from_slice(extra);
+        self.worker_policy(cluster, &args)?;
+        Ok(())
+    }
+
     /// Imports the cluster, plans with `simulate` (after a `transition` to draining of
     /// `drain`, if any), writes the `restatectl` script and runs it once with bash.
     fn script(&self, cluster: &Cluster, drain: Option<u32>) -> Result<()> {
-        let address = cluster.address();
-        self.worker_policy(
-            cluster,
-            &[
-                "import",
-                "restate",
-                "--address",
-                &address,
-                "--output",
-                "cluster.json",
-            ],
-        )?;
+        self.import_file(cluster, "cluster.json", &[])?;
         let mut snapshot = "cluster.json".to_string();
         if let Some(node) = drain {
             let node = format!("N{node}");

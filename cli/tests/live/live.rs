@@ -61,17 +61,8 @@ impl Live {
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         command.current_dir(&self.work);
-        for (key, value) in self.cluster.script_env() {
-            if key == "PATH" {
-                let mut path = self.work.join("bin").into_os_string();
-                path.push(":");
-                path.push(value);
-                command.env(key, path);
-            } else {
-                command.env(key, value);
-            }
-        }
         command
+            .envs(self.cluster.script_env(&self.work.join("bin")))
             .env("XDG_CACHE_HOME", self.work.join("cache"))
             .env("TMPDIR", self.work.join("tmp"))
             .env("NO_COLOR", "1");
