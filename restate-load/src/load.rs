@@ -54,11 +54,9 @@ impl LoadSpec {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
-        format!("k{}", z % u64::from(self.keys.max(1)))
+        counter(z % u64::from(self.keys.max(1)))
     }
-}
 
-impl LoadSpec {
     /// Reads every counter the load can use through every ingress once (`get`, which changes
     /// nothing), so the requests measured do not pay for opening connections and for the first
     /// invocations; each read retried for at most `bound`.
@@ -66,13 +64,18 @@ impl LoadSpec {
         block_on(async {
             let http = Http::new();
             for ingress in &self.ingresses {
-                for n in 0..self.keys.max(1) {
-                    get(&http, ingress, &format!("k{n}"), bound).await?;
+                for n in 0..u64::from(self.keys.max(1)) {
+                    get(&http, ingress, &counter(n), bound).await?;
                 }
             }
             Ok(())
         })
     }
+}
+
+/// The name (object key) of counter `n`: `k<n>`.
+fn counter(n: u64) -> String {
+    format!("k{n}")
 }
 
 /// What became of one request.
@@ -326,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_no_ingress_answers_is_given_up_in_its_time() {
+    fn a_request_no_ingress_answers_is_retried_then_given_up() {
         // Port 1 on 127.0.0.1 refuses: every attempt fails until the request is given up.
         let mut spec = spec(0, 2);
         spec.rate = 20;
