@@ -8,7 +8,7 @@
 //!   at its scheduled time, whatever the others do), each with an idempotency key of its own and
 //!   retried with it until it succeeds or its time is up; bounded in count and time;
 //! - [`latency`]: p50, p99 and the worst request in a window of the run;
-//! - [`check`]: the exactly-once check, every counter's final value against the `add`s that
+//! - [`check()`]: the exactly-once check, every counter's final value against the `add`s that
 //!   succeeded for it.
 //!
 //! Everything listens on and sends to 127.0.0.1 only.
