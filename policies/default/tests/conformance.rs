@@ -7,7 +7,9 @@ use std::cell::RefCell;
 
 use worker_policy::conformance::{self, Options};
 use worker_policy::model::snapshot::node_label;
-use worker_policy::model::{NodeId, Roles, Snapshot, Step, Transition, Verdict, WorkerState};
+use worker_policy::model::{
+    Node, NodeId, Partition, Roles, Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
+};
 use worker_policy::{Error, NativePolicy, PolicyHooks};
 
 /// The default policy's logic as the host calls a policy.
@@ -20,8 +22,9 @@ const DEFAULT: NativePolicy = NativePolicy {
 
 /// The default policy, with each answer held to what the default documents beyond the
 /// contract (`docs/operators/model.md`, "The default policy's rules"): every reason names the
-/// node it is about (and a step's, its partition), and `reconcile` makes exactly the
-/// transitions of its rules.
+/// node it is about (and a step's, its partition) and says what the documented rules make it
+/// say, `reconcile` makes exactly the transitions of its rules, and `rebalance` serves the most
+/// urgent partitions first.
 /// What breaks them is collected, not returned as an error, so the suite itself runs as usual.
 struct Documented {
     broken: RefCell<Vec<String>>,
@@ -41,6 +44,196 @@ impl Documented {
             }
         }
     }
+
+    /// Holds a reason to the words the rules give it (`expected`), when they give any.
+    fn expect_words(&self, step: &Step, expected: Option<String>) {
+        if let Some(words) = expected.filter(|w| !step.reason.contains(w.as_str())) {
+            self.note(format!(
+                "{step}: the reason {:?} lacks {words:?}",
+                step.reason
+            ));
+        }
+    }
+
+    /// `place`: the replicas of a new partition are counted in their reasons, 1 to n in order.
+    fn check_placement(&self, steps: &[Step]) {
+        let adds = |p| {
+            steps
+                .iter()
+                .filter(move |s: &&Step| s.op == StepOp::AddReplica && s.partition == p)
+        };
+        for step in steps.iter().filter(|s| s.op == StepOp::AddReplica) {
+            let mine: Vec<&Step> = adds(step.partition).collect();
+            let k = mine
+                .iter()
+                .position(|s| std::ptr::eq(*s, step))
+                .unwrap_or(0)
+                + 1;
+            self.expect_words(step, Some(format!("replica {k} of {}", mine.len())));
+        }
+    }
+
+    /// `rebalance`: the order of the partitions (most urgent first, then by id) and what the
+    /// reasons of removals and leader moves say.
+    fn check_rebalance(&self, snapshot: &Snapshot, steps: &[Step], max_moves: Option<u32>) {
+        let mut order: Vec<(u8, u32)> = Vec::new();
+        for step in steps {
+            let Some(p) = snapshot.partition(step.partition) else {
+                continue;
+            };
+            let key = (urgency(snapshot, p), p.id);
+            if order.last() != Some(&key) {
+                order.push(key);
+            }
+            match step.op {
+                StepOp::RemoveReplica => {
+                    self.expect_words(step, removal_words(snapshot, p, step, steps, max_moves))
+                }
+                // A budget may cut a partition short of the removals its leader move is for.
+                StepOp::SetLeader if max_moves.is_none() => {
+                    self.expect_words(step, leader_words(snapshot, p, step, steps))
+                }
+                _ => {}
+            }
+        }
+        if order.windows(2).any(|w| w[0] >= w[1]) {
+            self.note(format!(
+                "rebalance served the partitions (urgency, id) in the order {order:?}"
+            ));
+        }
+    }
+}
+
+/// How urgent the default finds partition `p`: 0 with fewer serving replicas than the factor,
+/// 1 with a replica or `next` slot on a node that may not keep it, a `next` set to settle or
+/// (unless frozen) a replica count other than the factor, else 2.
+fn urgency(snapshot: &Snapshot, p: &Partition) -> u8 {
+    let node = |id: &NodeId| snapshot.node(*id);
+    let serving = p
+        .replicas
+        .iter()
+        .filter(|id| node(id).is_some_and(Node::serves_replicas))
+        .count();
+    let factor = snapshot.replication.factor() as usize;
+    let must_leave = p
+        .holders()
+        .iter()
+        .any(|id| !node(id).is_some_and(Node::is_placement_candidate));
+    let count_off = !p.is_frozen() && p.replicas.len() != factor;
+    if serving < factor {
+        0
+    } else if must_leave || p.pending_next().next().is_some() || count_off {
+        1
+    } else {
+        2
+    }
+}
+
+/// Why a node may not keep replicas, as the rules word it (`None` for an eligible node).
+fn condition(node: &Node) -> Option<&'static str> {
+    if !node.roles.contains(Roles::WORKER) {
+        Some("is not a worker")
+    } else if !node.alive {
+        Some("is dead")
+    } else {
+        match node.worker_state {
+            WorkerState::Provisioning => Some("is still provisioning"),
+            WorkerState::Active => None,
+            WorkerState::Draining => Some("is draining"),
+            WorkerState::Disabled => Some("is disabled"),
+        }
+    }
+}
+
+/// What a removal's reason must say: a `next`-only node leaves the `next` set; a replica on a
+/// node that may not keep it, why; a replica that moved for balance (no budget cut the
+/// partition short, it holds the factor's count and gets as many additions as removals, none a
+/// promotion), where it went.
+fn removal_words(
+    snapshot: &Snapshot,
+    p: &Partition,
+    step: &Step,
+    steps: &[Step],
+    max_moves: Option<u32>,
+) -> Option<String> {
+    if !p.replicas.contains(&step.node) {
+        return Some("next replica set".into());
+    }
+    if let Some(why) = snapshot.node(step.node).and_then(condition) {
+        return Some(format!(", which {why}"));
+    }
+    let mine = |op| {
+        steps
+            .iter()
+            .filter(move |s| s.partition == p.id && s.op == op)
+    };
+    let promoted = |s: &&Step| p.pending_next().any(|n| n == s.node);
+    let adds: Vec<&Step> = mine(StepOp::AddReplica).filter(|s| !promoted(s)).collect();
+    let balanced = max_moves.is_none()
+        && p.replicas.len() == snapshot.replication.factor() as usize
+        && mine(StepOp::AddReplica).all(|s| !promoted(&s))
+        && mine(StepOp::RemoveReplica).count() == adds.len();
+    (balanced && !adds.is_empty()).then(|| "it has moved to ".into())
+}
+
+/// What a leader move's reason must say, unless the partition's affinity points to the new
+/// leader: the old leader's replica leaves in this answer, or it moves to balance leaderships,
+/// or why the old leader may not lead (or that there was none).
+fn leader_words(snapshot: &Snapshot, p: &Partition, step: &Step, steps: &[Step]) -> Option<String> {
+    let new = snapshot.node(step.node)?;
+    if p.leader_affinity.as_ref().is_some_and(|a| a.matches(new)) {
+        return None;
+    }
+    let Some(old) = p.leader else {
+        return Some("has no leader".into());
+    };
+    let label = node_label(old);
+    let removed = steps
+        .iter()
+        .any(|s| s.op == StepOp::RemoveReplica && s.partition == p.id && s.node == old);
+    let why = snapshot.node(old).and_then(condition);
+    Some(if removed {
+        format!("{label}, its leader, leaves the replica set")
+    } else if why.is_none() && p.replicas.contains(&old) {
+        "to balance leaderships".into()
+    } else {
+        format!("its leader {label} {}", why.unwrap_or("is active"))
+    })
+}
+
+/// What a verdict's reason must say, where the rules give it words: a refused disable counts
+/// what still holds the node and says what to do, an allowed change says what follows.
+fn verdict_words(
+    snapshot: &Snapshot,
+    node: NodeId,
+    to: WorkerState,
+    verdict: &Verdict,
+) -> Option<String> {
+    use WorkerState::{Active, Disabled, Draining, Provisioning};
+    let from = snapshot.node(node)?.worker_state;
+    let usage = snapshot.usage(node);
+    let counted = format!("{} partition(s) still hold it", usage.holds);
+    let words = match (verdict.allowed, from, to) {
+        _ if from == to => return None,
+        (false, Active, Disabled) if !usage.is_idle() => format!(
+            "{counted} (replicas or next sets) and it leads {}. Set it to draining first",
+            usage.leads
+        ),
+        (false, Draining, Disabled) if !usage.is_idle() => {
+            format!("has not finished draining: {counted}")
+        }
+        (false, ..) => return None,
+        (true, Provisioning, Active) | (true, Disabled, Active) => "joins placement".into(),
+        (true, Provisioning, _) => "is still provisioning and holds nothing".into(),
+        (true, Active, Draining) => format!(
+            "moves its {} replica(s) and {} leadership(s)",
+            usage.holds, usage.leads
+        ),
+        (true, Draining, Active) => "the replicas it still holds stay".into(),
+        (true, _, Disabled) => "it may be disabled and stopped safely".into(),
+        (true, ..) => return None,
+    };
+    Some(words)
 }
 
 /// Whether `text` says `word`, not as the start of a longer number (`N3` is not in `N31`).
@@ -78,9 +271,14 @@ impl PolicyHooks for Documented {
         to: WorkerState,
     ) -> Result<Verdict, Error> {
         let verdict = DEFAULT.validate_transition(snapshot, node, to)?;
-        if !names(&verdict.reason, &node_label(node)) {
+        let expected = verdict_words(snapshot, node, to, &verdict);
+        if !names(&verdict.reason, &node_label(node))
+            || expected
+                .as_ref()
+                .is_some_and(|w| !verdict.reason.contains(w.as_str()))
+        {
             self.note(format!(
-                "{} -> {to}: the reason {:?}",
+                "{} -> {to}: the reason {:?} (the rules' words: {expected:?})",
                 node_label(node),
                 verdict.reason
             ));
@@ -114,12 +312,14 @@ impl PolicyHooks for Documented {
     fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, Error> {
         let steps = DEFAULT.place(snapshot)?;
         self.check_steps(&steps);
+        self.check_placement(&steps);
         Ok(steps)
     }
 
     fn rebalance(&self, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, Error> {
         let steps = DEFAULT.rebalance(snapshot, max_moves)?;
         self.check_steps(&steps);
+        self.check_rebalance(snapshot, &steps, max_moves);
         Ok(steps)
     }
 }

@@ -262,36 +262,21 @@ fn round_by_step(items: &[(f64, i64)], steps: &[usize], total: i64) -> Vec<i64> 
 /// `total`. The ceils go first to the items that already hold at least their ceil (for them the
 /// ceil saves a move), then to the earlier items. The order deliberately ignores how much the
 /// other items hold: as a budgeted rebalance fills nodes round by round, every round then picks
-/// the same ceils, and no round undoes what an earlier one did. Should floating-point error
-/// leave the floors and ceils unable to reach `total`, the rest is spread in the same order
-/// (never below zero).
+/// the same ceils, and no round undoes what an earlier one did.
+///
+/// The shares add up to `total` (the model's fill places every replica, and each level hands a
+/// domain's rounded total to shares that add up to the domain's own share), so the floors add up
+/// to at most `total` and the ceils to at least it: the ceils handed out always reach it.
 fn round(items: &[(f64, i64)], total: i64) -> Vec<i64> {
     let bands: Vec<Band> = items.iter().map(|&(s, _)| Band::of(s)).collect();
     let mut out: Vec<i64> = bands.iter().map(|b| i64::from(b.floor)).collect();
-    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut order: Vec<usize> = (0..items.len())
+        .filter(|&i| bands[i].ceil > bands[i].floor)
+        .collect();
     order.sort_by_key(|&i| (items[i].1 < i64::from(bands[i].ceil), i));
-    let mut extra = total - out.iter().sum::<i64>();
-    for &i in &order {
-        if extra <= 0 {
-            break;
-        }
-        if out[i] < i64::from(bands[i].ceil) {
-            out[i] += 1;
-            extra -= 1;
-        }
-    }
-    if !order.is_empty() {
-        for &i in order.iter().cycle().take(extra.max(0) as usize) {
-            out[i] += 1;
-        }
-    }
-    while extra < 0 && out.iter().any(|&q| q > 0) {
-        for &i in order.iter().rev() {
-            if extra < 0 && out[i] > 0 {
-                out[i] -= 1;
-                extra += 1;
-            }
-        }
+    let extra = usize::try_from(total - out.iter().sum::<i64>()).unwrap_or(0);
+    for &i in order.iter().take(extra) {
+        out[i] += 1;
     }
     out
 }
@@ -308,7 +293,6 @@ mod tests {
         assert_eq!(round(&items, 10), vec![3, 2, 3, 2]);
         let items = [(1.5, 0), (1.5, 0)];
         assert_eq!(round(&items, 3), vec![2, 1]);
-        assert_eq!(round(&[(1.0, 0)], 3), vec![3]);
-        assert_eq!(round(&[(3.0, 0), (3.0, 0)], 4), vec![2, 2]);
+        assert_eq!(round(&[(1.0, 0), (2.0, 5)], 3), vec![1, 2]);
     }
 }
