@@ -8,9 +8,11 @@ use std::cell::RefCell;
 use worker_policy::conformance::{self, Options};
 use worker_policy::model::snapshot::node_label;
 use worker_policy::model::{
-    Node, NodeId, Partition, Roles, Snapshot, Step, StepOp, Transition, Verdict, WorkerState,
+    LeaderAffinity, Node, NodeId, Partition, PolicyError, Roles, Snapshot, Step, StepOp,
+    Transition, Verdict, Weight, WorkerState,
 };
 use worker_policy::{Error, NativePolicy, PolicyHooks};
+use worker_policy_default::Settings;
 
 /// The default policy's logic as the host calls a policy.
 const DEFAULT: NativePolicy = NativePolicy {
@@ -42,6 +44,16 @@ impl Documented {
             {
                 self.note(format!("{step}: the reason {:?}", step.reason));
             }
+        }
+    }
+
+    /// Every partition whose affinity can be honoured ends led where it points.
+    fn check_affinities(&self, snapshot: &Snapshot, steps: &[Step], placing: bool) {
+        let ignored = affinities_ignored(snapshot, steps, placing);
+        if !ignored.is_empty() {
+            self.note(format!(
+                "the leader affinities of partitions {ignored:?} are not honoured"
+            ));
         }
     }
 
@@ -102,6 +114,37 @@ impl Documented {
             ));
         }
     }
+}
+
+/// The partitions of the hook's work (`placing`: the unplaced ones, else the placed ones) whose
+/// leader affinity matches an eligible replica of their set after `steps` but that are not led
+/// by such a replica (the default leads them there).
+fn affinities_ignored(snapshot: &Snapshot, steps: &[Step], placing: bool) -> Vec<u32> {
+    let eligible = |id: &NodeId| snapshot.node(*id).is_some_and(Node::is_placement_candidate);
+    let mut ignored = Vec::new();
+    for p in snapshot
+        .partitions
+        .iter()
+        .filter(|p| p.is_unplaced() == placing)
+    {
+        let Some(affinity) = &p.leader_affinity else {
+            continue;
+        };
+        let (mut replicas, mut leader) = (p.replicas.clone(), p.leader);
+        for step in steps.iter().filter(|s| s.partition == p.id) {
+            match step.op {
+                StepOp::AddReplica => replicas.push(step.node),
+                StepOp::RemoveReplica => replicas.retain(|&n| n != step.node),
+                StepOp::SetLeader => leader = Some(step.node),
+            }
+        }
+        let affine = |id: &NodeId| snapshot.node(*id).is_some_and(|n| affinity.matches(n));
+        let can = replicas.iter().any(|id| eligible(id) && affine(id));
+        if can && !leader.is_some_and(|l| affine(&l) && replicas.contains(&l)) {
+            ignored.push(p.id);
+        }
+    }
+    ignored
 }
 
 /// How urgent the default finds partition `p`: 0 with fewer serving replicas than the factor,
@@ -313,6 +356,7 @@ impl PolicyHooks for Documented {
         let steps = DEFAULT.place(snapshot)?;
         self.check_steps(&steps);
         self.check_placement(&steps);
+        self.check_affinities(snapshot, &steps, true);
         Ok(steps)
     }
 
@@ -320,6 +364,9 @@ impl PolicyHooks for Documented {
         let steps = DEFAULT.rebalance(snapshot, max_moves)?;
         self.check_steps(&steps);
         self.check_rebalance(snapshot, &steps, max_moves);
+        if max_moves.is_none() {
+            self.check_affinities(snapshot, &steps, false);
+        }
         Ok(steps)
     }
 }
@@ -371,5 +418,168 @@ fn the_default_policy_logic_is_balanced_at_the_lower_bound_on_the_scorecard() {
             "{}: moves against the lower bound",
             row.shape
         );
+    }
+}
+
+/// The default policy under a settings document: each answer compared with the default's on
+/// the snapshot as the document says the policy sees it (`docs/policy-authors/contract.md`,
+/// "Settings"), the differences collected.
+struct Configured {
+    /// Settings documents, each with what it makes of a snapshot.
+    documents: Vec<(String, fn(&Snapshot) -> Snapshot)>,
+    differences: RefCell<Vec<String>>,
+}
+
+impl Configured {
+    /// Compares `answer` under each document with the default's on the snapshot it describes.
+    fn compare(
+        &self,
+        snapshot: &Snapshot,
+        answer: impl Fn(&Settings, &Snapshot) -> Result<Vec<Step>, PolicyError>,
+    ) {
+        for (json, seen) in &self.documents {
+            let difference = match Settings::parse(json) {
+                Err(error) => Some(format!("it is refused: {error}")),
+                Ok(settings) => first_difference(
+                    &answer(&settings, snapshot),
+                    &answer(&Settings::default(), &seen(snapshot)),
+                ),
+            };
+            if let Some(difference) = difference {
+                self.differences.borrow_mut().push(format!(
+                    "under {json}, on {} nodes and {} partitions: {difference}",
+                    snapshot.nodes.len(),
+                    snapshot.partitions.len()
+                ));
+            }
+        }
+    }
+}
+
+/// Where two answers part: the first step that differs, or the errors.
+fn first_difference(
+    configured: &Result<Vec<Step>, PolicyError>,
+    described: &Result<Vec<Step>, PolicyError>,
+) -> Option<String> {
+    match (configured, described) {
+        (Ok(a), Ok(b)) => {
+            let at = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))?;
+            Some(format!(
+                "step {at} is {:?}, where the snapshot it describes gets {:?}",
+                a.get(at).map(ToString::to_string),
+                b.get(at).map(ToString::to_string)
+            ))
+        }
+        _ => (configured != described)
+            .then(|| format!("{configured:?}, where the snapshot it describes gets {described:?}")),
+    }
+}
+
+impl PolicyHooks for Configured {
+    fn validate_transition(
+        &self,
+        snapshot: &Snapshot,
+        node: NodeId,
+        to: WorkerState,
+    ) -> Result<Verdict, Error> {
+        DEFAULT.validate_transition(snapshot, node, to)
+    }
+
+    fn reconcile(&self, snapshot: &Snapshot) -> Result<Vec<Transition>, Error> {
+        DEFAULT.reconcile(snapshot)
+    }
+
+    fn place(&self, snapshot: &Snapshot) -> Result<Vec<Step>, Error> {
+        self.compare(snapshot, worker_policy_default::place_with);
+        DEFAULT.place(snapshot)
+    }
+
+    fn rebalance(&self, snapshot: &Snapshot, max_moves: Option<u32>) -> Result<Vec<Step>, Error> {
+        self.compare(snapshot, |settings, seen| {
+            worker_policy_default::rebalance_with(settings, seen, max_moves)
+        });
+        DEFAULT.rebalance(snapshot, max_moves)
+    }
+}
+
+/// The snapshot with every node at the standard weight.
+fn without_weights(snapshot: &Snapshot) -> Snapshot {
+    let mut seen = snapshot.clone();
+    for n in &mut seen.nodes {
+        n.weight = Weight::STANDARD;
+    }
+    seen
+}
+
+/// The snapshot without leader affinities.
+fn without_affinities(snapshot: &Snapshot) -> Snapshot {
+    let mut seen = snapshot.clone();
+    for p in &mut seen.partitions {
+        p.leader_affinity = None;
+    }
+    seen
+}
+
+/// The snapshot with `affinity` on every partition that has none.
+fn with_default_affinity(snapshot: &Snapshot, affinity: LeaderAffinity) -> Snapshot {
+    let mut seen = snapshot.clone();
+    for p in &mut seen.partitions {
+        p.leader_affinity.get_or_insert_with(|| affinity.clone());
+    }
+    seen
+}
+
+/// The settings keep their documented meaning on every snapshot the suite makes: ignoring
+/// weights is planning with standard weights, not honouring affinities is planning without
+/// them, a default affinity is that affinity on every partition without one; and the values
+/// the schema allows but the policy does not take are refused by name.
+#[test]
+fn the_default_policy_logic_keeps_its_documented_settings() {
+    let configured = Configured {
+        documents: vec![
+            (r#"{"weights": "ignore"}"#.into(), without_weights),
+            (
+                r#"{"honor_leader_affinity": false}"#.into(),
+                without_affinities,
+            ),
+            (
+                r#"{"default_leader_affinity": {"location": "r1"}}"#.into(),
+                |s| with_default_affinity(s, LeaderAffinity::Location("r1".into())),
+            ),
+            (
+                r#"{"default_leader_affinity": {"node": "N2"}}"#.into(),
+                |s| with_default_affinity(s, LeaderAffinity::Node(2)),
+            ),
+            (
+                r#"{"default_leader_affinity": {"node": 3}, "honor_leader_affinity": false}"#
+                    .into(),
+                without_affinities,
+            ),
+        ],
+        differences: RefCell::new(Vec::new()),
+    };
+    let report = conformance::run(&configured, &Options::default());
+    assert!(report.checks > 1000, "only {} checks ran", report.checks);
+    let differences = configured.differences.into_inner();
+    assert!(
+        differences.is_empty(),
+        "{} answers differ, first: {}",
+        differences.len(),
+        differences[0]
+    );
+    for (json, words) in [
+        (
+            r#"{"default_leader_affinity": {"location": ""}}"#,
+            "default_leader_affinity.location is empty",
+        ),
+        (
+            r#"{"default_leader_affinity": {"node": "west"}}"#,
+            "default_leader_affinity.node `west` is not a node id",
+        ),
+    ] {
+        match Settings::parse(json) {
+            Err(error) => assert!(error.contains(words), "{json}: {error}"),
+            Ok(settings) => panic!("{json} is taken: {settings:?}"),
+        }
     }
 }
