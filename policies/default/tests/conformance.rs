@@ -421,12 +421,15 @@ fn the_default_policy_logic_is_balanced_at_the_lower_bound_on_the_scorecard() {
     }
 }
 
+/// What a settings document makes of a snapshot: the snapshot the default then plans alike.
+type Described = fn(&Snapshot) -> Snapshot;
+
 /// The default policy under a settings document: each answer compared with the default's on
 /// the snapshot as the document says the policy sees it (`docs/policy-authors/contract.md`,
 /// "Settings"), the differences collected.
 struct Configured {
     /// Settings documents, each with what it makes of a snapshot.
-    documents: Vec<(String, fn(&Snapshot) -> Snapshot)>,
+    documents: Vec<(&'static str, Described)>,
     differences: RefCell<Vec<String>>,
 }
 
@@ -537,22 +540,16 @@ fn with_default_affinity(snapshot: &Snapshot, affinity: LeaderAffinity) -> Snaps
 fn the_default_policy_logic_keeps_its_documented_settings() {
     let configured = Configured {
         documents: vec![
-            (r#"{"weights": "ignore"}"#.into(), without_weights),
+            (r#"{"weights": "ignore"}"#, without_weights),
+            (r#"{"honor_leader_affinity": false}"#, without_affinities),
+            (r#"{"default_leader_affinity": {"location": "r1"}}"#, |s| {
+                with_default_affinity(s, LeaderAffinity::Location("r1".into()))
+            }),
+            (r#"{"default_leader_affinity": {"node": "N2"}}"#, |s| {
+                with_default_affinity(s, LeaderAffinity::Node(2))
+            }),
             (
-                r#"{"honor_leader_affinity": false}"#.into(),
-                without_affinities,
-            ),
-            (
-                r#"{"default_leader_affinity": {"location": "r1"}}"#.into(),
-                |s| with_default_affinity(s, LeaderAffinity::Location("r1".into())),
-            ),
-            (
-                r#"{"default_leader_affinity": {"node": "N2"}}"#.into(),
-                |s| with_default_affinity(s, LeaderAffinity::Node(2)),
-            ),
-            (
-                r#"{"default_leader_affinity": {"node": 3}, "honor_leader_affinity": false}"#
-                    .into(),
+                r#"{"default_leader_affinity": {"node": 3}, "honor_leader_affinity": false}"#,
                 without_affinities,
             ),
         ],
