@@ -108,12 +108,51 @@ impl Documented {
                 _ => {}
             }
         }
+        let astray = led_astray(snapshot, steps);
+        if !astray.is_empty() {
+            self.note(format!(
+                "after rebalance, partitions {astray:?} are led by a node that is not an eligible replica, though one is"
+            ));
+        }
         if order.windows(2).any(|w| w[0] >= w[1]) {
             self.note(format!(
                 "rebalance served the partitions (urgency, id) in the order {order:?}"
             ));
         }
     }
+}
+
+/// The partitions `steps` change whose leader after them is not an eligible replica though one
+/// of their replicas is (the default leads every partition it touches from an eligible replica,
+/// a partition a budget cuts short too).
+fn led_astray(snapshot: &Snapshot, steps: &[Step]) -> Vec<u32> {
+    let eligible = |id: &NodeId| snapshot.node(*id).is_some_and(Node::is_placement_candidate);
+    let mut astray = Vec::new();
+    for p in &snapshot.partitions {
+        let mine: Vec<&Step> = steps.iter().filter(|s| s.partition == p.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let (replicas, leader) = after(p, &mine);
+        let fine = |l: NodeId| eligible(&l) && replicas.contains(&l);
+        if replicas.iter().any(|&n| fine(n)) && !leader.is_some_and(fine) {
+            astray.push(p.id);
+        }
+    }
+    astray
+}
+
+/// Partition `p`'s replicas and leader after its `steps`.
+fn after(p: &Partition, steps: &[&Step]) -> (Vec<NodeId>, Option<NodeId>) {
+    let (mut replicas, mut leader) = (p.replicas.clone(), p.leader);
+    for step in steps {
+        match step.op {
+            StepOp::AddReplica => replicas.push(step.node),
+            StepOp::RemoveReplica => replicas.retain(|&n| n != step.node),
+            StepOp::SetLeader => leader = Some(step.node),
+        }
+    }
+    (replicas, leader)
 }
 
 /// The partitions of the hook's work (`placing`: the unplaced ones, else the placed ones) whose
@@ -130,14 +169,8 @@ fn affinities_ignored(snapshot: &Snapshot, steps: &[Step], placing: bool) -> Vec
         let Some(affinity) = &p.leader_affinity else {
             continue;
         };
-        let (mut replicas, mut leader) = (p.replicas.clone(), p.leader);
-        for step in steps.iter().filter(|s| s.partition == p.id) {
-            match step.op {
-                StepOp::AddReplica => replicas.push(step.node),
-                StepOp::RemoveReplica => replicas.retain(|&n| n != step.node),
-                StepOp::SetLeader => leader = Some(step.node),
-            }
-        }
+        let mine: Vec<&Step> = steps.iter().filter(|s| s.partition == p.id).collect();
+        let (replicas, leader) = after(p, &mine);
         let affine = |id: &NodeId| snapshot.node(*id).is_some_and(|n| affinity.matches(n));
         let can = replicas.iter().any(|id| eligible(id) && affine(id));
         if can && !leader.is_some_and(|l| affine(&l) && replicas.contains(&l)) {

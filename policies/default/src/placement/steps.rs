@@ -224,8 +224,10 @@ impl Writer<'_, '_> {
             if Some(n) == current_leader {
                 continue;
             }
+            // With every addition written the replicas are a superset of a valid planned set
+            // and every removal is safe; only a partition a budget cut short skips some.
             let held = replicas.contains(&n);
-            if !complete && held && !self.rules.removal_is_safe(&replicas, n) {
+            if held && !self.rules.removal_is_safe(&replicas, n) {
                 continue;
             }
             let reason = self.remove_reason(n, held, &added);
