@@ -157,18 +157,15 @@ impl Settings {
     }
 
     /// The snapshot as these settings make the policy see it: weights ignored, affinities
-    /// ignored or filled in with the default. Borrowed when the settings change nothing.
+    /// ignored or filled in with the default. Borrowed under the settings that change nothing
+    /// (weights proportional, affinities honoured, no default).
     pub fn view<'a>(&self, snapshot: &'a Snapshot) -> Cow<'a, Snapshot> {
-        let drop_weights = self.weights == WeightHandling::Ignore
-            && snapshot.nodes.iter().any(|n| !n.weight.is_standard());
+        let drop_weights = self.weights == WeightHandling::Ignore;
         let default = self
             .default_affinity()
             .filter(|_| self.honor_leader_affinity);
-        let drop_affinities = !self.honor_leader_affinity
-            && (snapshot.partitions.iter()).any(|p| p.leader_affinity.is_some());
-        let fill_affinities =
-            default.is_some() && (snapshot.partitions.iter()).any(|p| p.leader_affinity.is_none());
-        if !(drop_weights || drop_affinities || fill_affinities) {
+        let drop_affinities = !self.honor_leader_affinity;
+        if !(drop_weights || drop_affinities || default.is_some()) {
             return Cow::Borrowed(snapshot);
         }
         let mut seen = snapshot.clone();

@@ -39,11 +39,8 @@ struct Group {
     levels: BTreeMap<i64, Level>,
 }
 
-/// The nodes of a group with one deficit.
-struct Level {
-    bits: Vec<u64>,
-    count: u32,
-}
+/// The nodes of a group with one deficit: a bit per position in the group's node list.
+type Level = Vec<u64>;
 
 impl Group {
     fn top(&self) -> Option<i64> {
@@ -52,18 +49,13 @@ impl Group {
 
     fn set(&mut self, pos: u32, deficit: i64, on: bool) {
         let words = self.nodes.len().div_ceil(64);
-        let level = self.levels.entry(deficit).or_insert_with(|| Level {
-            bits: vec![0; words],
-            count: 0,
-        });
+        let level = self.levels.entry(deficit).or_insert_with(|| vec![0; words]);
         let (w, bit) = (pos as usize / 64, 1u64 << (pos % 64));
         if on {
-            level.bits[w] |= bit;
-            level.count += 1;
+            level[w] |= bit;
         } else {
-            level.bits[w] &= !bit;
-            level.count -= 1;
-            if level.count == 0 {
+            level[w] &= !bit;
+            if level.iter().all(|&word| word == 0) {
                 self.levels.remove(&deficit);
             }
         }
@@ -76,7 +68,7 @@ impl Group {
             for (from, to) in [(start, len), (0, start)] {
                 let mut w = from / 64;
                 while w * 64 < to {
-                    let mut word = level.bits[w];
+                    let mut word = level[w];
                     if w == from / 64 {
                         word &= !0u64 << (from % 64);
                     }

@@ -49,13 +49,13 @@ pub(crate) fn transfer(
             }
         }
     }
+    // The passes go over every eligible node, each relieving a node while it is above its
+    // target: a node only receives while it is below its own, so none ever rises above it.
+    let over = cluster.eligible_nodes();
     let mut members: Vec<Vec<Ix>> = vec![Vec::new(); rules.groups()];
-    for n in cluster.eligible_nodes() {
+    for &n in &over {
         members[rules.group(n) as usize].push(n);
     }
-    let over: Vec<Ix> = (0..nodes as Ix)
-        .filter(|&n| cluster.eligible[n as usize] && deficits.deficit(n) < 0)
-        .collect();
     let mut t = Transfers {
         cluster,
         rules,
@@ -106,8 +106,8 @@ impl Transfers<'_, '_> {
         }
     }
 
-    /// Hands over, from each node in `over`, replicas that cost exactly `cost` directly to the
-    /// neediest node below its target that the property allows.
+    /// Hands over, from each node of `over` above its target, replicas that cost exactly `cost`
+    /// directly to the neediest node below its target that the property allows.
     fn direct(&mut self, over: &[Ix], cost: u32) {
         for &a in over {
             let mut i = 0;
@@ -132,7 +132,7 @@ impl Transfers<'_, '_> {
         }
     }
 
-    /// Passes units of target from nodes below their target to the nodes of `over` still above
+    /// Passes units of target from nodes below their target to the nodes of `over` above
     /// theirs, where the bands allow it: the rounding of the fair shares guessed which nodes get
     /// the ceil, and this corrects the guess where the replicas cannot follow it, for free.
     fn reround(&mut self, over: &[Ix]) {

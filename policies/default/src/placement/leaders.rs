@@ -263,6 +263,7 @@ impl<'a> Balancer<'a> {
         }
     }
 
+    /// Applies the hand-overs of `path`.
     fn apply(&mut self, path: &[Hop]) {
         for &(p, from, to) in path {
             self.layout.leader[p] = Some(to);
@@ -340,9 +341,11 @@ fn reached(seen: &[bool]) -> Vec<Ix> {
         .collect()
 }
 
-/// The hops of a breadth-first path ending at `end`, in the order to apply them. `came_from`
-/// holds, per node, the partition and the node it was reached from; `backwards` when the
-/// search ran against the direction of the hand-overs.
+/// The hops of a breadth-first path ending at `end`, from its end. `came_from` holds, per node,
+/// the partition and the node it was reached from; `backwards` when the search ran against the
+/// direction of the hand-overs. The order does not matter: each hop hands over a different
+/// partition (a partition has one leader, and each node of the path leads the partition of the
+/// hop that leaves it), and [`Balancer::apply`] only counts.
 fn path_to(end: Ix, came_from: &[Option<(usize, Ix)>], backwards: bool) -> Vec<Hop> {
     let mut path = Vec::new();
     let mut at = end;
@@ -353,9 +356,6 @@ fn path_to(end: Ix, came_from: &[Option<(usize, Ix)>], backwards: bool) -> Vec<H
             (p, prev, at)
         });
         at = prev;
-    }
-    if !backwards {
-        path.reverse();
     }
     path
 }
