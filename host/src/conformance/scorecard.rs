@@ -197,7 +197,7 @@ struct Transfer {
 }
 
 /// The transfer shapes.
-const TRANSFERS: [Transfer; 5] = [
+const TRANSFERS: [Transfer; 8] = [
     Transfer {
         property: &[(Scope::Zone, 2), (Scope::Node, 2)],
         zones: &[1, 4, 3, 2],
@@ -232,6 +232,29 @@ const TRANSFERS: [Transfer; 5] = [
         partitions: 5,
         weighted: true,
         change: (Change::AddOne, 1),
+    },
+    // Where the rounding's ceil must pass to the node the replicas can reach, once per node.
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 3)],
+        zones: &[3, 5],
+        partitions: 5,
+        weighted: false,
+        change: (Change::DrainOne, 7),
+    },
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 2)],
+        zones: &[2, 2, 1, 1],
+        partitions: 24,
+        weighted: false,
+        change: (Change::DrainOne, 3),
+    },
+    // Where it may not pass between zones whose totals are already at their floor and ceil.
+    Transfer {
+        property: &[(Scope::Zone, 2), (Scope::Node, 2)],
+        zones: &[1, 6, 2],
+        partitions: 5,
+        weighted: false,
+        change: (Change::LoseOne, 2),
     },
 ];
 
