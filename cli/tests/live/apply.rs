@@ -106,7 +106,9 @@ pub fn interrupted_then_resumed(live: &mut Live) {
 }
 
 /// An operator's freeze set during an apply: apply never writes over it. It finishes the step in
-/// flight, plans again from the live cluster (the frozen partition left alone), and goes on.
+/// flight, plans again from the live cluster (the frozen partition left alone), and goes on; or,
+/// when Restate lost the step's write to the operator's (a race of Restate's), it stops, and a
+/// second run converges around the freeze.
 pub fn operator_freeze_during_apply(live: &mut Live) {
     live.settle();
     let address = live.cluster.address();
@@ -158,18 +160,34 @@ pub fn operator_freeze_during_apply(live: &mut Live) {
         "apply --execute with an operator's freeze set during it",
         start.elapsed(),
     );
-    assert_converged(status, &events);
     let id = target.expect("a partition was frozen");
-    let replanned = of_kind(&events, "planning-again").into_iter().any(|e| {
-        e["why"]
-            .as_str()
-            .is_some_and(|w| w.contains(&format!("partition {id} ")) && w.contains(OPERATOR))
-    });
-    assert!(
-        replanned,
-        "apply did not plan again around the freeze of partition {id}:\n{}",
-        lines(&events)
-    );
+    if status == Some(0) {
+        let replanned = of_kind(&events, "planning-again").into_iter().any(|e| {
+            e["why"]
+                .as_str()
+                .is_some_and(|w| w.contains(&format!("partition {id} ")) && w.contains(OPERATOR))
+        });
+        assert!(
+            replanned,
+            "apply did not plan again around the freeze of partition {id}:\n{}",
+            lines(&events)
+        );
+    } else {
+        // Restate 1.7.12 can lose a placement written at the moment an operator's command
+        // rewrites the partition table (both read it, the later write wins): apply then finds
+        // its step's set gone and stops without writing over anything. A second run plans
+        // from the live cluster, the frozen partition left alone.
+        let end = events.last().expect("an end");
+        assert!(
+            end["why"]
+                .as_str()
+                .is_some_and(|w| w.contains("something else wrote it")),
+            "apply stopped for another reason than a lost write:\n{}",
+            lines(&events)
+        );
+        let (again, status) = run_apply(live, &args, false);
+        assert_converged(status, &again);
+    }
     let rows = live
         .cluster
         .sql(&format!(
