@@ -423,12 +423,19 @@ fn the_default_policy_logic_passes_every_safety_property_and_keeps_its_documente
         report.differences
     );
     assert!(report.checks > 1000, "only {} checks ran", report.checks);
-    let broken = documented.broken.into_inner();
+    assert_none(
+        documented.broken.into_inner(),
+        "break the default's documented rules",
+    );
+}
+
+/// Fails with the count and the first of `found`, the answers that `what`, unless there are none.
+fn assert_none(found: Vec<String>, what: &str) {
     assert!(
-        broken.is_empty(),
-        "{} answers break the default's documented rules, first: {}",
-        broken.len(),
-        broken[0]
+        found.is_empty(),
+        "{} answers {what}, first: {}",
+        found.len(),
+        found[0]
     );
 }
 
@@ -590,13 +597,7 @@ fn the_default_policy_logic_keeps_its_documented_settings() {
     };
     let report = conformance::run(&configured, &Options::default());
     assert!(report.checks > 1000, "only {} checks ran", report.checks);
-    let differences = configured.differences.into_inner();
-    assert!(
-        differences.is_empty(),
-        "{} answers differ, first: {}",
-        differences.len(),
-        differences[0]
-    );
+    assert_none(configured.differences.into_inner(), "differ");
     for (json, words) in [
         (
             r#"{"default_leader_affinity": {"location": ""}}"#,
