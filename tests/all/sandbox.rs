@@ -92,6 +92,35 @@ fn a_memory_bomb_is_stopped_at_the_cap() {
 }
 
 #[test]
+fn every_call_starts_from_the_modules_initial_memory() {
+    // Instances reuse memory between calls (a pool keeps pages resident); none of it may carry
+    // over: not the module's statics, not what a call left on its heap, not after a call that
+    // filled its memory to the cap.
+    let hostile = LoadedPolicy::load(HOSTILE_POLICY, tight()).expect("the hostile policy loads");
+    let remember = asking("remember");
+    let node = remember.nodes[1].id;
+    let answer = || {
+        hostile
+            .validate_transition(&remember, node, WorkerState::Draining)
+            .expect("the hostile policy answers `remember`")
+            .reason
+    };
+    for call in 1..=3 {
+        assert_eq!(
+            answer(),
+            "earlier calls: 0, markers: 0, left: 2097152",
+            "call {call}"
+        );
+    }
+    evaluate(&hostile, &asking("alloc"), None).expect_err("the memory bomb is stopped");
+    assert_eq!(
+        answer(),
+        "earlier calls: 0, markers: 0, left: 2097152",
+        "after the bomb"
+    );
+}
+
+#[test]
 fn a_panic_becomes_a_trap_with_its_message() {
     match fault_of("panic", tight()) {
         PolicyFault::Trap { hook, message } => {

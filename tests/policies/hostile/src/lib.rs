@@ -4,8 +4,9 @@
 //! answer); `place` and `rebalance` also answer `huge-output` with 500,000 steps sharing one
 //! reason, `many-reasons` with one step and a reason table of 500,000 entries, and
 //! `reason-out-of-table` with one step that would be fine (its partition's leader stays) but
-//! names reason 1 of a table of one. Any other name answers like a well-behaved policy that has
-//! nothing to do.
+//! names reason 1 of a table of one; `validate-transition` answers `remember` with a verdict
+//! saying what this instance kept from earlier calls (see [`remember`]). Any other name answers
+//! like a well-behaved policy that has nothing to do.
 //!
 //! `validate-settings` misbehaves the same way when the settings are a JSON string naming a
 //! behaviour (`"loop"`), refuses `"huge-refusal"` with a message of 100 MiB, and accepts any
@@ -74,6 +75,42 @@ fn misbehave(behaviour: &str) {
         }
         _ => {}
     }
+}
+
+/// How many calls this instance answered before this one: a static in the module's data,
+/// which a later call sees unless its memory starts from the module's initial image again.
+static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// What `remember` leaves in memory for a later call to find: made at run time, so it is in no
+/// data segment of the module.
+fn marker() -> u64 {
+    std::hint::black_box(0x0123_4567_89AB_CDEF_u64).rotate_left(std::hint::black_box(13))
+}
+
+/// What this call finds of earlier ones, then leaves for later ones: the count of earlier
+/// calls in [`CALLS`], and how many 8-byte words of the whole linear memory (data, stack and
+/// heap) hold the [`marker`]; then 16 MiB of heap filled with the marker, left allocated, and
+/// counted again the same way (so the answer shows the probe sees what a call leaves). A
+/// memory that starts from the module's initial image on every call answers
+/// "earlier calls: 0, markers: 0, left: 2097152" every time.
+fn remember() -> String {
+    let earlier = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let before = markers_in_memory();
+    std::mem::forget(std::hint::black_box(vec![marker(); 2 << 20]));
+    let left = markers_in_memory();
+    format!("earlier calls: {earlier}, markers: {before}, left: {left}")
+}
+
+/// How many 8-byte words of the whole linear memory hold the [`marker`].
+fn markers_in_memory() -> usize {
+    let marker = marker();
+    let bytes = core::arch::wasm32::memory_size(0) * 65536;
+    // Word 0 is the null address, which Rust may not read; nothing is ever written there.
+    (1..bytes / 8)
+        // SAFETY: every address below the memory's size is in bounds; a word never written
+        // reads as whatever the memory holds, which is what the probe wants to see.
+        .filter(move |word| unsafe { std::ptr::read_volatile((word * 8) as *const u64) } == marker)
+        .count()
 }
 
 /// Recursion with no end, so the call stack runs out.
@@ -166,6 +203,12 @@ impl Guest for Hostile {
         _node: NodeId,
         _to: WorkerState,
     ) -> Result<Verdict, PolicyError> {
+        if asked(&snapshot) == "remember" {
+            return Ok(Verdict {
+                allowed: false,
+                reason: remember(),
+            });
+        }
         misbehave(asked(&snapshot));
         Ok(Verdict {
             allowed: false,
