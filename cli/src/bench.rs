@@ -6,7 +6,12 @@
 //! - start: a whole `evaluate` process on a small cluster with the policy from the compilation
 //!   cache, against the same process compiling the policy (`--no-cache`);
 //! - each hook inside the component, through the host, against the same logic compiled natively;
+//! - for `place` and `reconcile`, the component with its instances from the engine's pool
+//!   against the same with each call's instance mapped and unmapped ([`PolicyEngine::unpooled`]);
 //! - the host's invariant checker on each planning hook's answer, against the native planning;
+//! - a whole evaluation (reconcile, place and rebalance, each answer checked) and a whole
+//!   simulation (every round until the cluster is settled) through the component, against the
+//!   same through the native logic;
 //! - `evaluate` end to end (read the snapshot file, plan, check, render the JSON output) against
 //!   reading the same file into a `serde_json::Value` and writing it back;
 //! - `import restate` by each route on the cluster as Restate's dumps, against reading the same
@@ -25,7 +30,7 @@ use worker_policy::embedded::{
     DEFAULT_POLICY, DEFAULT_POLICY_NAME, RESTATE_POLICY, RESTATE_POLICY_NAME,
 };
 use worker_policy::snapshot_file::{snapshot_to_json, SnapshotFile};
-use worker_policy::{Error, Hook, Limits, LoadedPolicy, NativePolicy, PolicyHooks};
+use worker_policy::{Error, Hook, Limits, LoadedPolicy, NativePolicy, PolicyEngine, PolicyHooks};
 use worker_policy_model::generate::{generate, ClusterShape, SplitMix64};
 use worker_policy_model::invariants::PlanChecker;
 use worker_policy_model::{NodeId, Replication, Snapshot, Step, WorkerState};
@@ -169,12 +174,15 @@ impl Row {
 /// Runs `bench`, each measurement named on stderr while it runs ([`Progress`]).
 pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     let native = args.policy.native();
-    let policy = LoadedPolicy::load(
+    let limits = Limits {
+        timeout: Duration::from_secs(600),
+        ..Limits::default()
+    };
+    let policy = LoadedPolicy::load(args.policy.component(), limits)?;
+    let unpooled = LoadedPolicy::load_in(
+        &PolicyEngine::unpooled(false)?,
         args.policy.component(),
-        Limits {
-            timeout: Duration::from_secs(600),
-            ..Limits::default()
-        },
+        limits,
     )?;
     let replication = Replication::parse("{zone: 3, node: 3}")?;
     let per_zone = args.nodes.div_ceil(args.zones).max(1);
@@ -201,8 +209,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
             Hook::ValidateTransition,
         ),
     ];
-    // Start-up, each hook, end to end, and the imports.
-    let progress = Progress::bar("bench: measurements", Some(cases.len() as u64 + 3));
+    // Start-up, each hook, the evaluation and simulation, end to end, and the imports.
+    let progress = Progress::bar("bench: measurements", Some(cases.len() as u64 + 5));
     progress.say("start: `evaluate` as a process");
     let mut rows = vec![start(args, &scratch)?];
     for (name, snapshot, hook) in cases {
@@ -215,7 +223,32 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
         rows.extend(hook_rows(
             args.runs, name, snapshot, measured, &native, &policy,
         )?);
+        if matches!(hook, Hook::Place | Hook::Reconcile) {
+            let pooled = median(args.runs, || measured.run(&policy, snapshot).map(drop))?;
+            let mapped = median(args.runs, || measured.run(&unpooled, snapshot).map(drop))?;
+            rows.push(Row::new(
+                format!("{name}: instances from the pool"),
+                pooled,
+                "instances mapped per call",
+                mapped,
+            ));
+        }
     }
+    progress.advance();
+    progress.say("evaluate (drain one)");
+    rows.push(Row::new(
+        "evaluate (drain one): every hook, every answer checked",
+        median(args.runs, || {
+            worker_policy::evaluate(&policy, &draining, None).map(drop)
+        })?,
+        "native",
+        median(args.runs, || {
+            worker_policy::evaluate(&native, &draining, None).map(drop)
+        })?,
+    ));
+    progress.advance();
+    progress.say("simulate (drain one)");
+    rows.push(simulation_row(args.runs, &draining, &native, &policy)?);
     progress.advance();
     progress.say("evaluate end to end");
     rows.push(end_to_end(args.runs, &policy, &draining, &scratch)?);
@@ -265,6 +298,32 @@ fn hook_rows(
     }
     Ok(rows)
 }
+
+/// The simulation row: every round from `snapshot` until the cluster is settled, through the
+/// component against through the native logic; the rounds it took are named in the row.
+fn simulation_row(
+    runs: u32,
+    snapshot: &Snapshot,
+    native: &NativePolicy,
+    policy: &LoadedPolicy,
+) -> anyhow::Result<Row> {
+    let simulate = |hooks: &dyn PolicyHooks| {
+        worker_policy::simulate(hooks, snapshot, None, SIMULATED_ROUNDS)
+            .map(|simulation| simulation.rounds.len())
+    };
+    let rounds = simulate(native)?;
+    let native_time = median(runs, || simulate(native).map(drop))?;
+    let wasm_time = median(runs, || simulate(policy).map(drop))?;
+    Ok(Row::new(
+        format!("simulate (drain one): {rounds} rounds, then settled"),
+        wasm_time,
+        "native",
+        native_time,
+    ))
+}
+
+/// The most rounds the simulation row lets a policy take before it counts as not converging.
+const SIMULATED_ROUNDS: u32 = 100;
 
 /// The start-up row: a whole `evaluate` process on a small cluster, the policy from a
 /// compilation cache made for the run, against the same process compiling it.

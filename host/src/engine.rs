@@ -1,12 +1,19 @@
 //! The wasmtime engine policies are compiled and run by, with the thread that advances its epoch
-//! so hook calls can be stopped at their deadline. One engine serves any number of policies:
-//! an embedder makes one and loads every policy into it with
-//! [`LoadedPolicy::load_in`](crate::LoadedPolicy::load_in).
+//! so hook calls can be stopped at their deadline, and the pool its instances come from. One
+//! engine serves any number of policies: an embedder makes one and loads every policy into it
+//! with [`LoadedPolicy::load_in`](crate::LoadedPolicy::load_in).
+//!
+//! Every hook call instantiates its component afresh, so instances come from wasmtime's pooling
+//! allocator rather than being mapped and unmapped each time: a memory slot stays mapped to its
+//! module's initial image (copy on write) and keeps up to [`KEEP_RESIDENT`] of its pages
+//! resident, zeroed, when the call ends, so the next call does not fault them in again. Each
+//! call still starts from the module's initial memory; the sandbox's caps are the store's
+//! ([`crate::sandbox`]), not the pool's, which is sized only so they are what binds.
 
 use std::thread;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, WasmFeatures};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, WasmFeatures};
 
 use crate::compile::Compiler;
 use crate::error::Error;
@@ -27,6 +34,23 @@ const POLICY_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::COMPONENT_MODEL);
 
+/// How much of each memory and table a finished call leaves resident for the next one, zeroed
+/// (past it, pages go back to the system). A policy planning 100,000 partitions uses about
+/// 40 MiB; 1,000,000, about 400 MiB.
+pub const KEEP_RESIDENT: usize = 512 << 20;
+
+/// Core instances, memories and tables one component may hold: the store's own bounds
+/// ([`crate::sandbox`]).
+const PER_COMPONENT: u32 = 16;
+
+/// Memories and tables the pool holds for each call that may run at once: most components
+/// have one or two of each, and one with more takes slots another call could have had.
+const SLOTS_PER_CALL: u32 = 4;
+
+/// The most elements a table may start with, the default memory cap's worth (1 GiB at 8
+/// bytes an element); a table may still grow to no more than its store's cap allows.
+const TABLE_ELEMENTS: usize = 1 << 27;
+
 /// A wasmtime engine configured for policies: epoch interruption always, fuel metering when
 /// asked for, and the [`Compiler`] that turns untrusted bytes into components. Cloning it is
 /// cheap and shares the engine and its epoch thread.
@@ -42,18 +66,31 @@ impl PolicyEngine {
     /// with [`Limits::fuel`](crate::Limits::fuel) set, and without it otherwise: a component
     /// compiled for one setting does not run under the other).
     pub fn new(metered: bool) -> Result<PolicyEngine, Error> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.consume_fuel(metered);
-        config.wasm_component_model(true);
-        config.wasm_features(POLICY_FEATURES.complement(), false);
-        let engine = Engine::new(&config).map_err(|source| Error::Engine { source })?;
+        // The pool reserves its address space up front; where the process's address space is
+        // capped below that (`ulimit -v`), instances are mapped call by call instead.
+        let engine = Engine::new(&config(metered, Some(pool())))
+            .or_else(|_| Engine::new(&config(metered, None)))
+            .map_err(|source| Error::Engine { source })?;
+        Ok(PolicyEngine::with_ticker(engine, metered))
+    }
+
+    /// An engine like [`PolicyEngine::new`]'s but without the instance pool: each call maps
+    /// its instance's memories and unmaps them when it ends. What a compile worker uses, in a
+    /// process whose address space is capped, and what `bench` compares the pool with.
+    pub fn unpooled(metered: bool) -> Result<PolicyEngine, Error> {
+        let engine =
+            Engine::new(&config(metered, None)).map_err(|source| Error::Engine { source })?;
+        Ok(PolicyEngine::with_ticker(engine, metered))
+    }
+
+    /// `engine`, with its epoch advancing from now on.
+    fn with_ticker(engine: Engine, metered: bool) -> PolicyEngine {
         start_epoch_ticker(&engine);
-        Ok(PolicyEngine {
+        PolicyEngine {
             engine,
             metered,
             compiler: Compiler::default(),
-        })
+        }
     }
 
     /// The same engine, compiling components with `compiler` from now on. The default
@@ -78,6 +115,53 @@ impl PolicyEngine {
     pub(crate) fn wasmtime(&self) -> &Engine {
         &self.engine
     }
+}
+
+/// The configuration of a policy engine: epoch interruption, fuel when `metered`, the policy
+/// features, and instances from `pool` when there is one (an artifact compiled under either
+/// allocation strategy loads under the other).
+fn config(metered: bool, pool: Option<PoolingAllocationConfig>) -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.consume_fuel(metered);
+    config.wasm_component_model(true);
+    config.wasm_features(POLICY_FEATURES.complement(), false);
+    if let Some(pool) = pool {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+/// Hook calls one engine may run at once: four for each thread the machine runs, between 16
+/// and 256. One more fails with wasmtime's message that a concurrent limit was reached.
+fn concurrent_calls() -> u32 {
+    let threads = thread::available_parallelism().map_or(1, |n| n.get());
+    u32::try_from(threads.saturating_mul(4))
+        .unwrap_or(u32::MAX)
+        .clamp(16, 256)
+}
+
+/// The instance pool: room for [`concurrent_calls`] components, each with up to
+/// [`PER_COMPONENT`] core instances, memories and tables, and [`SLOTS_PER_CALL`] memories and
+/// tables for each call on average; memories up to 4 GiB (all a 32-bit memory can address);
+/// pages kept resident up to [`KEEP_RESIDENT`]. The pool only reserves address space up front
+/// (about 4 GiB for each memory slot and 1 GiB for each table slot); pages are backed as used.
+fn pool() -> PoolingAllocationConfig {
+    let calls = concurrent_calls();
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(calls)
+        .total_core_instances(calls * PER_COMPONENT)
+        .max_core_instances_per_component(PER_COMPONENT)
+        .max_memories_per_component(PER_COMPONENT)
+        .max_tables_per_component(PER_COMPONENT)
+        .max_tables_per_module(PER_COMPONENT)
+        .total_memories(calls * SLOTS_PER_CALL)
+        .total_tables(calls * SLOTS_PER_CALL)
+        .table_elements(TABLE_ELEMENTS)
+        .max_memory_size(4 << 30)
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(KEEP_RESIDENT);
+    pool
 }
 
 /// Advances the engine's epoch every tick for as long as the engine lives.

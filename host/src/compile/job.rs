@@ -110,7 +110,7 @@ impl CompileJob {
             path: self.input.clone(),
             source,
         })?;
-        let engine = PolicyEngine::new(self.metered).map_err(CompileJobError::Engine)?;
+        let engine = PolicyEngine::unpooled(self.metered).map_err(CompileJobError::Engine)?;
         let artifact = engine
             .wasmtime()
             .precompile_component(&binary)
