@@ -25,6 +25,26 @@ fn evaluate_prints_the_plan_with_reasons() {
 }
 
 #[test]
+fn evaluate_runs_where_the_address_space_is_too_small_for_the_instance_pool() {
+    // 16 GiB of address space: room for one call's memory reservation (4 GiB), not for the
+    // pool's (hundreds of GiB), so the engine maps each call's instance itself; the plan is
+    // the same as with the pool.
+    let snapshot = example("three-zones-draining.json");
+    let args = ["evaluate", "--snapshot", snapshot.to_str().unwrap()];
+    let mut bash = std::process::Command::new("bash");
+    bash.arg("-c")
+        .arg(r#"ulimit -v 16777216 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_worker-policy"))
+        .args(args)
+        .env("XDG_CACHE_HOME", crate::common::run_cache_home())
+        .env_remove("HOME");
+    let capped = bash.output().expect("bash runs");
+    assert_eq!(capped.status.code(), Some(0), "{}", text(&capped.stderr));
+    let pooled = run(&args);
+    assert_eq!(text(&capped.stdout), text(&pooled.stdout));
+}
+
+#[test]
 fn evaluate_json_lists_transitions_and_steps_in_order_and_is_deterministic() {
     let snapshot = example("scale-out-provisioning.json");
     let args = [
