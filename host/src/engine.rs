@@ -35,9 +35,11 @@ const POLICY_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::COMPONENT_MODEL);
 
 /// How much of each memory and table a finished call leaves resident for the next one, zeroed
-/// (past it, pages go back to the system). A policy planning 100,000 partitions uses about
-/// 40 MiB; 1,000,000, about 400 MiB.
-pub const KEEP_RESIDENT: usize = 512 << 20;
+/// (past it, pages go back to the system). Zeroing a page costs about what faulting it in
+/// again would, so keeping more would save little on a large call and keep more of a
+/// long-running process resident; what the pool saves is mostly the mapping and unmapping of
+/// each call's instance (`bench`'s pooled rows).
+pub const KEEP_RESIDENT: usize = 64 << 20;
 
 /// Core instances, memories and tables one component may hold: the store's own bounds
 /// ([`crate::sandbox`]).
