@@ -134,7 +134,8 @@ fn load_artifact(engine: &PolicyEngine, job: &CompileJob) -> Result<(Component, 
     // running `CompileJob::run` wrote it a moment ago into a scratch directory only this user
     // can enter, with an engine of the same settings for the same metering (made by
     // `PolicyEngine::unpooled`, without the instance pool, which does not change what is
-    // compiled), and wasmtime still refuses an artifact whose version or settings differ from `engine`'s.
+    // compiled), and wasmtime still refuses an artifact whose version or settings differ from
+    // `engine`'s.
     // (Read into memory rather than mapped: a temporary directory may be mounted noexec.)
     let component =
         unsafe { Component::deserialize(engine.wasmtime(), &artifact) }.map_err(|source| {
