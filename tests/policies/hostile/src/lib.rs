@@ -5,8 +5,8 @@
 //! reason, `many-reasons` with one step and a reason table of 500,000 entries, and
 //! `reason-out-of-table` with one step that would be fine (its partition's leader stays) but
 //! names reason 1 of a table of one; `validate-transition` answers `remember` with a verdict
-//! saying what this instance kept from earlier calls (see [`remember`]). Any other name answers
-//! like a well-behaved policy that has nothing to do.
+//! saying what this instance kept from earlier calls (the function `remember`). Any other name
+//! answers like a well-behaved policy that has nothing to do.
 //!
 //! `validate-settings` misbehaves the same way when the settings are a JSON string naming a
 //! behaviour (`"loop"`), refuses `"huge-refusal"` with a message of 100 MiB, and accepts any
