@@ -162,7 +162,11 @@ fn pool() -> PoolingAllocationConfig {
         .table_elements(TABLE_ELEMENTS)
         .max_memory_size(4 << 30)
         .linear_memory_keep_resident(KEEP_RESIDENT)
-        .table_keep_resident(KEEP_RESIDENT);
+        .table_keep_resident(KEEP_RESIDENT)
+        // Hooks are called synchronously, on the caller's stack: no fiber stacks. The default
+        // (1,000 of them, each with a guard page set up one by one) costs every process that
+        // makes an engine a few milliseconds at start.
+        .total_stacks(0);
     pool
 }
 
