@@ -220,19 +220,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
             hook,
             drain: active,
         };
-        rows.extend(hook_rows(
-            args.runs, name, snapshot, measured, &native, &policy,
-        )?);
-        if matches!(hook, Hook::Place | Hook::Reconcile) {
-            let pooled = median(args.runs, || measured.run(&policy, snapshot).map(drop))?;
-            let mapped = median(args.runs, || measured.run(&unpooled, snapshot).map(drop))?;
-            rows.push(Row::new(
-                format!("{name}: instances from the pool"),
-                pooled,
-                "instances mapped per call",
-                mapped,
-            ));
-        }
+        let policies = Policies {
+            native: &native,
+            pooled: &policy,
+            unpooled: matches!(hook, Hook::Place | Hook::Reconcile).then_some(&unpooled),
+        };
+        rows.extend(hook_rows(args.runs, name, snapshot, measured, policies)?);
     }
     progress.advance();
     progress.say("evaluate (drain one)");
@@ -268,19 +261,41 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Timings> {
     })
 }
 
-/// The hook's row, wasm against native, and for a planning hook the host check's row, the
-/// checker on the native answer against the native planning.
+/// The policies a hook's rows compare.
+#[derive(Clone, Copy)]
+struct Policies<'a> {
+    /// The same logic compiled natively.
+    native: &'a NativePolicy,
+    /// The component, its instances from the engine's pool.
+    pooled: &'a LoadedPolicy,
+    /// The component with each call's instance mapped, when the pool is measured against it.
+    unpooled: Option<&'a LoadedPolicy>,
+}
+
+/// The hook's row, wasm against native; when `policies` has an unpooled component, the pool's
+/// row, the same wasm time against the unpooled component measured right after it; and for a
+/// planning hook the host check's row, the checker on the native answer against the native
+/// planning.
 fn hook_rows(
     runs: u32,
     name: &str,
     snapshot: &Snapshot,
     measured: Measured,
-    native: &NativePolicy,
-    policy: &LoadedPolicy,
+    policies: Policies,
 ) -> anyhow::Result<Vec<Row>> {
+    let native = policies.native;
     let native_time = median(runs, || measured.run(native, snapshot).map(drop))?;
-    let wasm_time = median(runs, || measured.run(policy, snapshot).map(drop))?;
+    let wasm_time = median(runs, || measured.run(policies.pooled, snapshot).map(drop))?;
     let mut rows = vec![Row::new(name, wasm_time, "native", native_time)];
+    if let Some(unpooled) = policies.unpooled {
+        let mapped = median(runs, || measured.run(unpooled, snapshot).map(drop))?;
+        rows.push(Row::new(
+            format!("{name}: instances from the pool"),
+            wasm_time,
+            "instances mapped per call",
+            mapped,
+        ));
+    }
     if let Some(steps) = measured.run(native, snapshot)? {
         let check = median_of(runs, |timer| {
             let mut checker = PlanChecker::new(snapshot.clone());

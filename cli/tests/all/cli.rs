@@ -938,6 +938,8 @@ fn bench_json_gives_one_object_per_row_with_its_name_and_ratio() {
         "reconcile",
         "validate-transition",
         "host check:",
+        "evaluate (drain one)",
+        "simulate (drain one)",
         "evaluate:",
         "import restate, metadata route",
         "import restate, SQL route",
@@ -947,6 +949,17 @@ fn bench_json_gives_one_object_per_row_with_its_name_and_ratio() {
             "no {wanted} row in {names:?}"
         );
     }
+    let pooled: Vec<&&str> = names
+        .iter()
+        .filter(|n| n.ends_with(": instances from the pool"))
+        .collect();
+    assert_eq!(
+        pooled,
+        [
+            &"place (nothing placed): instances from the pool",
+            &"reconcile (drain one): instances from the pool"
+        ]
+    );
     assert!(report["machine"]
         .as_str()
         .is_some_and(|m| m.contains("threads")));
