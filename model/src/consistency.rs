@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::node_index::NodeIndex;
 use crate::snapshot::{node_label, LeaderAffinity, NodeId, Partition, PartitionId, Snapshot};
 
 /// Where a snapshot contradicts itself.
@@ -129,7 +130,8 @@ impl Snapshot {
                 },
             });
         }
-        let known = KnownNodes::new(self);
+        let ids: Vec<NodeId> = self.nodes.iter().map(|n| n.id).collect();
+        let known = NodeIndex::new(&ids);
         let repeated_partition = first_repeat(self.partitions.iter().map(|p| p.id));
         for (i, p) in self.partitions.iter().enumerate() {
             let field = |name: &str| format!("partitions[{i}].{name}");
@@ -171,47 +173,13 @@ fn first_repeat<T: Ord>(ids: impl Iterator<Item = T> + Clone) -> Option<(usize, 
         .min()
 }
 
-/// The node ids of a snapshot, for membership tests: a table indexed by id when the ids are
-/// dense enough (they usually count from 1), else the ids sorted.
-enum KnownNodes {
-    /// Per id up to the largest: whether a node has it.
-    Dense(Vec<bool>),
-    /// The ids, sorted.
-    Sparse(Vec<NodeId>),
-}
-
-impl KnownNodes {
-    fn new(snapshot: &Snapshot) -> KnownNodes {
-        let ids = snapshot.nodes.iter().map(|n| n.id);
-        let largest = ids.clone().max().map_or(0, |id| id as usize);
-        if largest <= 4 * snapshot.nodes.len() + 1024 {
-            let mut table = vec![false; largest + 1];
-            for id in ids {
-                table[id as usize] = true;
-            }
-            KnownNodes::Dense(table)
-        } else {
-            let mut sorted: Vec<NodeId> = ids.collect();
-            sorted.sort_unstable();
-            KnownNodes::Sparse(sorted)
-        }
-    }
-
-    fn contains(&self, id: NodeId) -> bool {
-        match self {
-            KnownNodes::Dense(table) => table.get(id as usize).copied().unwrap_or(false),
-            KnownNodes::Sparse(sorted) => sorted.binary_search(&id).is_ok(),
-        }
-    }
-}
-
 /// Sets up to this size are searched for repeats directly; larger ones (only a hostile or broken
 /// snapshot has them) through a hash set.
 const SMALL_SET: usize = 32;
 
 /// Checks that a replica or `next` set names known nodes, each once; an error is the position
 /// in the set and what is wrong there.
-fn check_set(set: &[NodeId], known: &KnownNodes) -> Result<(), (usize, Problem)> {
+fn check_set(set: &[NodeId], known: &NodeIndex) -> Result<(), (usize, Problem)> {
     let mut seen: Option<HashSet<NodeId>> = None;
     for (j, &id) in set.iter().enumerate() {
         let repeated = if set.len() <= SMALL_SET {
@@ -232,7 +200,7 @@ fn check_set(set: &[NodeId], known: &KnownNodes) -> Result<(), (usize, Problem)>
 }
 
 /// Checks that partition `p`'s leader, if any, is a known node among its replicas.
-fn check_leader(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
+fn check_leader(p: &Partition, known: &NodeIndex) -> Result<(), Problem> {
     match p.leader {
         Some(l) if !known.contains(l) => Err(Problem::UnknownLeader(l)),
         Some(l) if !p.replicas.contains(&l) => Err(Problem::LeaderNotReplica(l)),
@@ -241,7 +209,7 @@ fn check_leader(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
 }
 
 /// Checks that partition `p`'s leader affinity, if any, names a known node or a location.
-fn check_affinity(p: &Partition, known: &KnownNodes) -> Result<(), Problem> {
+fn check_affinity(p: &Partition, known: &NodeIndex) -> Result<(), Problem> {
     match &p.leader_affinity {
         Some(LeaderAffinity::Node(id)) if !known.contains(*id) => {
             Err(Problem::UnknownAffinityNode(*id))

@@ -3,8 +3,8 @@
 //! itself, plans, how a plan applies to a snapshot, the safety invariants every plan must keep
 //! (with the removal rule a policy shares with them), what no worker-state change may do
 //! whatever the policy (`transition_safety`), what is left of a cluster that is not settled
-//! (`settled`), the fair-share measures of balance, the quality figures of a change, and a
-//! seeded generator of synthetic clusters.
+//! (`settled`), a constant-time index of node ids, the fair-share measures of balance, the
+//! quality figures of a change, and a seeded generator of synthetic clusters.
 //!
 //! It is plain Rust with no dependencies, so the default policy's logic compiles both natively and
 //! for wasm32, and the host checks a policy's answers with the same definitions.
@@ -15,6 +15,7 @@ pub mod fair_share;
 pub mod generate;
 pub mod invariants;
 mod mirror;
+pub mod node_index;
 pub mod plan;
 pub mod quality;
 pub mod removal;

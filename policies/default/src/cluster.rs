@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use worker_policy_model::node_index::NodeIndex;
 use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::{
     LeaderAffinity, Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
@@ -35,14 +36,14 @@ pub(crate) struct PartitionView {
 }
 
 impl PartitionView {
-    /// The view of partition `p`, with `ids` the node ids sorted; `p`'s sets must name known
+    /// The view of partition `p`, with `index` the nodes' indices; `p`'s sets must name known
     /// nodes (see [`Snapshot::check_replica_sets`]).
-    fn new(p: &Partition, ids: &[NodeId]) -> PartitionView {
+    fn new(p: &Partition, index: &NodeIndex) -> PartitionView {
         PartitionView {
             id: p.id,
-            replicas: indices(p.replicas.iter().copied(), ids),
-            next_only: indices(p.pending_next(), ids),
-            leader: p.leader.and_then(|l| index(l, ids)),
+            replicas: indices(p.replicas.iter().copied(), index),
+            next_only: indices(p.pending_next(), index),
+            leader: p.leader.and_then(|l| index.position(l)),
             frozen: p.is_frozen(),
             affinity: p.leader_affinity.clone(),
         }
@@ -81,6 +82,8 @@ pub(crate) struct Cluster<'a> {
     pub zone: Vec<u32>,
     /// Per zone: its region, numbered in the order of the region names.
     pub zone_region: Vec<u32>,
+    /// Per node id: its index.
+    pub index: NodeIndex,
     /// The partitions, sorted by id.
     pub partitions: Vec<PartitionView>,
 }
@@ -97,10 +100,11 @@ impl<'a> Cluster<'a> {
         nodes.sort_by_key(|n| n.id);
         let (zone, zone_region) = intern_domains(&nodes);
         let ids: Vec<NodeId> = nodes.iter().map(|n| n.id).collect();
+        let index = NodeIndex::new(&ids);
         let mut partitions: Vec<PartitionView> = snapshot
             .partitions
             .iter()
-            .map(|p| PartitionView::new(p, &ids))
+            .map(|p| PartitionView::new(p, &index))
             .collect();
         partitions.sort_by_key(|p| p.id);
         Ok(Cluster {
@@ -111,6 +115,7 @@ impl<'a> Cluster<'a> {
             nodes,
             zone,
             zone_region,
+            index,
             partitions,
         })
     }
@@ -127,10 +132,7 @@ impl<'a> Cluster<'a> {
 
     /// The index of node `id`, if the snapshot has it.
     pub fn ix(&self, id: NodeId) -> Option<Ix> {
-        self.nodes
-            .binary_search_by_key(&id, |n| n.id)
-            .ok()
-            .map(|i| i as Ix)
+        self.index.position(id)
     }
 
     /// The region of node `ix`.
@@ -161,14 +163,9 @@ impl<'a> Cluster<'a> {
     }
 }
 
-/// The index of node `id` among `ids` (sorted), if it is there.
-fn index(id: NodeId, ids: &[NodeId]) -> Option<Ix> {
-    ids.binary_search(&id).ok().map(|i| i as Ix)
-}
-
-/// The indices of the nodes `set` names among `ids` (sorted), sorted.
-fn indices(set: impl Iterator<Item = NodeId>, ids: &[NodeId]) -> Vec<Ix> {
-    let mut out: Vec<Ix> = set.filter_map(|id| index(id, ids)).collect();
+/// The indices of the nodes `set` names that `index` has, sorted.
+fn indices(set: impl Iterator<Item = NodeId>, index: &NodeIndex) -> Vec<Ix> {
+    let mut out: Vec<Ix> = set.filter_map(|id| index.position(id)).collect();
     out.sort_unstable();
     out
 }
