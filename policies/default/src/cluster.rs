@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use smallvec::SmallVec;
+
 use worker_policy_model::node_index::NodeIndex;
 use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::{
@@ -17,15 +19,19 @@ use worker_policy_model::{
 /// A node's position in [`Cluster::nodes`].
 pub(crate) type Ix = u32;
 
+/// A partition's members, as node indices: inline up to four (a replica set rarely has more),
+/// so indexing a cluster allocates nothing per partition.
+pub(crate) type Members = SmallVec<[Ix; 4]>;
+
 /// One partition, with node indices instead of ids.
 #[derive(Debug, Clone)]
 pub(crate) struct PartitionView {
     /// The partition's id.
     pub id: PartitionId,
     /// Its current replicas, sorted.
-    pub replicas: Vec<Ix>,
+    pub replicas: Members,
     /// The nodes of its `next` set that are not also replicas, sorted.
-    pub next_only: Vec<Ix>,
+    pub next_only: Members,
     /// Its leader, when the leader is a known node.
     pub leader: Option<Ix>,
     /// Whether a placement freeze keeps its replicas and `next` set as they are
@@ -164,8 +170,8 @@ impl<'a> Cluster<'a> {
 }
 
 /// The indices of the nodes `set` names that `index` has, sorted.
-fn indices(set: impl Iterator<Item = NodeId>, index: &NodeIndex) -> Vec<Ix> {
-    let mut out: Vec<Ix> = set.filter_map(|id| index.position(id)).collect();
+fn indices(set: impl Iterator<Item = NodeId>, index: &NodeIndex) -> Members {
+    let mut out: Members = set.filter_map(|id| index.position(id)).collect();
     out.sort_unstable();
     out
 }

@@ -232,7 +232,7 @@ impl Writer<'_, '_> {
             }
             let reason = self.remove_reason(n, held, &added);
             self.push(StepOp::RemoveReplica, n, reason);
-            replicas.retain(|&m| m != n);
+            replicas.retain(|m| *m != n);
         }
     }
 
