@@ -127,9 +127,9 @@ fn rows(query: &str, out: &str) -> Result<Vec<Map<String, Value>>, LiveError> {
     }
 }
 
-/// `N4` or `4` as 4.
-pub(crate) fn plain_id(text: &str) -> Option<u32> {
-    text.trim_start_matches('N').parse().ok()
+/// A plain node id as Restate prints it, `N4` or `4` (spaces around it ignored), as 4.
+pub fn plain_id(text: &str) -> Option<u32> {
+    text.trim().trim_start_matches('N').parse().ok()
 }
 
 /// A member of a partition's current replica set.
@@ -205,6 +205,16 @@ fn alive(members: &[Member]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ids_read_with_or_without_the_n_and_spaces() {
+        assert_eq!(plain_id("N4"), Some(4));
+        assert_eq!(plain_id("4"), Some(4));
+        assert_eq!(plain_id(" N12 "), Some(12));
+        assert_eq!(plain_id("N"), None);
+        assert_eq!(plain_id("N4:2"), None);
+        assert_eq!(plain_id(""), None);
+    }
 
     fn look(sets: &[(u32, &[(u32, bool)])]) -> Observation {
         Observation {

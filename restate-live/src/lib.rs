@@ -22,7 +22,7 @@ pub mod wait;
 
 pub use cluster::{Cluster, ClusterSpec};
 pub use config::NodeSpec;
-pub use ctl::{Member, Observation, Restatectl};
+pub use ctl::{plain_id, Member, Observation, Restatectl};
 pub use error::LiveError;
 pub use install::{install, Binaries, RESTATE_VERSION};
 pub use run_dir::RunDir;

@@ -40,7 +40,8 @@ impl Http {
         }
     }
 
-    /// POSTs `body` (JSON, when not empty) to `url` with `headers`, waiting at most `bound` for the whole answer.
+    /// POSTs `body` (JSON, when not empty) to `url` with `headers`, waiting at most `bound` for
+    /// the whole answer.
     pub async fn post(
         &self,
         url: &str,

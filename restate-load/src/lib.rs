@@ -19,6 +19,7 @@ mod error;
 pub mod latency;
 mod load;
 mod service;
+mod wait;
 
 pub use check::{check, ExactlyOnce};
 pub use error::LoadError;

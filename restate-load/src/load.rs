@@ -13,7 +13,8 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::client::{Answer, Http};
-use crate::service::{block_on, describe, poll};
+use crate::service::describe;
+use crate::wait::{block_on, poll};
 use crate::LoadError;
 
 /// How long a retry waits after an attempt that failed.

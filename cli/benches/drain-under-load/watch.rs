@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use worker_policy_restate_live::wait::{wait_for, Poll};
-use worker_policy_restate_live::{LiveError, Restatectl};
+use worker_policy_restate_live::{plain_id, LiveError, Restatectl};
 
 /// The query of one look.
 const QUERY: &str = "SELECT partition_id, current_replica_set, next_replica_set, \
@@ -120,7 +120,7 @@ fn partition(row: &Map<String, Value>) -> Option<(u32, PartitionView)> {
     let nodes = |key: &str| -> Vec<u32> {
         row.get(key)
             .and_then(Value::as_str)
-            .map(|text| text.split(',').filter_map(node_id).collect())
+            .map(|text| text.split(',').filter_map(plain_id).collect())
             .unwrap_or_default()
     };
     let view = PartitionView {
@@ -129,7 +129,7 @@ fn partition(row: &Map<String, Value>) -> Option<(u32, PartitionView)> {
         leader: row
             .get("leader_plain_node_id")
             .and_then(Value::as_str)
-            .and_then(node_id),
+            .and_then(plain_id),
         epoch: row
             .get("leader_epoch")
             .and_then(Value::as_str)
@@ -137,9 +137,4 @@ fn partition(row: &Map<String, Value>) -> Option<(u32, PartitionView)> {
             .unwrap_or(0),
     };
     Some((id, view))
-}
-
-/// `N4` as 4.
-fn node_id(text: &str) -> Option<u32> {
-    text.trim().trim_start_matches('N').parse().ok()
 }
