@@ -137,16 +137,14 @@ pub fn operator_freeze_during_apply(live: &mut Live) {
         }
         if event["event"] == "step-done" && frozen_set.is_none() {
             let id = target.expect("planned before a step is done").to_string();
-            live.cluster
-                .restatectl(&[
-                    "partitions",
-                    "placement",
-                    "freeze",
-                    &id,
-                    "--reason",
-                    OPERATOR,
-                ])
-                .expect("the operator's freeze");
+            live.operator(&[
+                "partitions",
+                "placement",
+                "freeze",
+                &id,
+                "--reason",
+                OPERATOR,
+            ]);
             let rows = live
                 .cluster
                 .sql(&format!(
@@ -211,9 +209,7 @@ pub fn operator_freeze_during_apply(live: &mut Live) {
         "the operator's freeze reason"
     );
     // Give the partition back to Restate, for the scenarios after this one.
-    live.cluster
-        .restatectl(&["partitions", "placement", "unfreeze", &id.to_string()])
-        .expect("the operator's unfreeze");
+    live.operator(&["partitions", "placement", "unfreeze", &id.to_string()]);
 }
 
 /// The operator's freeze reason.

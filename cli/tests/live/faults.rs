@@ -18,7 +18,6 @@ use crate::apply::{
 use crate::controller::{decision, lease_holder, Controller};
 use crate::live::{assert_left, held_by, Live};
 use crate::watch::Watch;
-use worker_policy_restate_live::wait::{wait_for, Poll};
 
 /// The replicas `{zone: 2}` needs.
 const NEED: usize = 2;
@@ -116,17 +115,14 @@ pub fn controller_killed_mid_step(live: &mut Live) {
     let watch = Watch::start(live.cluster.admin_ctl(), NEED);
     let mut first = Controller::start_settled(live, "ctl-k");
     let from = first.count();
-    operator(
-        live,
-        &[
-            "nodes",
-            "set-worker-state",
-            "--nodes",
-            "4",
-            "--worker-state",
-            "active",
-        ],
-    );
+    live.operator(&[
+        "nodes",
+        "set-worker-state",
+        "--nodes",
+        "4",
+        "--worker-state",
+        "active",
+    ]);
     first.wait_line("a step's first command", from, |v| v["event"] == "command");
     first.kill();
     let mut issued = first.commands();
@@ -210,17 +206,14 @@ pub fn admin_node_stopped(live: &mut Live) {
     watch.fault(1);
     live.cluster.stop_node(1).expect("N1 stops");
     let start = Instant::now();
-    operator(
-        live,
-        &[
-            "nodes",
-            "set-worker-state",
-            "--nodes",
-            "5",
-            "--worker-state",
-            "draining",
-        ],
-    );
+    live.operator(&[
+        "nodes",
+        "set-worker-state",
+        "--nodes",
+        "5",
+        "--worker-state",
+        "draining",
+    ]);
     settle_controller(&mut ctl, "N1 stopped and N5 drained");
     live.time(
         "control: N1 stopped and N5 drained until nothing is left to do",
@@ -257,17 +250,14 @@ pub fn operator_drain_during_apply(live: &mut Live) {
     let start = Instant::now();
     let (events, status) = run_watched(worker_policy(live, &args), &mut |event, _| {
         if event["event"] == "step-done" && !drained {
-            operator(
-                live,
-                &[
-                    "nodes",
-                    "set-worker-state",
-                    "--nodes",
-                    "6",
-                    "--worker-state",
-                    "draining",
-                ],
-            );
+            live.operator(&[
+                "nodes",
+                "set-worker-state",
+                "--nodes",
+                "6",
+                "--worker-state",
+                "draining",
+            ]);
             drained = true;
         }
     });
@@ -305,18 +295,4 @@ fn settle_controller(ctl: &mut Controller, what: &str) {
         0,
         move |v| decision("nothing-to-do")(v) && v["look"].as_u64().is_some_and(|l| l > look + 1),
     );
-}
-
-/// Runs the operator's `restatectl ARGS`, again while it is refused as unavailable: right after
-/// an admin node stops, nodes forward to the cluster controller that was there until another
-/// takes over (measured: about a second).
-fn operator(live: &Live, args: &[&str]) {
-    let what = format!("`restatectl {}` to be accepted", args.join(" "));
-    wait_for(&what, LIVENESS_BOUND, Duration::from_secs(1), || {
-        Ok(match live.cluster.restatectl(args) {
-            Ok(_) => Poll::Ready(()),
-            Err(error) => Poll::Pending(error.to_string()),
-        })
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -19,6 +19,8 @@ use worker_policy_restate_live::Cluster;
 const COMMAND_BOUND: Duration = Duration::from_secs(120);
 /// How long a script may run.
 pub const SCRIPT_BOUND: Duration = Duration::from_secs(300);
+/// How long [`Live::operator`] tries a command the cluster refuses.
+const OPERATOR_BOUND: Duration = Duration::from_secs(90);
 
 /// A live cluster, the folder the scenarios write their files to, and the times measured.
 pub struct Live {
@@ -93,6 +95,22 @@ impl Live {
             out.stderr
         );
         out.stdout
+    }
+
+    /// Runs the operator's `restatectl ARGS` and returns its stdout, trying again every second
+    /// while it is refused, as an operator would, for at most [`OPERATOR_BOUND`]: while the
+    /// cluster controller moves between admin nodes, every node refuses (`Not the cluster
+    /// controller leader`, `Scheduler task is not running`), and after an admin node stops,
+    /// nodes forward to it until another takes over (measured: about a second).
+    pub fn operator(&self, args: &[&str]) -> String {
+        let what = format!("`restatectl {}` to be accepted", args.join(" "));
+        wait_for(&what, OPERATOR_BOUND, Duration::from_secs(1), || {
+            Ok(match self.cluster.restatectl(args) {
+                Ok(out) => Poll::Ready(out),
+                Err(error) => Poll::Pending(error.to_string()),
+            })
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Records that `what` took `took`.

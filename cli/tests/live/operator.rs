@@ -33,27 +33,23 @@ pub fn freeze_and_pin(live: &mut Live) {
         })
         .expect("a partition with a replica off N5 that does not lead it");
     let (frozen_id, frozen_set) = (frozen.id, frozen.holders());
-    live.cluster
-        .restatectl(&[
-            "partitions",
-            "placement",
-            "freeze",
-            &frozen_id.to_string(),
-            "--reason",
-            REASON,
-        ])
-        .unwrap();
+    live.operator(&[
+        "partitions",
+        "placement",
+        "freeze",
+        &frozen_id.to_string(),
+        "--reason",
+        REASON,
+    ]);
     let (pinned_id, pin) = pinned;
-    live.cluster
-        .restatectl(&[
-            "partitions",
-            "leadership",
-            "pin",
-            &pinned_id.to_string(),
-            "--node",
-            &pin.to_string(),
-        ])
-        .unwrap();
+    live.operator(&[
+        "partitions",
+        "leadership",
+        "pin",
+        &pinned_id.to_string(),
+        "--node",
+        &pin.to_string(),
+    ]);
     wait_for(
         &format!("partition {pinned_id} to be led by its pin N{pin}"),
         Duration::from_secs(30),
