@@ -5,7 +5,7 @@
 //! nodes have weights). A pure function of a snapshot, for the
 //! operator tools to print after the change they plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use worker_policy_model::replication::Shortfall;
@@ -100,7 +100,14 @@ pub fn headroom(snapshot: &Snapshot) -> Vec<Headroom> {
     {
         return Vec::new();
     }
-    let held = |id: NodeId| snapshot.usage(id).holds;
+    // Counted once for every node: a large cluster has thousands of eligible workers.
+    let holds: HashMap<NodeId, u32> = snapshot
+        .nodes
+        .iter()
+        .zip(snapshot.usage_by_node())
+        .map(|(node, usage)| (node.id, usage.holds))
+        .collect();
+    let held = |id: NodeId| holds.get(&id).copied().unwrap_or(0);
     let partitions = snapshot
         .partitions
         .iter()

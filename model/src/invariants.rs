@@ -12,7 +12,6 @@ use crate::snapshot::{NodeLabel, NodeUsage, Snapshot, WorkerState};
 
 mod answer_log;
 mod freezes;
-mod node_usage;
 mod placements;
 mod positions;
 
@@ -382,10 +381,8 @@ impl PlanChecker {
         if t.to != WorkerState::Disabled || t.from == WorkerState::Disabled {
             return Ok(());
         }
-        let (snapshot, nodes) = (&self.snapshot, &self.node_index);
-        let usage = self
-            .usage
-            .get_or_insert_with(|| node_usage::usage_by_node(snapshot, nodes))[ni];
+        let snapshot = &self.snapshot;
+        let usage = self.usage.get_or_insert_with(|| snapshot.usage_by_node())[ni];
         if usage.is_idle() {
             return Ok(());
         }

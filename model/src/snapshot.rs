@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use crate::node_index::NodeIndex;
 use crate::replication::{Replication, Scope, Shortfall};
 
 /// A node's id; printed as `N<id>`, like Restate does.
@@ -419,6 +420,44 @@ impl Snapshot {
         usage
     }
 
+    /// [`Snapshot::usage`] of every node, in the order of `nodes`, counted in one pass over the
+    /// partitions: what a question about many nodes asks instead of one pass per node. A node
+    /// listed twice is counted at one of its positions.
+    pub fn usage_by_node(&self) -> Vec<NodeUsage> {
+        let ids: Vec<NodeId> = self.nodes.iter().map(|n| n.id).collect();
+        self.usage_counted(&NodeIndex::new(&ids), |_| (true, true))
+    }
+
+    /// What every node holds and leads, by its position in `index` (made from the ids of
+    /// `nodes`, in order), counting only the partitions `counts` says to: `(holds, leads)`.
+    pub(crate) fn usage_counted(
+        &self,
+        index: &NodeIndex,
+        counts: impl Fn(&Partition) -> (bool, bool),
+    ) -> Vec<NodeUsage> {
+        let mut usage = vec![NodeUsage::default(); self.nodes.len()];
+        // The partition (from 1) that last counted each node: a node a partition names twice
+        // (in its replicas and its `next` set) holds it once.
+        let mut counted_for = vec![0usize; self.nodes.len()];
+        for (at, p) in self.partitions.iter().enumerate() {
+            let (holds, leads) = counts(p);
+            if holds {
+                let holders = p.replicas.iter().chain(p.next.iter().flatten());
+                for node in holders.filter_map(|&id| index.position(id)) {
+                    let node = node as usize;
+                    if counted_for[node] != at + 1 {
+                        counted_for[node] = at + 1;
+                        usage[node].holds += 1;
+                    }
+                }
+            }
+            if let Some(leader) = p.leader.and_then(|id| index.position(id)).filter(|_| leads) {
+                usage[leader as usize].leads += 1;
+            }
+        }
+        usage
+    }
+
     /// The same snapshot with nodes and partitions sorted by id, every replica set sorted, and
     /// `next` sets holding only the nodes that are not replicas yet (None when that leaves
     /// nothing): the form the host hands to policies and writes back.
@@ -559,6 +598,28 @@ mod tests {
         let idle = |holds, leads| NodeUsage { holds, leads }.is_idle();
         assert!(idle(0, 0));
         assert!(!idle(1, 0) && !idle(0, 1));
+    }
+
+    #[test]
+    fn every_node_counts_as_usage_counts_it() {
+        let snapshot = Snapshot {
+            replication: Replication::nodes(2).unwrap(),
+            nodes: [4, 1, 3, 2].map(|id| Node::worker(id, "z")).to_vec(),
+            partitions: vec![
+                Partition {
+                    next: Some(vec![1, 3, 9]),
+                    ..Partition::placed(0, &[1, 2], Some(2))
+                },
+                Partition::placed(1, &[2, 9], Some(9)),
+                Partition::placed(2, &[], None),
+            ],
+        };
+        let table = snapshot.usage_by_node();
+        for (at, node) in snapshot.nodes.iter().enumerate() {
+            assert_eq!(table[at], snapshot.usage(node.id), "N{}", node.id);
+        }
+        assert_eq!((table[3].holds, table[3].leads), (2, 1));
+        assert_eq!((table[1].holds, table[1].leads), (1, 0));
     }
 
     #[test]

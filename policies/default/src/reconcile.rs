@@ -2,8 +2,10 @@
 //! (provisioning -> active once the worker is up) and what it leaves to operators
 //! (draining -> disabled once nothing is left on the node).
 
-use worker_policy_model::snapshot::node_label;
-use worker_policy_model::{PolicyError, Roles, Snapshot, Transition, WorkerState};
+use std::cell::OnceCell;
+
+use worker_policy_model::snapshot::{node_label, NodeUsage};
+use worker_policy_model::{NodeId, PolicyError, Roles, Snapshot, Transition, WorkerState};
 
 use crate::cluster::Cluster;
 
@@ -13,6 +15,14 @@ use crate::cluster::Cluster;
 /// Dead provisioning workers stay as they are.
 pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
     let cluster = Cluster::new(snapshot)?;
+    // What every node holds and leads, counted in one pass when the first draining node asks:
+    // a pass per draining node would cost a decommission of many nodes at once dearly.
+    let usage = OnceCell::new();
+    let is_idle = |id: NodeId| {
+        let usage: &Vec<NodeUsage> = usage.get_or_init(|| snapshot.usage_by_node());
+        let at = snapshot.nodes.iter().position(|n| n.id == id);
+        at.is_some_and(|at| usage[at].is_idle())
+    };
     let mut out = Vec::new();
     for node in &cluster.nodes {
         if !node.roles.contains(Roles::WORKER) {
@@ -24,7 +34,7 @@ pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
                 WorkerState::Active,
                 format!("{label} is up: it becomes active and joins placement."),
             ),
-            WorkerState::Draining if snapshot.usage(node.id).is_idle() => (
+            WorkerState::Draining if is_idle(node.id) => (
                 WorkerState::Disabled,
                 format!(
                     "{label} has drained: no partition holds it (replicas or next sets) and it leads none, so it becomes disabled and is safe to stop."
