@@ -11,12 +11,14 @@
 //! it with the freezes, and it is never disabled. [`Snapshot::affinity_misses`] lists the
 //! partitions led elsewhere than their leader affinity asks, where it could be honoured.
 
+use std::cell::OnceCell;
 use std::fmt;
 
 use crate::invariants::not_a_candidate;
+use crate::node_index::NodeIndex;
 use crate::replication::Shortfall;
 use crate::snapshot::{
-    NodeId, NodeLabel, NodeUsage, Partition, PartitionId, Roles, Snapshot, WorkerState,
+    Node, NodeId, NodeLabel, NodeUsage, Partition, PartitionId, Roles, Snapshot, WorkerState,
 };
 
 mod affinity;
@@ -218,27 +220,34 @@ impl Snapshot {
     /// replicas, too few domains), then partitions not led by a replica on an eligible worker.
     /// Empty when the cluster is settled.
     pub fn unsettled(&self) -> Vec<Unsettled> {
-        let waiting = self.nodes.iter().filter_map(|n| match n.worker_state {
-            WorkerState::Provisioning if n.alive && n.roles.contains(Roles::WORKER) => {
-                Some(Unsettled::NotActivated { node: n.id })
-            }
-            WorkerState::Draining => {
-                let usage = self.usage_left(n.id);
-                (!usage.is_idle()).then_some(Unsettled::DrainingInUse { node: n.id, usage })
-            }
-            _ => None,
-        });
+        let nodes = Nodes::new(self);
+        // Counted in one pass when the first draining node asks, not in one pass for each.
+        let left = OnceCell::new();
+        let waiting = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(at, n)| match n.worker_state {
+                WorkerState::Provisioning if n.alive && n.roles.contains(Roles::WORKER) => {
+                    Some(Unsettled::NotActivated { node: n.id })
+                }
+                WorkerState::Draining => {
+                    let usage = left.get_or_init(|| self.usage_left(&nodes))[at];
+                    (!usage.is_idle()).then_some(Unsettled::DrainingInUse { node: n.id, usage })
+                }
+                _ => None,
+            });
         let partitions = self
             .partitions
             .iter()
-            .filter_map(|p| self.partition_problem(p));
+            .filter_map(|p| self.partition_problem(p, &nodes));
         let leaders = self.partitions.iter().filter_map(|p| {
-            if p.is_frozen() && !self.has_eligible_replica(p) {
+            if p.is_frozen() && !nodes.any_candidate(&p.replicas) {
                 return None;
             }
-            let on_eligible_replica = p.leader.is_some_and(|l| {
-                p.replicas.contains(&l) && self.node(l).is_some_and(|n| n.is_placement_candidate())
-            });
+            let on_eligible_replica = p
+                .leader
+                .is_some_and(|l| p.replicas.contains(&l) && nodes.is_candidate(l));
             (!on_eligible_replica).then_some(Unsettled::LeaderOffEligibleReplica {
                 partition: p.id,
                 leader: p.leader,
@@ -247,32 +256,19 @@ impl Snapshot {
         waiting.chain(partitions).chain(leaders).collect()
     }
 
-    /// What a node holds and leads that a plan could still take off it: every partition but
-    /// the frozen ones it holds, and the frozen ones it leads that have an eligible replica to
-    /// lead instead. The same as [`Snapshot::usage`] when no partition is frozen.
-    fn usage_left(&self, node: NodeId) -> NodeUsage {
-        let mut usage = NodeUsage::default();
-        for p in &self.partitions {
+    /// What each node (in the order of `nodes`) holds and leads that a plan could still take
+    /// off it: every partition but the frozen ones it holds, and the frozen ones it leads that
+    /// have an eligible replica to lead instead. The same as [`Snapshot::usage_by_node`] when
+    /// no partition is frozen.
+    fn usage_left(&self, nodes: &Nodes) -> Vec<NodeUsage> {
+        self.usage_counted(&nodes.index, |p| {
             let frozen = p.is_frozen();
-            if p.is_held_by(node) && !frozen {
-                usage.holds += 1;
-            }
-            if p.leader == Some(node) && (!frozen || self.has_eligible_replica(p)) {
-                usage.leads += 1;
-            }
-        }
-        usage
-    }
-
-    /// Whether one of the partition's replicas is on an alive, active worker.
-    fn has_eligible_replica(&self, p: &Partition) -> bool {
-        p.replicas
-            .iter()
-            .any(|&id| self.node(id).is_some_and(|n| n.is_placement_candidate()))
+            (!frozen, !frozen || nodes.any_candidate(&p.replicas))
+        })
     }
 
     /// The first problem of one partition's replica set, if any.
-    fn partition_problem(&self, p: &Partition) -> Option<Unsettled> {
+    fn partition_problem(&self, p: &Partition, nodes: &Nodes) -> Option<Unsettled> {
         let partition = p.id;
         if p.is_frozen() {
             return None;
@@ -283,7 +279,7 @@ impl Snapshot {
         if p.next.is_some() {
             return Some(Unsettled::NextInFlight { partition });
         }
-        let members: Vec<_> = p.replicas.iter().filter_map(|&id| self.node(id)).collect();
+        let members: Vec<_> = p.replicas.iter().filter_map(|&id| nodes.get(id)).collect();
         if let Some((node, why)) = members
             .iter()
             .find_map(|n| not_a_candidate(n).map(|why| (n.id, why)))
@@ -308,6 +304,38 @@ impl Snapshot {
                 partition,
                 shortfall,
             })
+    }
+}
+
+/// A snapshot's nodes by id, each found in constant time.
+struct Nodes<'a> {
+    list: &'a [Node],
+    index: NodeIndex,
+}
+
+impl<'a> Nodes<'a> {
+    /// The nodes of `snapshot`, indexed.
+    fn new(snapshot: &'a Snapshot) -> Nodes<'a> {
+        let ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
+        Nodes {
+            list: &snapshot.nodes,
+            index: NodeIndex::new(&ids),
+        }
+    }
+
+    /// The node with id `id`.
+    fn get(&self, id: NodeId) -> Option<&'a Node> {
+        self.index.position(id).map(|at| &self.list[at as usize])
+    }
+
+    /// Whether node `id` is an alive, active worker.
+    fn is_candidate(&self, id: NodeId) -> bool {
+        self.get(id).is_some_and(Node::is_placement_candidate)
+    }
+
+    /// Whether one of `ids` is on an alive, active worker.
+    fn any_candidate(&self, ids: &[NodeId]) -> bool {
+        ids.iter().any(|&id| self.is_candidate(id))
     }
 }
 
