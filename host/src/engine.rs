@@ -8,10 +8,13 @@
 //! module's initial image (copy on write) and keeps up to [`KEEP_RESIDENT`] of its pages
 //! resident, zeroed, when the call ends, so the next call does not fault them in again. Each
 //! call still starts from the module's initial memory; the sandbox's caps are the store's
-//! ([`crate::sandbox`]), not the pool's, which is sized only so they are what binds.
+//! ([`crate::sandbox`]), not the pool's, which is sized only so they are what binds. The pool
+//! holds [`PolicyEngine::max_concurrent_calls`] calls at once; one more waits for a call to end
+//! rather than failing for want of an instance.
 
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, WasmFeatures};
 
@@ -61,6 +64,8 @@ pub struct PolicyEngine {
     engine: Engine,
     metered: bool,
     compiler: Compiler,
+    /// The calls the pool has room for; none without a pool.
+    slots: Option<Arc<CallSlots>>,
 }
 
 impl PolicyEngine {
@@ -70,10 +75,18 @@ impl PolicyEngine {
     pub fn new(metered: bool) -> Result<PolicyEngine, Error> {
         // The pool reserves its address space up front; where the process's address space is
         // capped below that (`ulimit -v`), instances are mapped call by call instead.
-        let engine = Engine::new(&config(metered, Some(pool())))
-            .or_else(|_| Engine::new(&config(metered, None)))
-            .map_err(|source| Error::Engine { source })?;
-        Ok(PolicyEngine::with_ticker(engine, metered))
+        let calls = concurrent_calls();
+        let (engine, slots) = match Engine::new(&config(metered, Some(pool(calls)))) {
+            Ok(engine) => (engine, Some(Arc::new(CallSlots::new(calls)))),
+            Err(_) => (
+                Engine::new(&config(metered, None)).map_err(|source| Error::Engine { source })?,
+                None,
+            ),
+        };
+        Ok(PolicyEngine {
+            slots,
+            ..PolicyEngine::with_ticker(engine, metered)
+        })
     }
 
     /// An engine like [`PolicyEngine::new`]'s but without the instance pool: each call maps
@@ -92,6 +105,7 @@ impl PolicyEngine {
             engine,
             metered,
             compiler: Compiler::default(),
+            slots: None,
         }
     }
 
@@ -113,9 +127,78 @@ impl PolicyEngine {
         self.metered
     }
 
+    /// How many hook calls this engine runs at once, over every policy loaded into it: what
+    /// its instance pool holds (`None`: no pool, no bound). A call beyond them waits for one to
+    /// end, for at most its policy's timeout.
+    pub fn max_concurrent_calls(&self) -> Option<u32> {
+        self.slots.as_ref().map(|slots| slots.capacity)
+    }
+
+    /// A place in the pool for one call, waited for at most `wait`: `Ok(None)` without a pool;
+    /// [`Error::PoolFull`] when no call ended in time.
+    pub(crate) fn call_slot(&self, wait: Duration) -> Result<Option<CallSlot<'_>>, Error> {
+        let Some(slots) = &self.slots else {
+            return Ok(None);
+        };
+        slots.take(wait).map(Some).ok_or_else(|| Error::PoolFull {
+            why: format!(
+                "{} calls were running, all it holds, and none ended within {wait:?}",
+                slots.capacity
+            ),
+        })
+    }
+
     /// The wasmtime engine itself.
     pub(crate) fn wasmtime(&self) -> &Engine {
         &self.engine
+    }
+}
+
+/// The calls running at once on a pooled engine, never more than its pool holds.
+struct CallSlots {
+    capacity: u32,
+    running: Mutex<u32>,
+    ended: Condvar,
+}
+
+/// A running call's place in the pool, given back when dropped.
+pub(crate) struct CallSlot<'a> {
+    slots: &'a CallSlots,
+}
+
+impl CallSlots {
+    fn new(capacity: u32) -> CallSlots {
+        CallSlots {
+            capacity,
+            running: Mutex::new(0),
+            ended: Condvar::new(),
+        }
+    }
+
+    /// A place, as soon as fewer than `capacity` calls run; `None` when that takes longer
+    /// than `wait`.
+    fn take(&self, wait: Duration) -> Option<CallSlot<'_>> {
+        let deadline = Instant::now() + wait;
+        let mut running = self.running();
+        while *running >= self.capacity {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            running = (self.ended.wait_timeout(running, left))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *running += 1;
+        Some(CallSlot { slots: self })
+    }
+
+    fn running(&self) -> MutexGuard<'_, u32> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for CallSlot<'_> {
+    fn drop(&mut self) {
+        *self.slots.running() -= 1;
+        self.slots.ended.notify_one();
     }
 }
 
@@ -135,7 +218,7 @@ fn config(metered: bool, pool: Option<PoolingAllocationConfig>) -> Config {
 }
 
 /// Hook calls one engine may run at once: four for each thread the machine runs, between 16
-/// and 256. One more fails with wasmtime's message that a concurrent limit was reached.
+/// and 256. One more waits for a call to end.
 fn concurrent_calls() -> u32 {
     let threads = thread::available_parallelism().map_or(1, |n| n.get());
     u32::try_from(threads.saturating_mul(4))
@@ -143,13 +226,12 @@ fn concurrent_calls() -> u32 {
         .clamp(16, 256)
 }
 
-/// The instance pool: room for [`concurrent_calls`] components, each with up to
+/// The instance pool: room for `calls` components, each with up to
 /// [`PER_COMPONENT`] core instances, memories and tables, and [`SLOTS_PER_CALL`] memories and
 /// tables for each call on average; memories up to 4 GiB (all a 32-bit memory can address);
 /// pages kept resident up to [`KEEP_RESIDENT`]. The pool only reserves address space up front
 /// (about 4 GiB for each memory slot and 1 GiB for each table slot); pages are backed as used.
-fn pool() -> PoolingAllocationConfig {
-    let calls = concurrent_calls();
+fn pool(calls: u32) -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(calls)
         .total_core_instances(calls * PER_COMPONENT)
@@ -181,4 +263,41 @@ fn start_epoch_ticker(engine: &Engine) {
             None => break,
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_past_the_pools_room_waits_for_one_to_end() {
+        let slots = CallSlots::new(2);
+        let first = slots.take(Duration::ZERO).expect("room for the first");
+        let _second = slots.take(Duration::ZERO).expect("room for the second");
+        assert!(
+            slots.take(Duration::from_millis(20)).is_none(),
+            "a third gives up when no call ends in time"
+        );
+        thread::scope(|scope| {
+            let waiting = scope.spawn(|| slots.take(Duration::from_secs(30)).is_some());
+            thread::sleep(Duration::from_millis(20));
+            drop(first);
+            assert!(
+                waiting.join().expect("no panic"),
+                "the waiting call gets the room"
+            );
+        });
+        assert_eq!(
+            *slots.running(),
+            1,
+            "every call that ended gave its room back"
+        );
+    }
+
+    #[test]
+    fn an_engine_without_a_pool_runs_any_number_of_calls() {
+        let engine = PolicyEngine::unpooled(false).expect("an engine");
+        assert_eq!(engine.max_concurrent_calls(), None);
+        assert!(engine.call_slot(Duration::ZERO).expect("no wait").is_none());
+    }
 }

@@ -91,6 +91,14 @@ pub enum Error {
         /// Whether the engine meters fuel.
         engine_metered: bool,
     },
+    /// The engine's instance pool had no room for a hook call: more calls at once than it
+    /// holds for longer than a call may run, or components with more memories or tables than
+    /// it keeps for them. The host's capacity, not the policy's fault.
+    #[error("the engine's instance pool had no room for the hook call: {why}; make fewer hook calls at once, or give each group of calls an engine of its own (PolicyEngine::new)")]
+    PoolFull {
+        /// What was full.
+        why: String,
+    },
     /// The host failed to do its own work.
     #[error("{context}")]
     Io {
@@ -108,9 +116,10 @@ impl Error {
             Error::Snapshot(_) | Error::PolicyFile(_) | Error::Settings(_) => ErrorClass::BadInput,
             Error::Refused(_) => ErrorClass::Refused,
             Error::Fault(_) => ErrorClass::PolicyFault,
-            Error::Io { .. } | Error::Engine { .. } | Error::EngineMismatch { .. } => {
-                ErrorClass::Host
-            }
+            Error::Io { .. }
+            | Error::Engine { .. }
+            | Error::EngineMismatch { .. }
+            | Error::PoolFull { .. } => ErrorClass::Host,
         }
     }
 

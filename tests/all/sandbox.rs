@@ -1,11 +1,14 @@
 //! Hostile components against the sandbox: each is stopped with the exact error class, and the
 //! host stays healthy for the next call (the default policy still answers afterwards).
 
+use std::sync::Barrier;
+use std::thread;
 use std::time::Duration;
 
+use worker_policy::embedded::DEFAULT_POLICY;
 use worker_policy::error::PolicyFault;
-use worker_policy::{evaluate, Error, ErrorClass, Hook, Limits, LoadedPolicy};
-use worker_policy_model::{Replication, Snapshot, WorkerState};
+use worker_policy::{evaluate, Error, ErrorClass, Hook, Limits, LoadedPolicy, PolicyEngine};
+use worker_policy_model::{Plan, Replication, Snapshot, WorkerState};
 use worker_policy_tests::wat_policy::WatPolicy;
 use worker_policy_tests::{
     default_policy, error_chain, example, HOSTILE_POLICY, WASI_PROBE_POLICY,
@@ -498,4 +501,51 @@ fn a_settings_check_that_loops_panics_or_floods_is_a_fault_of_validate_settings(
         }
         other => panic!("expected an oversized refusal, got {other}"),
     }
+}
+
+#[test]
+fn more_calls_at_once_than_the_pool_holds_wait_for_room_and_all_answer() {
+    // Three times what the pool holds, all at once, five evaluations each: without waiting,
+    // the calls past the pool's room failed (and were blamed on the policy).
+    let engine = PolicyEngine::new(false).expect("an engine");
+    let room = engine
+        .max_concurrent_calls()
+        .expect("a pooled engine where address space is not capped");
+    let policy =
+        LoadedPolicy::load_in(&engine, DEFAULT_POLICY, Limits::default()).expect("it loads");
+    let snapshot = example("three-zones-draining.json");
+    let expected = evaluate(&policy, &snapshot, None)
+        .expect("one evaluation")
+        .plan;
+    let callers = 3 * room as usize;
+    let start = Barrier::new(callers);
+    let outcomes: Vec<Result<Plan, String>> = thread::scope(|scope| {
+        let callers: Vec<_> = (0..callers)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    (0..5)
+                        .map(|_| evaluate(&policy, &snapshot, None))
+                        .map(|outcome| outcome.map(|e| e.plan).map_err(|e| e.to_string()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        (callers.into_iter())
+            .flat_map(|caller| caller.join().expect("no caller panics"))
+            .collect()
+    });
+    let failed: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} evaluations failed; the first: {}",
+        failed.len(),
+        outcomes.len(),
+        failed[0]
+    );
+    assert_eq!(outcomes.len(), callers * 5);
+    assert!(
+        outcomes.iter().all(|o| o.as_ref() == Ok(&expected)),
+        "every evaluation gives the plan a lone one gives"
+    );
 }

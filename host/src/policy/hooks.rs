@@ -4,7 +4,7 @@
 //! [`MAX_POLICY_TEXT`](crate::sandbox::MAX_POLICY_TEXT), is refused before anything else looks
 //! at it.
 
-use wasmtime::Store;
+use wasmtime::{PoolConcurrencyLimitError, Store};
 use worker_policy_model::{NodeId, PolicyError, Snapshot, Step, Transition, Verdict, WorkerState};
 
 use super::fault::{classify, CallEvidence};
@@ -241,13 +241,16 @@ impl LoadedPolicy {
 
     /// Runs one hook in a fresh store and instance, with at most `crossing` bytes handed over
     /// at once, keeps what the policy logged, and turns whatever went wrong into a fault that
-    /// names the hook.
+    /// names the hook (the pool's lack of room is the host's: [`Error::PoolFull`]). Waits for
+    /// room in the engine's pool for at most the policy's timeout.
     fn call<T>(
         &self,
         hook: Hook,
         crossing: usize,
         run: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T, Error> {
+        // Held until the store, and so the instance, is gone.
+        let _slot = self.engine.call_slot(self.limits.timeout)?;
         let mut store = sandbox::store(self.engine.wasmtime(), &self.limits, crossing)
             .map_err(PolicyFault::Invalid)?;
         let result = run(&mut store);
@@ -277,7 +280,14 @@ impl LoadedPolicy {
                     losses: state.losses,
                 });
         }
-        result.map_err(|error| classify(hook, error, &self.limits, evidence).into())
+        result.map_err(
+            |error| match error.downcast_ref::<PoolConcurrencyLimitError>() {
+                Some(full) => Error::PoolFull {
+                    why: full.to_string(),
+                },
+                None => classify(hook, error, &self.limits, evidence).into(),
+            },
+        )
     }
 }
 
