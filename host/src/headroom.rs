@@ -114,9 +114,9 @@ pub fn headroom(snapshot: &Snapshot) -> Vec<Headroom> {
         .filter(|p| !p.is_unplaced())
         .count() as u32;
     let mut edges: BTreeMap<(Scope, String), (Vec<NodeId>, Shortfall)> = BTreeMap::new();
-    for lost in &eligible {
-        let rest = eligible.iter().copied().filter(|n| n.id != lost.id);
-        let Some(shortfall) = snapshot.replication.shortfall(rest) else {
+    let shortfalls = snapshot.replication.shortfall_without_each(&eligible);
+    for (lost, shortfall) in eligible.iter().zip(shortfalls) {
+        let Some(shortfall) = shortfall else {
             continue;
         };
         let domain = match shortfall.scope {
