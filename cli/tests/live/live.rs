@@ -97,16 +97,16 @@ impl Live {
         out.stdout
     }
 
-    /// Runs the operator's `restatectl ARGS` and returns its stdout, trying again every second
-    /// while it is refused, as an operator would, for at most [`OPERATOR_BOUND`]: while the
-    /// cluster controller moves between admin nodes, every node refuses (`Not the cluster
-    /// controller leader`, `Scheduler task is not running`), and after an admin node stops,
-    /// nodes forward to it until another takes over (measured: about a second).
-    pub fn operator(&self, args: &[&str]) -> String {
+    /// Runs the operator's `restatectl ARGS`, trying again every second while it is refused, as
+    /// an operator would, for at most [`OPERATOR_BOUND`]: while the cluster controller moves
+    /// between admin nodes, every node refuses (`Not the cluster controller leader`, `Scheduler
+    /// task is not running`), and after an admin node stops, nodes forward to it until another
+    /// takes over (measured: about a second).
+    pub fn operator(&self, args: &[&str]) {
         let what = format!("`restatectl {}` to be accepted", args.join(" "));
         wait_for(&what, OPERATOR_BOUND, Duration::from_secs(1), || {
             Ok(match self.cluster.restatectl(args) {
-                Ok(out) => Poll::Ready(out),
+                Ok(_) => Poll::Ready(()),
                 Err(error) => Poll::Pending(error.to_string()),
             })
         })
