@@ -4,6 +4,8 @@
 //! replica of every partition, so the search this replaces ran millions of times on a large
 //! cluster.
 
+use std::cmp::Reverse;
+
 use crate::snapshot::NodeId;
 
 /// The positions of a list of node ids, by id.
@@ -30,7 +32,7 @@ const DENSE_SLACK: usize = 1024;
 
 impl NodeIndex {
     /// The positions of `ids`, in the order given (the first is at 0). An id given more than
-    /// once has one of its positions.
+    /// once has its last position, as a map built in list order keeps it.
     pub fn new(ids: &[NodeId]) -> NodeIndex {
         let largest = ids.iter().max().map_or(0, |&id| id as usize);
         let lookup = if largest <= 4 * ids.len() + DENSE_SLACK {
@@ -41,7 +43,9 @@ impl NodeIndex {
             Lookup::Dense(table)
         } else {
             let mut sorted: Vec<(NodeId, u32)> = ids.iter().copied().zip(0..).collect();
-            sorted.sort_unstable();
+            // Each id once, with its last position first among its entries, then kept.
+            sorted.sort_unstable_by_key(|&(id, position)| (id, Reverse(position)));
+            sorted.dedup_by_key(|&mut (id, _)| id);
             Lookup::Sparse(sorted)
         };
         NodeIndex { lookup }
@@ -111,6 +115,19 @@ mod tests {
             Lookup::Sparse(_)
         ));
         assert_positions(&past_bound, &[0, 2, 1032]);
+    }
+
+    #[test]
+    fn an_id_given_twice_has_its_last_position() {
+        for ids in [
+            [5, 1, 5, 2, 5],
+            [4_000_000_000, 1, 4_000_000_000, 2, 4_000_000_000],
+        ] {
+            let index = NodeIndex::new(&ids);
+            assert_eq!(index.position(ids[0]), Some(4), "{ids:?}");
+            assert_eq!(index.position(1), Some(1), "{ids:?}");
+            assert_eq!(index.position(2), Some(3), "{ids:?}");
+        }
     }
 
     #[test]

@@ -422,7 +422,7 @@ impl Snapshot {
 
     /// [`Snapshot::usage`] of every node, in the order of `nodes`, counted in one pass over the
     /// partitions: what a question about many nodes asks instead of one pass per node. A node
-    /// listed twice is counted at one of its positions.
+    /// listed twice is counted at its last position.
     pub fn usage_by_node(&self) -> Vec<NodeUsage> {
         let ids: Vec<NodeId> = self.nodes.iter().map(|n| n.id).collect();
         self.usage_counted(&NodeIndex::new(&ids), |_| (true, true))

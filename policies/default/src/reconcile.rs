@@ -20,7 +20,7 @@ pub fn reconcile(snapshot: &Snapshot) -> Result<Vec<Transition>, PolicyError> {
     let usage = OnceCell::new();
     let is_idle = |id: NodeId| {
         let usage: &Vec<NodeUsage> = usage.get_or_init(|| snapshot.usage_by_node());
-        let at = snapshot.nodes.iter().position(|n| n.id == id);
+        let at = snapshot.nodes.iter().rposition(|n| n.id == id);
         at.is_some_and(|at| usage[at].is_idle())
     };
     let mut out = Vec::new();
