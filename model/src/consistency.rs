@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::node_index::NodeIndex;
+use crate::positions::Positions;
 use crate::snapshot::{node_label, LeaderAffinity, NodeId, Partition, PartitionId, Snapshot};
 
 /// Where a snapshot contradicts itself.
@@ -130,8 +130,7 @@ impl Snapshot {
                 },
             });
         }
-        let ids: Vec<NodeId> = self.nodes.iter().map(|n| n.id).collect();
-        let known = NodeIndex::new(&ids);
+        let known = Positions::new(self.nodes.iter().map(|n| n.id));
         let repeated_partition = first_repeat(self.partitions.iter().map(|p| p.id));
         for (i, p) in self.partitions.iter().enumerate() {
             let field = |name: &str| format!("partitions[{i}].{name}");
@@ -179,7 +178,7 @@ const SMALL_SET: usize = 32;
 
 /// Checks that a replica or `next` set names known nodes, each once; an error is the position
 /// in the set and what is wrong there.
-fn check_set(set: &[NodeId], known: &NodeIndex) -> Result<(), (usize, Problem)> {
+fn check_set(set: &[NodeId], known: &Positions) -> Result<(), (usize, Problem)> {
     let mut seen: Option<HashSet<NodeId>> = None;
     for (j, &id) in set.iter().enumerate() {
         let repeated = if set.len() <= SMALL_SET {
@@ -200,7 +199,7 @@ fn check_set(set: &[NodeId], known: &NodeIndex) -> Result<(), (usize, Problem)> 
 }
 
 /// Checks that partition `p`'s leader, if any, is a known node among its replicas.
-fn check_leader(p: &Partition, known: &NodeIndex) -> Result<(), Problem> {
+fn check_leader(p: &Partition, known: &Positions) -> Result<(), Problem> {
     match p.leader {
         Some(l) if !known.contains(l) => Err(Problem::UnknownLeader(l)),
         Some(l) if !p.replicas.contains(&l) => Err(Problem::LeaderNotReplica(l)),
@@ -209,7 +208,7 @@ fn check_leader(p: &Partition, known: &NodeIndex) -> Result<(), Problem> {
 }
 
 /// Checks that partition `p`'s leader affinity, if any, names a known node or a location.
-fn check_affinity(p: &Partition, known: &NodeIndex) -> Result<(), Problem> {
+fn check_affinity(p: &Partition, known: &Positions) -> Result<(), Problem> {
     match &p.leader_affinity {
         Some(LeaderAffinity::Node(id)) if !known.contains(*id) => {
             Err(Problem::UnknownAffinityNode(*id))

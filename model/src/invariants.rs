@@ -13,12 +13,11 @@ use crate::snapshot::{NodeLabel, NodeUsage, Snapshot, WorkerState};
 mod answer_log;
 mod freezes;
 mod placements;
-mod positions;
 
+use crate::positions::Positions;
 use answer_log::AnswerLog;
 use freezes::Freezes;
 use placements::Placements;
-use positions::Positions;
 
 /// A rule a plan must not break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

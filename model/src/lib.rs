@@ -3,7 +3,7 @@
 //! itself, plans, how a plan applies to a snapshot, the safety invariants every plan must keep
 //! (with the removal rule a policy shares with them), what no worker-state change may do
 //! whatever the policy (`transition_safety`), what is left of a cluster that is not settled
-//! (`settled`), a constant-time index of node ids, the fair-share measures of balance, the
+//! (`settled`), a constant-time index of node and partition ids, the fair-share measures of balance, the
 //! quality figures of a change, and a seeded generator of synthetic clusters.
 //!
 //! It is plain Rust with no dependencies, so the default policy's logic compiles both natively and
@@ -15,8 +15,8 @@ pub mod fair_share;
 pub mod generate;
 pub mod invariants;
 mod mirror;
-pub mod node_index;
 pub mod plan;
+pub mod positions;
 pub mod quality;
 pub mod removal;
 pub mod replication;

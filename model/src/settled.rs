@@ -15,7 +15,7 @@ use std::cell::OnceCell;
 use std::fmt;
 
 use crate::invariants::not_a_candidate;
-use crate::node_index::NodeIndex;
+use crate::positions::Positions;
 use crate::replication::Shortfall;
 use crate::snapshot::{
     Node, NodeId, NodeLabel, NodeUsage, Partition, PartitionId, Roles, Snapshot, WorkerState,
@@ -310,22 +310,21 @@ impl Snapshot {
 /// A snapshot's nodes by id, each found in constant time.
 struct Nodes<'a> {
     list: &'a [Node],
-    index: NodeIndex,
+    index: Positions,
 }
 
 impl<'a> Nodes<'a> {
     /// The nodes of `snapshot`, indexed.
     fn new(snapshot: &'a Snapshot) -> Nodes<'a> {
-        let ids: Vec<NodeId> = snapshot.nodes.iter().map(|n| n.id).collect();
         Nodes {
             list: &snapshot.nodes,
-            index: NodeIndex::new(&ids),
+            index: Positions::new(snapshot.nodes.iter().map(|n| n.id)),
         }
     }
 
     /// The node with id `id`.
     fn get(&self, id: NodeId) -> Option<&'a Node> {
-        self.index.position(id).map(|at| &self.list[at as usize])
+        self.index.get(id).map(|at| &self.list[at])
     }
 
     /// Whether node `id` is an alive, active worker.

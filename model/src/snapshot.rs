@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::node_index::NodeIndex;
+use crate::positions::Positions;
 use crate::replication::{Replication, Scope, Shortfall};
 
 /// A node's id; printed as `N<id>`, like Restate does.
@@ -424,15 +424,16 @@ impl Snapshot {
     /// partitions: what a question about many nodes asks instead of one pass per node. A node
     /// listed twice is counted at its last position.
     pub fn usage_by_node(&self) -> Vec<NodeUsage> {
-        let ids: Vec<NodeId> = self.nodes.iter().map(|n| n.id).collect();
-        self.usage_counted(&NodeIndex::new(&ids), |_| (true, true))
+        self.usage_counted(&Positions::new(self.nodes.iter().map(|n| n.id)), |_| {
+            (true, true)
+        })
     }
 
     /// What every node holds and leads, by its position in `index` (made from the ids of
     /// `nodes`, in order), counting only the partitions `counts` says to: `(holds, leads)`.
     pub(crate) fn usage_counted(
         &self,
-        index: &NodeIndex,
+        index: &Positions,
         counts: impl Fn(&Partition) -> (bool, bool),
     ) -> Vec<NodeUsage> {
         let mut usage = vec![NodeUsage::default(); self.nodes.len()];
@@ -443,16 +444,15 @@ impl Snapshot {
             let (holds, leads) = counts(p);
             if holds {
                 let holders = p.replicas.iter().chain(p.next.iter().flatten());
-                for node in holders.filter_map(|&id| index.position(id)) {
-                    let node = node as usize;
+                for node in holders.filter_map(|&id| index.get(id)) {
                     if counted_for[node] != at + 1 {
                         counted_for[node] = at + 1;
                         usage[node].holds += 1;
                     }
                 }
             }
-            if let Some(leader) = p.leader.and_then(|id| index.position(id)).filter(|_| leads) {
-                usage[leader as usize].leads += 1;
+            if let Some(leader) = p.leader.and_then(|id| index.get(id)).filter(|_| leads) {
+                usage[leader].leads += 1;
             }
         }
         usage

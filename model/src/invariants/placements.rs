@@ -4,7 +4,7 @@
 //! holds what a cluster already has, not what a policy just did (Restate initialises a frozen
 //! partition fully).
 
-use super::positions::Positions;
+use crate::positions::Positions;
 use crate::snapshot::{PartitionId, Snapshot};
 
 /// One partition's part in the answer being checked.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use smallvec::SmallVec;
 
-use worker_policy_model::node_index::NodeIndex;
+use worker_policy_model::positions::Positions;
 use worker_policy_model::snapshot::NodeLabel;
 use worker_policy_model::{
     LeaderAffinity, Node, NodeId, Partition, PartitionId, PolicyError, Replication, Snapshot,
@@ -44,12 +44,12 @@ pub(crate) struct PartitionView {
 impl PartitionView {
     /// The view of partition `p`, with `index` the nodes' indices; `p`'s sets must name known
     /// nodes (see [`Snapshot::check_replica_sets`]).
-    fn new(p: &Partition, index: &NodeIndex) -> PartitionView {
+    fn new(p: &Partition, index: &Positions) -> PartitionView {
         PartitionView {
             id: p.id,
             replicas: indices(p.replicas.iter().copied(), index),
             next_only: indices(p.pending_next(), index),
-            leader: p.leader.and_then(|l| index.position(l)),
+            leader: p.leader.and_then(|l| ix_in(index, l)),
             frozen: p.is_frozen(),
             affinity: p.leader_affinity.clone(),
         }
@@ -89,7 +89,7 @@ pub(crate) struct Cluster<'a> {
     /// Per zone: its region, numbered in the order of the region names.
     pub zone_region: Vec<u32>,
     /// Per node id: its index.
-    pub index: NodeIndex,
+    pub index: Positions,
     /// The partitions, sorted by id.
     pub partitions: Vec<PartitionView>,
 }
@@ -105,8 +105,7 @@ impl<'a> Cluster<'a> {
         let mut nodes: Vec<&Node> = snapshot.nodes.iter().collect();
         nodes.sort_by_key(|n| n.id);
         let (zone, zone_region) = intern_domains(&nodes);
-        let ids: Vec<NodeId> = nodes.iter().map(|n| n.id).collect();
-        let index = NodeIndex::new(&ids);
+        let index = Positions::new(nodes.iter().map(|n| n.id));
         let mut partitions: Vec<PartitionView> = snapshot
             .partitions
             .iter()
@@ -138,7 +137,7 @@ impl<'a> Cluster<'a> {
 
     /// The index of node `id`, if the snapshot has it.
     pub fn ix(&self, id: NodeId) -> Option<Ix> {
-        self.index.position(id)
+        ix_in(&self.index, id)
     }
 
     /// The region of node `ix`.
@@ -169,9 +168,14 @@ impl<'a> Cluster<'a> {
     }
 }
 
+/// The index of node `id` in `index`, if it has it (a cluster has fewer than 2^32 nodes).
+fn ix_in(index: &Positions, id: NodeId) -> Option<Ix> {
+    index.get(id).map(|at| at as Ix)
+}
+
 /// The indices of the nodes `set` names that `index` has, sorted.
-fn indices(set: impl Iterator<Item = NodeId>, index: &NodeIndex) -> Members {
-    let mut out: Members = set.filter_map(|id| index.position(id)).collect();
+fn indices(set: impl Iterator<Item = NodeId>, index: &Positions) -> Members {
+    let mut out: Members = set.filter_map(|id| ix_in(index, id)).collect();
     out.sort_unstable();
     out
 }
